@@ -1,6 +1,4 @@
 // Shared Jest settings: every package runs its *.spec.ts files through ts-jest, as CommonJS.
-const path = require('node:path');
-
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -12,8 +10,6 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // Tests of one package use the sources of our other packages, not their build output.
-  moduleNameMapper: {
-    '^@nx-sst/local-cloud$': path.join(__dirname, 'packages/local-cloud/src/index.ts'),
-  },
+  // Our other packages are used as built (`test` depends on `^build`): the local cloud's daemon and
+  // the runtime's two entries are JavaScript that other processes load.
 };
