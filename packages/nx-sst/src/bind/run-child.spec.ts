@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+
+jest.setTimeout(60_000);
+
+// The runner installs process-wide signal handlers, so it is exercised in its own process, as built.
+const runner = path.join(__dirname, '../../dist/bind/run-child.js');
+
+function harness(command: string[], secrets: string[] = []) {
+  const script = `
+    const { ChildRunner } = require(${JSON.stringify(runner)});
+    const r = new ChildRunner({ command: ${JSON.stringify(command)}, env: process.env, cwd: process.cwd(),
+      secrets: ${JSON.stringify(secrets)}, interactive: false, killGraceMs: 2000 });
+    r.start();
+    r.done.then((e) => { r.dispose(); process.exit(e.code); });`;
+  const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  proc.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const line = () =>
+    new Promise<string>((resolve) => {
+      const check = () => (stdout.includes('\n') ? resolve(stdout.split('\n')[0]) : setTimeout(check, 20));
+      check();
+    });
+  return { proc, exited, line, output: () => stdout };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function waitDead(pid: number) {
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return !alive(pid);
+}
+
+describe('ChildRunner', () => {
+  it.each([0, 1, 42])('exits with the child exit code %i', async (code) => {
+    expect(await harness(['node', '-e', `process.exit(${code})`]).exited).toBe(code);
+  });
+
+  it('reports 127 for a command that does not exist', async () => {
+    expect(await harness(['no-such-command-nx-sst']).exited).toBe(127);
+  });
+
+  it('exits 128+9 when the child is killed', async () => {
+    expect(await harness(['node', '-e', 'process.kill(process.pid, "SIGKILL")']).exited).toBe(137);
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('forwards %s and exits with 128+n', async (signal, expected) => {
+    const h = harness(['node', '-e', 'console.log("ready"); setInterval(() => {}, 1000)']);
+    await h.line();
+    h.proc.kill(signal);
+    expect(await h.exited).toBe(expected);
+  });
+
+  it('passes on the exit code a child chooses after handling a signal', async () => {
+    const h = harness([
+      'node',
+      '-e',
+      'process.on("SIGTERM", () => process.exit(7)); console.log("ready"); setInterval(() => {}, 1000)',
+    ]);
+    await h.line();
+    h.proc.kill('SIGTERM');
+    expect(await h.exited).toBe(7);
+  });
+
+  it('leaves no grandchild behind when stopped', async () => {
+    const h = harness(['sh', '-c', 'sleep 300 & echo $!; wait']);
+    const grandchild = Number(await h.line());
+    expect(alive(grandchild)).toBe(true);
+    h.proc.kill('SIGTERM');
+    await h.exited;
+    expect(await waitDead(grandchild)).toBe(true);
+  });
+
+  it('leaves no grandchild behind when the child exits on its own', async () => {
+    const h = harness(['sh', '-c', 'sleep 300 & echo $!']);
+    const grandchild = Number(await h.line());
+    expect(await h.exited).toBe(0);
+    expect(await waitDead(grandchild)).toBe(true);
+  });
+
+  it('masks secrets in piped output, also when split across writes', async () => {
+    const child = `process.stdout.write("key=sup3r-"); setTimeout(() => process.stdout.write("secret!\\n"), 30)`;
+    const h = harness(['node', '-e', child], ['sup3r-secret!']);
+    expect(await h.exited).toBe(0);
+    expect(h.output()).toBe('key=*****\n');
+  });
+});

@@ -1,0 +1,199 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import { SecretMasker } from './mask';
+
+export interface ChildOptions {
+  command: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Run through the platform shell (`sh -c`); off by default so no shell sits between us and the child. */
+  shell?: boolean;
+  /** Values to mask in the child's stdout/stderr when those are not a terminal. */
+  secrets?: string[];
+  /** Whether we sit in an interactive terminal; defaults to `process.stdin.isTTY`. */
+  interactive?: boolean;
+  /** How long a child may take to stop after SIGTERM before it gets SIGKILL. */
+  killGraceMs?: number;
+}
+
+export type ChildExit = { code: number; signal?: NodeJS.Signals };
+
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The exit code a shell would report: the child's code, or 128 + the signal number. */
+export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (signal) return 128 + (constants.signals[signal] ?? 0);
+  return code ?? 1;
+}
+
+/**
+ * Runs a command the way a user expects a wrapper to: stdio inherited (so colours and prompts
+ * work), signals forwarded, the whole process tree stopped on restart and exit, and the child's
+ * exit status passed on. Restartable: `restart(env)` stops the tree and starts the command again.
+ */
+export class ChildRunner {
+  private child?: ChildProcess;
+  private childExit?: Promise<ChildExit>;
+  private stopping = false;
+  private interruptCount = 0;
+  private readonly interactive: boolean;
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+  private finished!: (exit: ChildExit) => void;
+  /** Settles when the command ends on its own or by a signal we forwarded, not on a restart. */
+  readonly done: Promise<ChildExit>;
+
+  constructor(private readonly opts: ChildOptions) {
+    this.interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
+    this.done = new Promise((resolve) => (this.finished = resolve));
+  }
+
+  start(env: NodeJS.ProcessEnv = this.opts.env): void {
+    const [file, ...args] = this.opts.command;
+    const masker = new SecretMasker(this.opts.secrets ?? []);
+    const maskOut = masker.active && !process.stdout.isTTY;
+    const maskErr = masker.active && !process.stderr.isTTY;
+    const child = spawn(file, args, {
+      cwd: this.opts.cwd,
+      env,
+      shell: this.opts.shell ?? false,
+      stdio: ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit'],
+      // Without a terminal nobody delivers Ctrl-C to the child for us, so it gets its own process
+      // group and we signal the group (which reaches grandchildren too). In a terminal it must stay
+      // in the foreground group to read the keyboard and receive Ctrl-C itself.
+      detached: !this.interactive && process.platform !== 'win32',
+    });
+    if (maskOut) pipeMasked(child.stdout!, process.stdout, new SecretMasker(this.opts.secrets ?? []));
+    if (maskErr) pipeMasked(child.stderr!, process.stderr, new SecretMasker(this.opts.secrets ?? []));
+    this.child = child;
+    this.stopping = false;
+    this.childExit = new Promise<ChildExit>((resolve) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        const missing = error.code === 'ENOENT';
+        process.stderr.write(
+          `nx-sst: cannot run ${file}: ${missing ? 'command not found' : error.message}\n`,
+        );
+        resolve({ code: missing ? 127 : 126 });
+      });
+      child.once('exit', (code, signal) =>
+        resolve({ code: exitCodeOf(code, signal), signal: signal ?? undefined }),
+      );
+    });
+    void this.childExit.then((exit) => {
+      if (this.child !== child || this.stopping) return;
+      // The child is gone; whatever it left running in its group goes with it.
+      this.signalTree(child, 'SIGKILL');
+      this.finished(exit);
+    });
+    this.listen();
+  }
+
+  /** Stops the current tree (SIGTERM, then SIGKILL after the grace period) and starts again. */
+  async restart(env: NodeJS.ProcessEnv): Promise<void> {
+    await this.stop();
+    this.start(env);
+  }
+
+  /** Stops the tree without settling `done`. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || !this.childExit) return;
+    this.stopping = true;
+    const tree = this.interactive ? await descendants(child.pid) : [];
+    this.signalTree(child, 'SIGTERM', tree);
+    const timer = setTimeout(() => this.signalTree(child, 'SIGKILL', tree), this.opts.killGraceMs ?? 5000);
+    await this.childExit;
+    clearTimeout(timer);
+    this.signalTree(child, 'SIGKILL', tree);
+  }
+
+  /** Removes our signal handlers; call once the command is over. */
+  dispose(): void {
+    for (const [signal, handler] of this.handlers) process.off(signal, handler);
+    this.handlers.clear();
+  }
+
+  private listen(): void {
+    if (this.handlers.size) return;
+    for (const signal of FORWARDED) {
+      const handler = () => this.onSignal(signal);
+      this.handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    const child = this.child;
+    if (!child) return;
+    if (signal === 'SIGINT' && this.interactive) {
+      // The terminal already sent this Ctrl-C to the child (same foreground group). Sending it again
+      // would make tools that treat a second Ctrl-C as "force quit" skip their cleanup. A second
+      // Ctrl-C means the child is not stopping: escalate.
+      this.interruptCount++;
+      if (this.interruptCount === 2)
+        void descendants(child.pid).then((t) => this.signalTree(child, 'SIGTERM', t));
+      if (this.interruptCount >= 3)
+        void descendants(child.pid).then((t) => this.signalTree(child, 'SIGKILL', t));
+      return;
+    }
+    this.signalTree(child, signal);
+  }
+
+  private signalTree(child: ChildProcess, signal: NodeJS.Signals, tree: number[] = []): void {
+    if (child.pid === undefined) return;
+    if (!this.interactive && process.platform !== 'win32') {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // the group is already gone
+      }
+      return;
+    }
+    for (const pid of [child.pid, ...tree]) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function pipeMasked(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, masker: SecretMasker): void {
+  let idle: NodeJS.Timeout | undefined;
+  from.on('data', (chunk: Buffer) => {
+    const text = masker.write(chunk);
+    if (text) to.write(text);
+    clearTimeout(idle);
+    // A prefix held back because a secret might follow is released once the child goes quiet.
+    idle = setTimeout(() => {
+      const rest = masker.flush();
+      if (rest) to.write(rest);
+    }, 100);
+    idle.unref();
+  });
+  from.on('end', () => {
+    clearTimeout(idle);
+    const rest = masker.flush();
+    if (rest) to.write(rest);
+  });
+}
+
+/** Every process below `pid`, from one `ps` snapshot (what tree-kill does, without the dependency). */
+export function descendants(pid: number | undefined): Promise<number[]> {
+  if (pid === undefined || process.platform === 'win32') return Promise.resolve([]);
+  return new Promise((resolve) => {
+    execFile('ps', ['-A', '-o', 'pid=,ppid='], (error, stdout) => {
+      if (error) return resolve([]);
+      const children = new Map<number, number[]>();
+      for (const line of stdout.split('\n')) {
+        const [p, pp] = line.trim().split(/\s+/).map(Number);
+        if (!p) continue;
+        children.set(pp, [...(children.get(pp) ?? []), p]);
+      }
+      const out: number[] = [];
+      const queue = [pid];
+      while (queue.length) for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
+      resolve(out);
+    });
+  });
+}

@@ -1,0 +1,217 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { NxSstError } from './errors';
+
+export interface InfraApp {
+  /** The Nx project name of the folder holding `sst.config.ts` (its folder name when it has none). */
+  name: string;
+  /** Absolute path of the folder holding `sst.config.ts`. */
+  root: string;
+  /** Absolute path of `sst.config.ts`. */
+  configFile: string;
+}
+
+export const CONFIG_FILE_NAMES = [
+  'sst.config.ts',
+  'sst.config.mts',
+  'sst.config.cts',
+  'sst.config.js',
+  'sst.config.mjs',
+  'sst.config.cjs',
+];
+
+/** Folders never searched for infra apps: dependencies, build output and caches. */
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  'dist',
+  'build',
+  'out',
+  'coverage',
+  'tmp',
+  '.git',
+  '.nx',
+  '.sst',
+  'cdk.out',
+  '.next',
+]);
+
+/** Every infra app (a folder with an `sst.config.*`) in the workspace, sorted by root. */
+export async function findInfraApps(workspaceRoot: string): Promise<InfraApp[]> {
+  const apps: InfraApp[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries: fs.Dirent[];
+    try {
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const config = CONFIG_FILE_NAMES.find((name) => entries.some((e) => e.isFile() && e.name === name));
+    if (config) {
+      const root = dir;
+      apps.push({
+        name: resolveProject(workspaceRoot, root)?.name ?? path.basename(root),
+        root,
+        configFile: path.join(root, config),
+      });
+    }
+    await Promise.all(
+      entries
+        .filter((e) => e.isDirectory() && !SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.'))
+        .map((e) => walk(path.join(dir, e.name))),
+    );
+  };
+  await walk(workspaceRoot);
+  return apps.sort((a, b) => a.root.localeCompare(b.root));
+}
+
+/** The config file of an infra app folder, or a clear error when there is none. */
+export function findConfigFile(appRoot: string): string {
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = path.join(appRoot, name);
+    if (fs.existsSync(file)) return file;
+  }
+  throw new NxSstError(
+    `No sst.config.ts in ${appRoot}.`,
+    'Point --app at the folder of your infra app (the one with sst.config.ts), or create one with `nx g nx-sst:app infra`.',
+  );
+}
+
+/** The workspace root above `cwd`: the nearest folder with `nx.json`, else with a workspaces `package.json`. */
+export function findWorkspaceRoot(cwd: string): string {
+  let fallback: string | undefined;
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'nx.json'))) return dir;
+    if (!fallback) {
+      const pkg = readJson(path.join(dir, 'package.json'));
+      if (pkg && pkg.workspaces) fallback = dir;
+    }
+    if (path.dirname(dir) === dir) return fallback ?? path.resolve(cwd);
+  }
+}
+
+/**
+ * The infra app a command run from `cwd` is about: `--app` when given, else the app whose folder
+ * holds `cwd`, else the only app of the workspace.
+ */
+export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: string): Promise<InfraApp> {
+  if (app) {
+    const root = path.resolve(cwd, app);
+    if (fs.existsSync(root) && fs.statSync(root).isDirectory()) {
+      const configFile = findConfigFile(root);
+      return { name: resolveProject(workspaceRoot, root)?.name ?? path.basename(root), root, configFile };
+    }
+  }
+  const apps = await findInfraApps(workspaceRoot);
+  if (app) {
+    const named = apps.find((a) => a.name === app);
+    if (named) return named;
+    throw new NxSstError(
+      `No infra app "${app}" in ${workspaceRoot}.`,
+      apps.length
+        ? `Infra apps here: ${apps.map((a) => a.name).join(', ')}.`
+        : 'Create one with `nx g nx-sst:app infra`.',
+    );
+  }
+  const here = apps.filter((a) => isInside(a.root, cwd)).sort((a, b) => b.root.length - a.root.length)[0];
+  if (here) return here;
+  if (apps.length === 1) return apps[0];
+  if (apps.length === 0)
+    throw new NxSstError(
+      `No sst.config.ts in the workspace ${workspaceRoot}.`,
+      'Create an infra app with `nx g nx-sst:app infra`.',
+    );
+  throw new NxSstError(
+    `This workspace has several infra apps (${apps.map((a) => a.name).join(', ')}).`,
+    'Say which one with --app <name>.',
+  );
+}
+
+/** SST v2's rule, which also keeps `{app}-{stage}-{stack}` a valid CloudFormation stack name. */
+const STAGE_PATTERN = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+/** The personal stage file: one line, gitignored with the rest of `.sst/`. */
+export function personalStageFile(workspaceRoot: string): string {
+  return path.join(workspaceRoot, '.sst', 'stage');
+}
+
+/** `--stage` > `SST_STAGE` > the personal stage file `.sst/stage` > `local`. */
+export function resolveStage(opts: {
+  flag?: string;
+  env?: NodeJS.ProcessEnv;
+  workspaceRoot: string;
+}): string {
+  const env = opts.env ?? process.env;
+  let stage: string | undefined;
+  let source: string;
+  if (opts.flag !== undefined && opts.flag !== '') {
+    stage = opts.flag;
+    source = '--stage';
+  } else if (env.SST_STAGE) {
+    stage = env.SST_STAGE;
+    source = 'SST_STAGE';
+  } else {
+    const file = personalStageFile(opts.workspaceRoot);
+    stage = readText(file)?.trim() || undefined;
+    source = file;
+  }
+  if (stage === undefined) return 'local';
+  validateStage(stage, source);
+  return stage;
+}
+
+export function validateStage(stage: string, source = 'the stage'): void {
+  if (!STAGE_PATTERN.test(stage) || stage.length > 64) {
+    throw new NxSstError(
+      `Invalid stage "${stage}" (from ${source}).`,
+      'A stage starts with a letter and holds only letters, digits and hyphens (at most 64), so that stack names stay valid.',
+    );
+  }
+}
+
+/**
+ * The Nx project that holds `absPath`: the nearest folder (up to the workspace root) with a
+ * `project.json` or a `package.json`, named as Nx names it (`project.json` name first).
+ */
+export function resolveProject(
+  workspaceRoot: string,
+  absPath: string,
+): { name: string; root: string } | undefined {
+  const top = path.resolve(workspaceRoot);
+  let dir = path.resolve(absPath);
+  if (!isInside(top, dir)) return undefined;
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
+  for (;;) {
+    const project = readJson(path.join(dir, 'project.json'));
+    const pkg = readJson(path.join(dir, 'package.json'));
+    // The workspace root's package.json names the repo, not a project, unless it has a project.json.
+    if (dir !== top || project) {
+      const name = (project?.name as string | undefined) ?? (pkg?.name as string | undefined);
+      if (name) return { name, root: path.relative(top, dir).split(path.sep).join('/') || '.' };
+    }
+    if (dir === top) return undefined;
+    dir = path.dirname(dir);
+  }
+}
+
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  const text = readText(file);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
