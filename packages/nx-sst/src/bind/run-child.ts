@@ -192,7 +192,12 @@ export function descendants(pid: number | undefined): Promise<number[]> {
       }
       const out: number[] = [];
       const queue = [pid];
-      while (queue.length) for (const c of children.get(queue.shift()!) ?? []) (out.push(c), queue.push(c));
+      while (queue.length) {
+        for (const c of children.get(queue.shift()!) ?? []) {
+          out.push(c);
+          queue.push(c);
+        }
+      }
       resolve(out);
     });
   });
