@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { builtinModules } from 'node:module';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Plugin } from 'esbuild';
+import { NxSstError } from '../core/errors';
+
+/** Bumped when the bundling options change, so old bundles in `.sst/` are not reused. */
+const BUNDLE_FORMAT = 1;
+
+/**
+ * Packages that must be the very instance the engine uses (App, construct classes, `instanceof`
+ * checks in CDK), so they are always loaded from node_modules, never copied into the bundle —
+ * even when they are workspace packages (as in this repository).
+ */
+const SHARED_PACKAGES = [/^@nx-sst\//, /^aws-cdk-lib(\/|$)/, /^constructs(\/|$)/, /^nx-sst(\/|$)/];
+
+interface CacheRecord {
+  format: number;
+  bundle: string;
+  /** Every file esbuild read, relative to the workspace root, with the hash of its content. */
+  inputs: Record<string, string>;
+}
+
+/**
+ * Compiles `sst.config.ts` and the workspace files it imports into one CommonJS file under
+ * `{appRoot}/.sst/config/`, with dependencies left in node_modules. The bundle is reused while the
+ * content of every input is unchanged (content, not mtime: a checkout or `touch` does not rebuild).
+ */
+export async function bundleConfig(opts: {
+  workspaceRoot: string;
+  appRoot: string;
+  configFile: string;
+}): Promise<string> {
+  const cacheDir = path.join(opts.appRoot, '.sst', 'config');
+  const recordFile = path.join(cacheDir, 'bundle.json');
+  const cached = readRecord(recordFile);
+  if (cached && isFresh(cached, opts.workspaceRoot, cacheDir)) return path.join(cacheDir, cached.bundle);
+
+  // Loaded only when a bundle must be built: the warm path never pays for it.
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [opts.configFile],
+      absWorkingDir: opts.workspaceRoot,
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'cjs',
+      target: `node${process.versions.node.split('.')[0]}`,
+      sourcemap: 'inline',
+      outfile: path.join(cacheDir, 'bundle.cjs'),
+      metafile: true,
+      logLevel: 'silent',
+      // `import.meta.url` in an ESM config still works once compiled to CommonJS.
+      define: { 'import.meta.url': '__nxSstImportMetaUrl' },
+      banner: {
+        js: `const __nxSstImportMetaUrl = require('node:url').pathToFileURL(${JSON.stringify(opts.configFile)}).href;`,
+      },
+      plugins: [externalDependencies()],
+    });
+  } catch (error) {
+    const errors =
+      (error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] })
+        .errors ?? [];
+    const lines = errors.map((e) =>
+      e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
+    );
+    throw new NxSstError(
+      `Could not compile ${path.relative(opts.workspaceRoot, opts.configFile)}:\n${lines.join('\n') || String(error)}`,
+      'Fix the error above in your infra app.',
+    );
+  }
+
+  const code = result.outputFiles[0].contents;
+  const bundleName = `bundle-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`;
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile.inputs).sort()) {
+    inputs[input] = hashFile(path.resolve(opts.workspaceRoot, input)) ?? '';
+  }
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const bundlePath = path.join(cacheDir, bundleName);
+  if (!fs.existsSync(bundlePath)) writeAtomic(bundlePath, code);
+  writeAtomic(
+    recordFile,
+    JSON.stringify({ format: BUNDLE_FORMAT, bundle: bundleName, inputs } satisfies CacheRecord, null, 2),
+  );
+  // Keep only the current bundle; older ones are never read again.
+  for (const file of fs.readdirSync(cacheDir)) {
+    if (file.startsWith('bundle-') && file !== bundleName)
+      fs.rmSync(path.join(cacheDir, file), { force: true });
+  }
+  return bundlePath;
+}
+
+function isFresh(record: CacheRecord, workspaceRoot: string, cacheDir: string): boolean {
+  if (record.format !== BUNDLE_FORMAT || !fs.existsSync(path.join(cacheDir, record.bundle))) return false;
+  return Object.entries(record.inputs).every(
+    ([file, hash]) => hashFile(path.resolve(workspaceRoot, file)) === hash,
+  );
+}
+
+function externalDependencies(): Plugin {
+  const builtins = new Set(builtinModules);
+  return {
+    name: 'nx-sst-external-dependencies',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData?.nxSstResolving) return undefined;
+        if (args.path.startsWith('node:') || builtins.has(args.path.split('/')[0]))
+          return { path: args.path, external: true };
+        if (SHARED_PACKAGES.some((p) => p.test(args.path))) return { path: args.path, external: true };
+        // esbuild's own resolution: tsconfig paths, package exports, symlinks followed to real paths.
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { nxSstResolving: true },
+        });
+        if (resolved.errors.length) return undefined;
+        // Installed dependencies stay where they are; workspace libraries (symlinked, or reached through
+        // a path alias) are compiled in, since they are often TypeScript sources.
+        return resolved.path.split(path.sep).includes('node_modules')
+          ? { path: args.path, external: true }
+          : undefined;
+      });
+    },
+  };
+}
+
+function hashFile(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+function readRecord(file: string): CacheRecord | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeAtomic(file: string, content: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
