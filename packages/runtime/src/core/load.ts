@@ -1,0 +1,188 @@
+import { MissingSecretsError, missingParameterError } from './errors.js';
+import { createDefaultClient, getParameters, type FetchedParameter } from './ssm.js';
+import {
+  currentSnapshot,
+  globalState,
+  peekSnapshot,
+  placeholderEntries,
+  type Entry,
+  type RetryOptions,
+  type RuntimeOptions,
+  type SSMClientLike,
+  type Snapshot,
+} from './state.js';
+import { FETCH_FROM_SECRET, FETCH_FROM_SSM, fallbackPath, normalizeId, ssmPath } from './wire.js';
+
+export interface LoadOptions {
+  /**
+   * Re-fetch values fetched longer ago than this many milliseconds. A failed re-fetch keeps the
+   * last good values (and waits another `maxAge` before trying again), so a long-running server can
+   * call `await load({ maxAge: 60_000 })` on every request.
+   * @default Infinity (fetch once per process)
+   */
+  maxAge?: number;
+}
+
+/**
+ * Sets how the runtime talks to SSM: the client (an `SSMClient` from `@aws-sdk/client-ssm`, e.g.
+ * with a custom endpoint or credentials) and the retry policy. Values are kept until changed;
+ * pass `undefined` to go back to the default.
+ */
+export function configure(options: RuntimeOptions): void {
+  Object.assign(globalState().options, options);
+}
+
+/**
+ * Resolves every placeholder in this process's bindings (secrets, site URLs) with `GetParameters`:
+ * 10 names per call, all calls at once, Secrets missing for the stage read from the fallback path,
+ * throttling retried with backoff. Concurrent calls share one fetch; once loaded it does nothing
+ * unless `maxAge` says the values are stale. Resolves at once, without loading the AWS SDK, when
+ * nothing needs fetching. Rejects with `MissingSecretsError` listing every secret that is not set.
+ */
+export function load(options: LoadOptions = {}): Promise<void> {
+  let snapshot: Snapshot;
+  try {
+    snapshot = currentSnapshot();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const placeholders = placeholderEntries(snapshot);
+  if (placeholders.length === 0) return Promise.resolve();
+  if (placeholders.some(({ entry }) => entry.value === undefined)) return fetchInto(snapshot);
+  if (options.maxAge === undefined || Date.now() - (snapshot.attemptedAt ?? 0) < options.maxAge) {
+    return snapshot.inflight ?? Promise.resolve();
+  }
+  return fetchInto(snapshot).catch((error: Error) => {
+    // Stale values beat an outage; the error names what failed, never a value.
+    process.emitWarning(
+      `Could not refresh bound values, keeping the last ones: ${error.message}`,
+      'NxSstRuntime',
+    );
+  });
+}
+
+/**
+ * Re-fetches every SSM value now (shared with a fetch already running). On failure it rejects and
+ * every value keeps its last good state.
+ */
+export function refresh(): Promise<void> {
+  let snapshot: Snapshot;
+  try {
+    snapshot = currentSnapshot();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (placeholderEntries(snapshot).length === 0) return Promise.resolve();
+  return fetchInto(snapshot);
+}
+
+/** True when a client of these types would read a placeholder that is not resolved yet. */
+export function needsLoad(types: readonly string[]): boolean {
+  let snapshot: Snapshot | undefined;
+  try {
+    snapshot = peekSnapshot();
+  } catch {
+    // A malformed environment is reported when a value is read, not at import.
+    return false;
+  }
+  if (!snapshot) return false;
+  return placeholderEntries(snapshot, types).some(({ entry }) => entry.value === undefined);
+}
+
+function fetchInto(snapshot: Snapshot): Promise<void> {
+  if (snapshot.inflight) return snapshot.inflight;
+  const state = globalState();
+  snapshot.attemptedAt = Date.now();
+  const run = (async () => {
+    const client = state.options.ssmClient ?? (state.defaultClient ??= await createDefaultClient());
+    await fetchPlaceholders(snapshot, client, state.options.retry);
+    snapshot.fetchedAt = Date.now();
+  })();
+  const inflight = run.then(
+    () => {
+      snapshot.inflight = undefined;
+    },
+    (error: unknown) => {
+      snapshot.inflight = undefined;
+      throw error;
+    },
+  );
+  snapshot.inflight = inflight;
+  return inflight;
+}
+
+interface PathGroup {
+  entries: Entry[];
+  label: string;
+  /** Set for Secrets: the name, for the fallback and the missing-secrets error. */
+  secret?: string;
+  fallback?: string;
+}
+
+async function fetchPlaceholders(
+  snapshot: Snapshot,
+  client: SSMClientLike,
+  retry?: RetryOptions,
+): Promise<void> {
+  const groups = new Map<string, PathGroup>();
+  for (const { type, id, prop, entry } of placeholderEntries(snapshot)) {
+    const label = type === 'Secret' || type === 'Parameter' ? `Config.${id}` : `${type}.${id}.${prop}`;
+    let path: string;
+    let secret: string | undefined;
+    if (entry.placeholder === FETCH_FROM_SSM) {
+      path = ssmPath(snapshot.ssmPrefix, type, id, prop);
+      if (type === 'Secret') secret = id;
+    } else {
+      secret = normalizeId((entry.placeholder ?? '').slice(FETCH_FROM_SECRET.length));
+      path = ssmPath(snapshot.ssmPrefix, 'Secret', secret, 'value');
+    }
+    let group = groups.get(path);
+    if (!group) {
+      group = { entries: [], label, secret };
+      if (secret) group.fallback = fallbackPath(snapshot.app, 'Secret', secret, 'value');
+      groups.set(path, group);
+    }
+    group.entries.push(entry);
+  }
+
+  const first = await getParameters(client, [...groups.keys()], retry);
+  const results = new Map<string, FetchedParameter>(first.found);
+  const retryOnFallback = first.missing.filter((path) => groups.get(path)?.fallback);
+  if (retryOnFallback.length > 0) {
+    const fallbacks = await getParameters(
+      client,
+      retryOnFallback.map((path) => groups.get(path)?.fallback as string),
+      retry,
+    );
+    for (const path of retryOnFallback) {
+      const found = fallbacks.found.get(groups.get(path)?.fallback as string);
+      if (found) results.set(path, found);
+    }
+  }
+
+  const missingSecrets = new Set<string>();
+  const unsetEntries: { entries: Entry[]; error?: Error; secret?: string }[] = [];
+  for (const [path, group] of groups) {
+    const found = results.get(path);
+    if (found) {
+      for (const entry of group.entries) {
+        entry.value = found.value;
+        entry.secret = entry.secret || found.secure;
+        entry.error = undefined;
+      }
+    } else if (group.secret) {
+      missingSecrets.add(group.secret);
+      unsetEntries.push({ entries: group.entries, secret: group.secret });
+    } else {
+      unsetEntries.push({ entries: group.entries, error: missingParameterError(group.label, path) });
+    }
+  }
+  const missingError =
+    missingSecrets.size > 0 ? new MissingSecretsError([...missingSecrets].sort(), snapshot.stage) : undefined;
+  for (const unset of unsetEntries) {
+    // A value that vanished from SSM keeps its last good value.
+    for (const entry of unset.entries)
+      if (entry.value === undefined) entry.error = unset.error ?? missingError;
+  }
+  if (missingError) throw missingError;
+}

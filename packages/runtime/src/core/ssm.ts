@@ -1,0 +1,149 @@
+import type { RetryOptions, SSMClientLike } from './state.js';
+
+/** `GetParameters` accepts at most 10 names per call. */
+export const MAX_NAMES_PER_CALL = 10;
+
+export interface FetchedParameter {
+  value: string;
+  secure: boolean;
+}
+
+export interface FetchResult {
+  found: Map<string, FetchedParameter>;
+  /** Names SSM does not know. */
+  missing: string[];
+}
+
+type SsmModule = {
+  SSMClient: new (config: Record<string, unknown>) => SSMClientLike;
+  GetParametersCommand: new (input: { Names: string[]; WithDecryption: boolean }) => unknown;
+};
+
+let sdk: Promise<SsmModule> | undefined;
+
+/** Loads `@aws-sdk/client-ssm` on first use only: reading plain values never pays for it. */
+export function loadSsmModule(): Promise<SsmModule> {
+  sdk ??= import('@aws-sdk/client-ssm').then(
+    (module) => module as unknown as SsmModule,
+    (error: unknown) => {
+      sdk = undefined;
+      const wrapped = new Error(
+        '@nx-sst/runtime needs "@aws-sdk/client-ssm" to fetch secrets and other SSM values, and it could not be loaded. Install it ("npm install @aws-sdk/client-ssm"); the AWS Lambda Node.js runtime already includes it.',
+      );
+      (wrapped as Error & { cause?: unknown }).cause = error;
+      throw wrapped;
+    },
+  );
+  return sdk;
+}
+
+/** The SDK client used when none was injected: region from `SST_REGION` (edge), else the SDK's. */
+export async function createDefaultClient(): Promise<SSMClientLike> {
+  const { SSMClient } = await loadSsmModule();
+  // Retries are ours (withRetry), so that injected clients get them too and calls are not retried twice.
+  return new SSMClient({
+    maxAttempts: 1,
+    ...(process.env.SST_REGION ? { region: process.env.SST_REGION } : {}),
+  });
+}
+
+/**
+ * Fetches exact names with decryption: 10 per call, every call at once, so any number of names up
+ * to SSM's limits costs one round trip.
+ */
+export async function getParameters(
+  client: SSMClientLike,
+  names: readonly string[],
+  retry: RetryOptions = {},
+): Promise<FetchResult> {
+  const { GetParametersCommand } = await loadSsmModule();
+  const chunks: string[][] = [];
+  for (let i = 0; i < names.length; i += MAX_NAMES_PER_CALL)
+    chunks.push(names.slice(i, i + MAX_NAMES_PER_CALL));
+  const responses = await Promise.all(
+    chunks.map((chunk) =>
+      withRetry(
+        () => client.send(new GetParametersCommand({ Names: chunk, WithDecryption: true })),
+        retry,
+        chunk,
+      ),
+    ),
+  );
+  const found = new Map<string, FetchedParameter>();
+  const missing: string[] = [];
+  for (const response of responses as {
+    Parameters?: { Name?: string; Value?: string; Type?: string }[];
+    InvalidParameters?: string[];
+  }[]) {
+    for (const parameter of response.Parameters ?? []) {
+      if (parameter.Name !== undefined && parameter.Value !== undefined) {
+        found.set(parameter.Name, { value: parameter.Value, secure: parameter.Type === 'SecureString' });
+      }
+    }
+    missing.push(...(response.InvalidParameters ?? []));
+  }
+  return { found, missing };
+}
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+]);
+const TRANSIENT_NETWORK = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'TimeoutError',
+]);
+
+type SdkError = {
+  name?: string;
+  code?: string;
+  $retryable?: { throttling?: boolean };
+  $metadata?: { httpStatusCode?: number };
+};
+
+/** Throttling, 5xx and dropped connections are worth another try; anything else is final. */
+export function isRetryable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as SdkError;
+  if (e.name && THROTTLING.has(e.name)) return true;
+  if (e.$retryable) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return Boolean((e.code && TRANSIENT_NETWORK.has(e.code)) || (e.name && TRANSIENT_NETWORK.has(e.name)));
+}
+
+/**
+ * Exponential backoff with full jitter (a random wait up to `base * 2^n`, capped): a herd of cold
+ * starts throttled together spreads out instead of retrying in lock step.
+ */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  retry: RetryOptions,
+  names: readonly string[],
+): Promise<T> {
+  const maxAttempts = retry.maxAttempts ?? 10;
+  const base = retry.baseDelayMs ?? 100;
+  const cap = retry.maxDelayMs ?? 3000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= maxAttempts) {
+        const e = error as Error;
+        const wrapped = new Error(
+          `Could not read ${names.join(', ')} from SSM${attempt > 1 ? ` after ${attempt} attempts` : ''}: ${e.name ?? 'Error'}: ${e.message}`,
+        );
+        (wrapped as Error & { cause?: unknown }).cause = error;
+        throw wrapped;
+      }
+      const delay = Math.random() * Math.min(cap, base * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
