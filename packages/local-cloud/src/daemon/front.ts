@@ -1,0 +1,202 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { latencyFor, Throttler, validateFaults, type Faults } from '../faults';
+import { awsError, throttlingError } from './aws-errors';
+import type { Journal } from './journal';
+import { endToEndHeaders, type MotoClient, type WireRequest, type WireResponse } from './moto-client';
+import { describeRequest, type RequestInfo } from './request-info';
+
+/** A client request on its way through the front. */
+export interface Exchange {
+  request: WireRequest;
+  info: RequestInfo;
+}
+
+/** What gap handlers may do with moto. */
+export interface MotoAccess {
+  /** A read: sent as is, not journaled. */
+  read(request: WireRequest): Promise<WireResponse>;
+  /** A write: seeded, sent, journaled and fsynced. Only call while handling a mutating exchange. */
+  write(request: WireRequest): Promise<WireResponse>;
+  readonly faults: Faults;
+}
+
+/**
+ * Fills one of moto's gaps. Returns the answer for the client, or undefined to let the next
+ * handler (finally moto itself) answer. `exchange.request` may be replaced to rewrite the call.
+ */
+export type GapHandler = (exchange: Exchange, moto: MotoAccess) => Promise<WireResponse | undefined>;
+
+/** Post-processes moto's answer (e.g. CORS headers on S3 responses). */
+export type AnswerFilter = (
+  exchange: Exchange,
+  response: WireResponse,
+  moto: MotoAccess,
+) => Promise<WireResponse>;
+
+export interface FrontOptions {
+  moto: MotoClient;
+  journal: Journal;
+  gaps: GapHandler[];
+  filters: AnswerFilter[];
+  /** Answers `/_nx-sst/...` control requests. */
+  control: (method: string, path: string, body: Buffer) => Promise<{ status: number; json: unknown }>;
+}
+
+/**
+ * The published endpoint: a loopback HTTP server in front of moto. Writes are serialized (one at a
+ * time, each preceded by a seed of moto's random generator) and reach the journal on disk before
+ * the client gets its answer; reads pass concurrently.
+ */
+export class Front {
+  faults: Faults = {};
+  private readonly throttler = new Throttler();
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private server?: http.Server;
+
+  constructor(private readonly options: FrontOptions) {}
+
+  setFaults(input: unknown): void {
+    this.faults = validateFaults(input);
+    this.throttler.reset();
+  }
+
+  clearFaults(): void {
+    this.faults = {};
+    this.throttler.reset();
+  }
+
+  /** Runs `task` once every earlier write has finished; the queue survives a failed task. */
+  serialized<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(task, task);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async listen(port: number): Promise<number> {
+    const server = http.createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        const message = e instanceof Error ? e.message : String(e);
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+        }
+        res.end(`nx-sst local cloud: ${message}`);
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private motoAccess(): MotoAccess {
+    const { moto, journal } = this.options;
+    return {
+      faults: this.faults,
+      read: (request) => moto.send(request),
+      write: async (request) => {
+        const seq = journal.seq;
+        await moto.seed(seq);
+        const response = await moto.send(request);
+        // A denied request changed nothing; replay runs without access control, so it must not see it.
+        if (response.status !== 403) await journal.append(request, seq);
+        return response;
+      },
+    };
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = req.url ?? '/';
+    if (url.startsWith('/_nx-sst/')) {
+      const { status, json } = await this.options.control(req.method ?? 'GET', url.split('?')[0], body);
+      const text = JSON.stringify(json);
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
+    const request: WireRequest = {
+      method: req.method ?? 'GET',
+      url,
+      headers: endToEndHeaders(req.headers),
+      body,
+    };
+    const info = describeRequest(request.method, url, req.headers, body);
+    const exchange: Exchange = { request, info };
+
+    const latency = latencyFor(this.faults, info.service);
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    if (!this.throttler.admit(this.faults.throttle, info.service, info.action)) {
+      const answer = throttlingError(info.protocol);
+      send(res, { status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) });
+      return;
+    }
+
+    const answer = info.mutating
+      ? await this.serialized(() => this.answer(exchange, true))
+      : await this.answer(exchange, false);
+    send(res, answer);
+  }
+
+  private async answer(exchange: Exchange, mutating: boolean): Promise<WireResponse> {
+    const moto = this.motoAccess();
+    let response: WireResponse | undefined;
+    try {
+      for (const gap of this.options.gaps) {
+        response = await gap(exchange, moto);
+        if (response) break;
+      }
+      response ??= mutating ? await moto.write(exchange.request) : await moto.read(exchange.request);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      const error = awsError(
+        exchange.info.protocol,
+        500,
+        'InternalFailure',
+        `nx-sst local cloud: ${message}`,
+      );
+      return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
+    }
+    for (const filter of this.options.filters) {
+      response = await filter(exchange, response, moto);
+    }
+    return response;
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: http.ServerResponse, answer: WireResponse): void {
+  const headers: Record<string, string | number> = { ...answer.headers };
+  // A HEAD answer keeps the length moto stated for the body a GET would return.
+  if (res.req.method !== 'HEAD' || headers['content-length'] === undefined) {
+    headers['content-length'] = answer.body.length;
+  }
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+}

@@ -1,0 +1,150 @@
+/*
+ * The local cloud daemon: one per state directory, started detached by `startLocalCloud`.
+ * It runs moto on an internal loopback port, replays the journal into it, and publishes the front
+ * on the workspace's port. Arguments: one JSON object (DaemonArgs) as argv[2].
+ */
+import * as fs from 'node:fs';
+import { readJson, statePaths, writeJsonAtomic, type CloudSettings, type DaemonInfo } from '../state-dir';
+import { Front } from './front';
+import { Journal } from './journal';
+import { MotoClient } from './moto-client';
+import { startMoto, stopMoto, type MotoProcess } from './moto-process';
+import { allGaps, answerFilters } from './gaps';
+import { setUpAccess, type AccessKeys } from './access';
+
+export interface DaemonArgs {
+  stateDir: string;
+  port?: number;
+  iam?: boolean;
+  accountId?: string;
+  region?: string;
+}
+
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+export const DEFAULT_REGION = 'us-east-1';
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as DaemonArgs;
+  const paths = statePaths(args.stateDir);
+  const log = fs.createWriteStream(paths.log, { flags: 'a', mode: 0o600 });
+  const say = (line: string) => log.write(`${new Date().toISOString()} ${line}\n`);
+  fs.rmSync(paths.error, { force: true });
+
+  const saved = readJson<CloudSettings & { accessKeyId?: string; secretAccessKey?: string }>(paths.settings);
+  const settings: CloudSettings = {
+    port: args.port ?? saved?.port ?? 0,
+    accountId: saved?.accountId ?? args.accountId ?? DEFAULT_ACCOUNT_ID,
+    region: saved?.region ?? args.region ?? DEFAULT_REGION,
+    iam: saved?.iam ?? args.iam ?? false,
+  };
+
+  let moto: MotoProcess | undefined;
+  let front: Front | undefined;
+  let journal: Journal | undefined;
+  let stopping = false;
+
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping');
+    const info = readJson<DaemonInfo>(paths.daemon);
+    if (info?.pid === process.pid) fs.rmSync(paths.daemon, { force: true });
+    await front?.close().catch(() => undefined);
+    if (moto) await stopMoto(moto).catch(() => undefined);
+    await journal?.close().catch(() => undefined);
+    log.end(() => process.exit(code));
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  try {
+    say(`starting for ${args.stateDir}`);
+    moto = await startMoto({
+      accountId: settings.accountId,
+      region: settings.region,
+      log,
+    });
+    moto.child.once('exit', (code, signal) => {
+      if (!stopping) {
+        say(`moto exited unexpectedly (code ${code}, signal ${signal})`);
+        void shutdown(1);
+      }
+    });
+    const client = new MotoClient(moto.port);
+    const opened = await Journal.open(paths.journal);
+    journal = opened.journal;
+    for (const record of opened.records) {
+      await client.seed(record.seq);
+      await client.send(record);
+    }
+    say(`moto on 127.0.0.1:${moto.port}, replayed ${opened.records.length} journal records`);
+
+    const keys: AccessKeys = await setUpAccess(settings, saved, client, journal);
+    const activeFront: Front = new Front({
+      moto: client,
+      journal,
+      gaps: allGaps,
+      filters: answerFilters,
+      control: async (method, path, body) => {
+        if (path === '/_nx-sst/health') return { status: 200, json: { ok: true, pid: process.pid } };
+        if (path === '/_nx-sst/faults' && method === 'PUT') {
+          try {
+            activeFront.setFaults(JSON.parse(body.toString('utf8') || '{}'));
+          } catch (e) {
+            return { status: 400, json: { error: (e as Error).message } };
+          }
+          return { status: 200, json: activeFront.faults };
+        }
+        if (path === '/_nx-sst/faults' && method === 'DELETE') {
+          activeFront.clearFaults();
+          return { status: 200, json: {} };
+        }
+        if (path === '/_nx-sst/faults' && method === 'GET') return { status: 200, json: activeFront.faults };
+        if (path === '/_nx-sst/stop' && method === 'POST') {
+          setImmediate(() => void shutdown(0));
+          return { status: 200, json: { stopping: true } };
+        }
+        return { status: 404, json: { error: `unknown control path ${method} ${path}` } };
+      },
+    });
+    front = activeFront;
+
+    let port: number;
+    try {
+      port = await activeFront.listen(settings.port);
+    } catch (e) {
+      // The remembered port is taken by something else: move rather than fail. An explicit port is a promise.
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || args.port !== undefined) throw e;
+      say(`port ${settings.port} is in use; choosing another`);
+      port = await activeFront.listen(0);
+    }
+    writeJsonAtomic(paths.settings, { ...settings, port, ...keysToSave(settings, keys) });
+    const info: DaemonInfo = {
+      pid: process.pid,
+      port,
+      motoPid: moto.child.pid ?? 0,
+      motoPort: moto.port,
+      accountId: settings.accountId,
+      region: settings.region,
+      iam: settings.iam,
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      startedAt: new Date().toISOString(),
+      replayed: opened.records.length,
+    };
+    writeJsonAtomic(paths.daemon, info);
+    say(`listening on http://127.0.0.1:${port}`);
+  } catch (e) {
+    const error = e as Error;
+    say(`failed: ${error.stack ?? error.message}`);
+    fs.writeFileSync(paths.error, JSON.stringify({ name: error.name, message: error.message }) + '\n');
+    await shutdown(1);
+  }
+}
+
+function keysToSave(settings: CloudSettings, keys: AccessKeys) {
+  // With IAM enforcement the admin keys were made by moto (and are remade identically on replay).
+  return settings.iam ? { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } : {};
+}
+
+void main();

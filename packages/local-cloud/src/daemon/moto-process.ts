@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+
+export const MOTO_INSTALL_HINT =
+  'The local cloud needs moto in server mode (Python). Install it with: pip install "moto[server]"';
+
+/** Thrown when no Python with moto can be found; its message is the one users see. */
+export class MotoMissingError extends Error {
+  constructor(detail: string) {
+    super(`${MOTO_INSTALL_HINT}\n(${detail})`);
+    this.name = 'MotoMissingError';
+  }
+}
+
+/*
+ * moto runs inside this wrapper rather than as `moto_server` so that it exits when the daemon dies,
+ * even by SIGKILL: the daemon holds the write end of moto's stdin, and end-of-file there ends moto.
+ * Without it a killed daemon would leave an orphan moto holding its port and memory.
+ */
+const WRAPPER = `
+import logging, os, sys, threading
+def _watch():
+    try:
+        while sys.stdin.buffer.read(65536):
+            pass
+    finally:
+        os._exit(0)
+try:
+    import moto.server
+    import flask  # noqa: F401  moto[server] extra
+except ImportError as e:
+    sys.stderr.write("NX_SST_MOTO_MISSING " + str(e) + "\\n")
+    sys.exit(3)
+threading.Thread(target=_watch, daemon=True).start()
+# One access-log line per request would grow the daemon log without bound.
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
+moto.server.main(sys.argv[1:])
+`;
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // keep looking
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The Python that has moto: `NX_SST_PYTHON` if set; else the interpreter in the shebang of
+ * `moto_server` (a pip console script, so it is moto's own Python, also inside a venv or pipx);
+ * else `python3`.
+ */
+export function resolvePython(): string {
+  if (process.env.NX_SST_PYTHON) return process.env.NX_SST_PYTHON;
+  const motoServer = onPath('moto_server');
+  if (motoServer) {
+    const firstLine = fs.readFileSync(motoServer, 'utf8').split('\n', 1)[0];
+    const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(firstLine);
+    if (shebang && fs.existsSync(shebang[1])) return shebang[1];
+  }
+  const python = onPath('python3') ?? onPath('python');
+  if (!python) throw new MotoMissingError('no python3 on PATH');
+  return python;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface MotoProcess {
+  child: ChildProcess;
+  port: number;
+}
+
+export interface MotoOptions {
+  accountId: string;
+  region: string;
+  log: fs.WriteStream;
+}
+
+/** Starts moto on a free loopback port and waits until it answers. */
+export async function startMoto(options: MotoOptions): Promise<MotoProcess> {
+  const python = resolvePython();
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    MOTO_ACCOUNT_ID: options.accountId,
+    AWS_DEFAULT_REGION: options.region,
+    AWS_REGION: options.region,
+    PYTHONUNBUFFERED: '1',
+  };
+  // Access control starts off (replay and set-up run unauthenticated) and is switched on through
+  // /moto-api/reset-auth once the cloud is ready, when the state directory asks for IAM enforcement.
+  delete env.INITIAL_NO_AUTH_ACTION_COUNT;
+  // moto's state is rebuilt from our journal; its own recorder (on for any non-empty value) stays off.
+  delete env.MOTO_ENABLE_RECORDING;
+  const child = spawn(python, ['-c', WRAPPER, '-H', '127.0.0.1', '-p', String(port)], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stdout?.pipe(options.log, { end: false });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
+    options.log.write(chunk);
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('error', (e) => reject(new MotoMissingError(`${python}: ${e.message}`)));
+    child.once('exit', (code) => {
+      const missing = /NX_SST_MOTO_MISSING (.*)/.exec(stderr);
+      if (missing) reject(new MotoMissingError(`${python}: ${missing[1]}`));
+      else reject(new Error(`moto exited with code ${code} before it was ready:\n${stderr.slice(-2000)}`));
+    });
+  });
+  exited.catch(() => undefined);
+  await Promise.race([waitUntilAnswering(port, 60_000), exited]);
+  return { child, port };
+}
+
+async function waitUntilAnswering(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/moto-api/seed?a=0`, { method: 'POST' });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline)
+      throw new Error(`moto did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Ends moto: closing its stdin ends it through the wrapper; a signal makes sure. */
+export async function stopMoto(moto: MotoProcess): Promise<void> {
+  const { child } = moto;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stdin?.end();
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}

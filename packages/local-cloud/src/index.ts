@@ -1,0 +1,10 @@
+export {
+  startLocalCloud,
+  startTestCloud,
+  stopDaemon,
+  localCloudStatus,
+  resetLocalCloud,
+  type LocalCloud,
+  type StartLocalCloudOptions,
+} from './local-cloud';
+export type { Faults } from './faults';

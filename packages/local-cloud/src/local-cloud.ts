@@ -1,0 +1,374 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Faults } from './faults';
+import { isAlive, readJson, statePaths, type CloudSettings, type DaemonInfo } from './state-dir';
+
+export interface StartLocalCloudOptions {
+  /** Directory that holds the cloud's state (journal, discovery file, log); created if missing. */
+  stateDir: string;
+  /** Published port on 127.0.0.1. Default: the port this state directory used last, else a free one. */
+  port?: number;
+  /**
+   * Enforce IAM (moto's access control): requests are checked against the caller's policies.
+   * Fixed when the state directory is first used. Default: what the state directory has, else off.
+   */
+  iam?: boolean;
+  /** Account of the cloud, fixed when the state directory is first used. Default `000000000000`. */
+  accountId?: string;
+  /** Region of the cloud, fixed when the state directory is first used. Default `us-east-1`. */
+  region?: string;
+  /** How long to wait for a daemon to come up (it may be replaying a long journal). Default 120 s. */
+  timeoutMs?: number;
+}
+
+export interface LocalCloud {
+  /** `http://127.0.0.1:PORT`: every service on one port. */
+  readonly endpoint: string;
+  /** Everything a child process needs to use the cloud with the standard SDK and toolkit-lib settings. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly accountId: string;
+  readonly region: string;
+  /** Static credentials of the cloud (an administrator when IAM is enforced). */
+  readonly credentials: { accessKeyId: string; secretAccessKey: string };
+  /** `{ endpoint, region, credentials }` for an SDK v3 client in this process: `new SSMClient(cloud.clientConfig)`. */
+  readonly clientConfig: {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  };
+  readonly iam: boolean;
+  readonly stateDir: string;
+  /** Replaces the injected faults (latency, throttling, failing resource types). */
+  setFaults(faults: Faults): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** Stops the shared daemon of this state directory (its state stays on disk). */
+  stop(): Promise<void>;
+}
+
+// The daemon always runs as built JavaScript; specs that load this file from src/ use the build.
+const DAEMON_ENTRY =
+  [path.join(__dirname, 'daemon', 'main.js'), path.join(__dirname, '..', 'dist', 'daemon', 'main.js')].find(
+    (file) => fs.existsSync(file),
+  ) ?? path.join(__dirname, 'daemon', 'main.js');
+
+/** Where CloudFormation reads templates from: moto parses this host form of `TemplateURL` only. */
+function s3ForCloudFormation(region: string): string {
+  return `https://s3.${region}.amazonaws.com`;
+}
+
+export function cloudEnv(
+  info: Pick<DaemonInfo, 'port' | 'accountId' | 'region' | 'accessKeyId' | 'secretAccessKey'>,
+) {
+  const endpoint = `http://127.0.0.1:${info.port}`;
+  return {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION: s3ForCloudFormation(info.region),
+    AWS_REGION: info.region,
+    AWS_DEFAULT_REGION: info.region,
+    AWS_ACCESS_KEY_ID: info.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: info.secretAccessKey,
+    CDK_DEFAULT_ACCOUNT: info.accountId,
+    CDK_DEFAULT_REGION: info.region,
+  };
+}
+
+async function control(port: number, method: string, route: string, body?: unknown): Promise<Response> {
+  return fetch(`http://127.0.0.1:${port}/_nx-sst/${route}`, {
+    method,
+    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+}
+
+/** Whether the daemon described by `info` is alive and is the one answering on its port. */
+export async function isHealthy(info: DaemonInfo): Promise<boolean> {
+  if (!isAlive(info.pid)) return false;
+  try {
+    const res = await control(info.port, 'GET', 'health');
+    const json = (await res.json()) as { pid?: number };
+    return res.ok && json.pid === info.pid;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function checkCompatible(info: DaemonInfo, options: StartLocalCloudOptions): void {
+  const mismatch = (what: string, wanted: unknown, actual: unknown) =>
+    new Error(
+      `The local cloud in ${options.stateDir} runs with ${what} ${String(actual)}, not ${String(wanted)}. ` +
+        `It is fixed per state directory: use another state directory, or reset this one (nx-sst-local reset).`,
+    );
+  if (options.accountId !== undefined && options.accountId !== info.accountId)
+    throw mismatch('account', options.accountId, info.accountId);
+  if (options.region !== undefined && options.region !== info.region)
+    throw mismatch('region', options.region, info.region);
+  if (options.iam !== undefined && options.iam !== info.iam) throw mismatch('iam', options.iam, info.iam);
+  if (options.port !== undefined && options.port !== 0 && options.port !== info.port) {
+    throw new Error(
+      `The local cloud in ${options.stateDir} already runs on port ${info.port}, not ${options.port}. ` +
+        `Stop it first (nx-sst-local stop) to move it.`,
+    );
+  }
+}
+
+/**
+ * Connects to the daemon of `stateDir`, starting it when none runs. Safe when several processes call
+ * it at once: one of them starts the daemon (an exclusive lock file decides), the others wait for it.
+ */
+export async function startLocalCloud(options: StartLocalCloudOptions): Promise<LocalCloud> {
+  if (!options?.stateDir)
+    throw new Error('startLocalCloud needs { stateDir }: the directory that holds the cloud');
+  const stateDir = path.resolve(options.stateDir);
+  const opts = { ...options, stateDir };
+  validateOptions(opts);
+  fs.mkdirSync(stateDir, { recursive: true });
+  const paths = statePaths(stateDir);
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+
+  for (;;) {
+    const info = readJson<DaemonInfo>(paths.daemon);
+    if (info && (await isHealthy(info))) {
+      checkCompatible(info, opts);
+      return connect(info, stateDir);
+    }
+    let lock: number | undefined;
+    try {
+      lock = fs.openSync(paths.lock, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (lock !== undefined) {
+      try {
+        fs.writeSync(lock, JSON.stringify({ pid: process.pid, at: Date.now() }));
+        // Re-check under the lock: another process may have finished starting it meanwhile.
+        const current = readJson<DaemonInfo>(paths.daemon);
+        if (current && (await isHealthy(current))) {
+          checkCompatible(current, opts);
+          return connect(current, stateDir);
+        }
+        if (current) await killStale(current);
+        const started = await spawnDaemon(opts, deadline);
+        checkCompatible(started, opts);
+        return connect(started, stateDir);
+      } finally {
+        fs.closeSync(lock);
+        fs.rmSync(paths.lock, { force: true });
+      }
+    }
+    removeStaleLock(paths.lock);
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for the local cloud in ${stateDir} to start; see ${paths.log}`);
+    }
+    await sleep(100);
+  }
+}
+
+function validateOptions(options: StartLocalCloudOptions): void {
+  if (
+    options.port !== undefined &&
+    (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+  ) {
+    throw new Error(`startLocalCloud: port must be an integer from 0 to 65535, got ${options.port}`);
+  }
+  if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) {
+    throw new Error(`startLocalCloud: accountId must be 12 digits, got "${options.accountId}"`);
+  }
+  if (options.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(options.region)) {
+    throw new Error(`startLocalCloud: region must look like us-east-1, got "${options.region}"`);
+  }
+}
+
+/** A lock left by a starter that died mid-start would block every later start. */
+function removeStaleLock(lockPath: string): void {
+  const holder = readJson<{ pid: number; at: number }>(lockPath);
+  let stale = holder ? !isAlive(holder.pid) : false;
+  if (!holder) {
+    // Unreadable: maybe just created and not yet written. Only stale once it is old.
+    try {
+      stale = Date.now() - fs.statSync(lockPath).mtimeMs > 10_000;
+    } catch {
+      return;
+    }
+  }
+  if (stale) fs.rmSync(lockPath, { force: true });
+}
+
+/** A daemon killed without cleanup left its discovery file (moto ends with it through its stdin). */
+async function killStale(info: DaemonInfo): Promise<void> {
+  for (const pid of [info.pid, info.motoPid]) {
+    if (isAlive(pid) && isOurs(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** Guards against killing an unrelated process that reused a recorded pid. */
+function isOurs(pid: number): boolean {
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('moto') || cmdline.includes(DAEMON_ENTRY);
+  } catch {
+    return false;
+  }
+}
+
+async function spawnDaemon(
+  options: StartLocalCloudOptions & { stateDir: string },
+  deadline: number,
+): Promise<DaemonInfo> {
+  const paths = statePaths(options.stateDir);
+  fs.rmSync(paths.daemon, { force: true });
+  fs.rmSync(paths.error, { force: true });
+  const out = fs.openSync(paths.log, 'a', 0o600);
+  const args = {
+    stateDir: options.stateDir,
+    port: options.port,
+    iam: options.iam,
+    accountId: options.accountId,
+    region: options.region,
+  };
+  const child = spawn(process.execPath, [DAEMON_ENTRY, JSON.stringify(args)], {
+    detached: true,
+    // Explicit, so the caller's current environment (also a test's changes to it) reaches moto.
+    env: process.env,
+    stdio: ['ignore', out, out],
+    cwd: options.stateDir,
+  });
+  fs.closeSync(out);
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.unref();
+  for (;;) {
+    const info = readJson<DaemonInfo>(paths.daemon);
+    if (info && info.pid === child.pid && (await isHealthy(info))) return info;
+    if (exited || !isAlive(child.pid)) {
+      const error = readJson<{ name: string; message: string }>(paths.error);
+      if (error) {
+        const e = new Error(error.message);
+        e.name = error.name;
+        throw e;
+      }
+      throw new Error(`The local cloud daemon exited during start-up; see ${paths.log}`);
+    }
+    if (Date.now() > deadline) {
+      try {
+        process.kill(child.pid!, 'SIGTERM');
+      } catch {
+        // gone
+      }
+      throw new Error(`The local cloud did not start in time; see ${paths.log}`);
+    }
+    await sleep(50);
+  }
+}
+
+function connect(info: DaemonInfo, stateDir: string): LocalCloud {
+  const env = cloudEnv(info);
+  const credentials = { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey };
+  return {
+    endpoint: env.AWS_ENDPOINT_URL,
+    env,
+    accountId: info.accountId,
+    region: info.region,
+    credentials,
+    clientConfig: { endpoint: env.AWS_ENDPOINT_URL, region: info.region, credentials },
+    iam: info.iam,
+    stateDir,
+    async setFaults(faults: Faults) {
+      const res = await control(info.port, 'PUT', 'faults', faults);
+      if (!res.ok) throw new Error(((await res.json()) as { error: string }).error);
+    },
+    async clearFaults() {
+      const res = await control(info.port, 'DELETE', 'faults');
+      if (!res.ok) throw new Error(`clearFaults failed: HTTP ${res.status}`);
+    },
+    async stop() {
+      await stopDaemon(stateDir);
+    },
+  };
+}
+
+/** Stops the daemon of `stateDir` if one runs; returns whether one was running. */
+export async function stopDaemon(stateDir: string): Promise<boolean> {
+  const paths = statePaths(path.resolve(stateDir));
+  const info = readJson<DaemonInfo>(paths.daemon);
+  if (!info || !isAlive(info.pid)) {
+    if (info) await killStale(info);
+    fs.rmSync(paths.daemon, { force: true });
+    return false;
+  }
+  try {
+    await control(info.port, 'POST', 'stop');
+  } catch {
+    process.kill(info.pid, 'SIGTERM');
+  }
+  const deadline = Date.now() + 15_000;
+  while ((isAlive(info.pid) || isAlive(info.motoPid)) && Date.now() < deadline) await sleep(50);
+  await killStale(info);
+  fs.rmSync(paths.daemon, { force: true });
+  return true;
+}
+
+/** Status of the cloud of `stateDir`, without starting it. */
+export async function localCloudStatus(
+  stateDir: string,
+): Promise<{ running: false; settings?: CloudSettings } | { running: true; info: DaemonInfo }> {
+  const paths = statePaths(path.resolve(stateDir));
+  const info = readJson<DaemonInfo>(paths.daemon);
+  if (info && (await isHealthy(info))) return { running: true, info };
+  return { running: false, settings: readJson<CloudSettings>(paths.settings) };
+}
+
+/** Stops the cloud of `stateDir` and deletes its state (stacks, objects, parameters, keys). */
+export async function resetLocalCloud(stateDir: string): Promise<void> {
+  const paths = statePaths(path.resolve(stateDir));
+  await stopDaemon(stateDir);
+  const settings = readJson<CloudSettings>(paths.settings);
+  fs.rmSync(paths.journal, { force: true });
+  if (settings) {
+    // Keep the workspace's fixed account, region, port and IAM choice; drop keys made by the old state.
+    fs.writeFileSync(
+      paths.settings,
+      JSON.stringify({
+        port: settings.port,
+        accountId: settings.accountId,
+        region: settings.region,
+        iam: settings.iam,
+      }) + '\n',
+      { mode: 0o600 },
+    );
+  }
+}
+
+/**
+ * A local cloud for one test file: a fresh temporary state directory; `stop()` ends the daemon and
+ * deletes the directory.
+ */
+export async function startTestCloud(
+  options: Omit<StartLocalCloudOptions, 'stateDir'> = {},
+): Promise<LocalCloud> {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-cloud-'));
+  let cloud: LocalCloud;
+  try {
+    cloud = await startLocalCloud({ ...options, stateDir });
+  } catch (e) {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    ...cloud,
+    async stop() {
+      await cloud.stop();
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
