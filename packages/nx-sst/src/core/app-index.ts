@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BindingModel } from '../types/binding-model';
+
+/**
+ * A small record per infra app, written whenever the app is loaded (types, deploy, secrets), so
+ * `bind` can find the app, SSM prefix and region of a project without loading any config.
+ */
+export interface AppIndexEntry {
+  /** Infra app folder, relative to the workspace root. */
+  appRoot: string;
+  /** App name from `config()`. */
+  name: string;
+  region?: string;
+  /** SSM prefix per stage seen; a config without `ssmPrefix` uses `/sst/{name}/{stage}/` for any stage. */
+  ssmPrefixes: Record<string, string>;
+  customPrefix: boolean;
+  projects: string[];
+  targets: string[];
+}
+
+export function appIndexFile(workspaceRoot: string): string {
+  return path.join(workspaceRoot, '.sst', 'apps.json');
+}
+
+export function readAppIndex(workspaceRoot: string): AppIndexEntry[] {
+  try {
+    return JSON.parse(fs.readFileSync(appIndexFile(workspaceRoot), 'utf8')).apps ?? [];
+  } catch {
+    return [];
+  }
+}
+
+export function defaultSsmPrefix(app: string, stage: string): string {
+  return `/sst/${app}/${stage}/`;
+}
+
+/** The SSM prefix of a stage, when the index can tell without loading the config. */
+export function indexedSsmPrefix(entry: AppIndexEntry, stage: string): string | undefined {
+  return entry.ssmPrefixes[stage] ?? (entry.customPrefix ? undefined : defaultSsmPrefix(entry.name, stage));
+}
+
+export function recordApp(opts: {
+  workspaceRoot: string;
+  appRoot: string;
+  name: string;
+  region?: string;
+  stage: string;
+  customPrefix: boolean;
+  model: BindingModel;
+}): void {
+  const rel = path.relative(opts.workspaceRoot, opts.appRoot).split(path.sep).join('/') || '.';
+  const apps = readAppIndex(opts.workspaceRoot).filter((a) => a.appRoot !== rel);
+  const previous = readAppIndex(opts.workspaceRoot).find((a) => a.appRoot === rel);
+  const entry: AppIndexEntry = {
+    appRoot: rel,
+    name: opts.name,
+    region: opts.region,
+    ssmPrefixes: {
+      ...(previous?.name === opts.name ? previous.ssmPrefixes : {}),
+      [opts.stage]: opts.model.ssmPrefix,
+    },
+    customPrefix: opts.customPrefix,
+    projects: [...new Set(opts.model.targets.flatMap((t) => (t.project ? [t.project.name] : [])))].sort(),
+    targets: opts.model.targets.map((t) => t.id).sort(),
+  };
+  apps.push(entry);
+  apps.sort((a, b) => a.appRoot.localeCompare(b.appRoot));
+  const file = appIndexFile(opts.workspaceRoot);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ apps }, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+}
+
+/** File whose change tells running `bind` processes to re-read their values (secrets set, deploy). */
+export function bindSignalFile(workspaceRoot: string): string {
+  return path.join(workspaceRoot, '.sst', 'bind-signal');
+}
+
+export function signalBindProcesses(
+  workspaceRoot: string,
+  reason: { app: string; stage: string; what: string },
+): void {
+  const file = bindSignalFile(workspaceRoot);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ ...reason, at: Date.now() }) + '\n');
+  fs.renameSync(tmp, file);
+}

@@ -1,0 +1,88 @@
+import * as path from 'node:path';
+import { NxSstError } from './errors';
+
+/** The stage that runs on the workspace's local cloud instead of AWS. */
+export const LOCAL_STAGE = 'local';
+
+/** Where a stage's resources live and how SDK clients and child processes reach them. */
+export interface StageCloud {
+  local: boolean;
+  /** Undefined on AWS when neither the config nor the environment names one (the SDK chain decides). */
+  region?: string;
+  /** Known up front for the local cloud; on AWS ask `accountOf()`. */
+  accountId?: string;
+  /** `AWS_*` variables a child process needs to reach the cloud (endpoint and credentials on `local`). */
+  env: Record<string, string>;
+  /** Options for every `@aws-sdk` client of the engine. */
+  clientConfig: {
+    region?: string;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  };
+  /** The local cloud's endpoint, for messages. */
+  endpoint?: string;
+}
+
+/** State directory of the workspace's local cloud (gitignored with the rest of `.sst/`). */
+export function localCloudDir(workspaceRoot: string): string {
+  return path.join(workspaceRoot, '.sst', 'local-cloud');
+}
+
+/**
+ * Connects to the cloud of a stage: `local` starts (or joins) the workspace's local cloud; any
+ * other stage uses AWS with the standard credential chain and region resolution.
+ */
+export async function connectStage(opts: {
+  workspaceRoot: string;
+  stage: string;
+  region?: string;
+}): Promise<StageCloud> {
+  if (opts.stage !== LOCAL_STAGE) {
+    const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    return {
+      local: false,
+      region,
+      env: region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {},
+      clientConfig: { region },
+    };
+  }
+  const { startLocalCloud } = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
+  const cloud = await startLocalCloud({ stateDir: localCloudDir(opts.workspaceRoot) });
+  return {
+    local: true,
+    region: cloud.region,
+    accountId: cloud.accountId,
+    env: { ...cloud.env },
+    endpoint: cloud.endpoint,
+    clientConfig: { region: cloud.region, endpoint: cloud.endpoint, credentials: cloud.credentials },
+  };
+}
+
+/**
+ * The account of the caller, which also proves there are credentials at all: the one place a
+ * non-local command without credentials fails, with a message that says what to do.
+ */
+export async function accountOf(cloud: StageCloud, stage: string): Promise<string> {
+  if (cloud.accountId) return cloud.accountId;
+  const { STSClient, GetCallerIdentityCommand } =
+    require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+  const sts = new STSClient({ ...cloud.clientConfig, region: cloud.clientConfig.region ?? 'us-east-1' });
+  try {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    cloud.accountId = identity.Account!;
+    return cloud.accountId;
+  } catch (error) {
+    const e = error as Error;
+    const noCredentials = e.name === 'CredentialsProviderError' || /credential/i.test(e.message);
+    throw new NxSstError(
+      noCredentials
+        ? `No AWS credentials for the stage "${stage}" (${e.message}).`
+        : `Cannot reach AWS for the stage "${stage}": ${e.name}: ${e.message}`,
+      noCredentials
+        ? 'Sign in (e.g. `aws sso login --profile X` and AWS_PROFILE=X), set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use the offline stage: --stage local.'
+        : 'Check your network and AWS_REGION, or use the offline stage: --stage local.',
+    );
+  } finally {
+    sts.destroy();
+  }
+}
