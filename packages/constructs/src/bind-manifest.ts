@@ -1,0 +1,95 @@
+import * as cdk from 'aws-cdk-lib';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { App, ProjectRef } from './app';
+import { estimateValueLength } from './binding';
+import type { BindTarget } from './bind-target';
+
+export type { BindTarget } from './bind-target';
+
+/** What `nx-sst bind` reads for one target: `{ssmPrefix}_bind/target/{id}`. */
+export interface TargetBindManifest {
+  target: string;
+  kind: BindTarget['targetKind'];
+  project: ProjectRef | null;
+  roleArn: string | null;
+  /** Plain values and placeholders exactly as the target gets them; never a secret value. */
+  env: Record<string, string>;
+}
+
+/** What `nx-sst bind` reads for a project: `{ssmPrefix}_bind/project/{projectName}`. */
+export interface ProjectBindManifest {
+  project: ProjectRef;
+  targets: string[];
+  /** Present only when the project has exactly one target with a role. */
+  roleArn?: string;
+  env: Record<string, string>;
+}
+
+/** SSM parameter name of a target's bind manifest. */
+export function targetManifestName(ssmPrefix: string, targetId: string): string {
+  return `${ssmPrefix}_bind/target/${targetId}`;
+}
+
+/**
+ * SSM parameter name of a project's bind manifest. Nx project names may hold characters SSM refuses
+ * (`@scope/web`): every character outside `[a-zA-Z0-9_.-/]` becomes `_`.
+ */
+export function projectManifestName(ssmPrefix: string, projectName: string): string {
+  return `${ssmPrefix}_bind/project/${projectName.replace(/[^a-zA-Z0-9_.\-/]/g, '_')}`;
+}
+
+const SSM_STANDARD_LIMIT = 4096;
+
+/** Finalizes every target's bindings and writes the target and project manifests as String parameters. */
+export function writeBindManifests(app: App, targets: BindTarget[]): void {
+  const byProject = new Map<
+    string,
+    { project: ProjectRef; targets: { target: BindTarget; manifest: TargetBindManifest }[] }
+  >();
+  for (const target of [...targets].sort((a, b) => a.targetId.localeCompare(b.targetId))) {
+    const { env, roleArn } = target._finalizeBindings();
+    const project = app.resolveProject(target.targetPath) ?? null;
+    const manifest: TargetBindManifest = {
+      target: target.targetId,
+      kind: target.targetKind,
+      project,
+      roleArn: roleArn ?? null,
+      env,
+    };
+    manifestParameter(target, 'BindManifest', targetManifestName(app.ssmPrefix, target.targetId), manifest);
+    if (project) {
+      const entry = byProject.get(project.name) ?? { project, targets: [] };
+      entry.targets.push({ target, manifest });
+      byProject.set(project.name, entry);
+    }
+  }
+  for (const { project, targets: members } of byProject.values()) {
+    const env: Record<string, string> = {};
+    for (const m of members) Object.assign(env, m.manifest.env);
+    const withRole = members.filter((m) => m.manifest.roleArn);
+    const manifest: ProjectBindManifest = {
+      project,
+      targets: members.map((m) => m.target.targetId),
+      ...(members.length === 1 && withRole.length === 1 ? { roleArn: withRole[0].manifest.roleArn! } : {}),
+      env,
+    };
+    // The project's manifest lives with its first target, so removing that stack removes it too.
+    const stack = cdk.Stack.of(members[0].target);
+    const holder = new Construct(stack, `BindProject-${project.name.replace(/[^a-zA-Z0-9-]/g, '-')}`);
+    manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest);
+  }
+}
+
+function manifestParameter(scope: Construct, id: string, parameterName: string, manifest: object): void {
+  const value = cdk.Stack.of(scope).toJsonString(manifest);
+  new ssm.StringParameter(scope, id, {
+    parameterName,
+    stringValue: value,
+    description: 'nx-sst bind manifest',
+    tier:
+      estimateValueLength(value) > SSM_STANDARD_LIMIT
+        ? ssm.ParameterTier.ADVANCED
+        : ssm.ParameterTier.STANDARD,
+  });
+}

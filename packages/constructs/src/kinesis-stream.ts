@@ -1,0 +1,82 @@
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Construct } from 'constructs';
+import type { Bindable, BindingProps, BindingResource } from './binding';
+import { registerBindable } from './bindable';
+import { Function, type FunctionDefinition } from './function';
+
+/** Props of {@link KinesisStream}. */
+export interface KinesisStreamProps {
+  /**
+   * Consumer functions by name; they read from the latest record.
+   * @default no consumers
+   */
+  readonly consumers?: Record<string, FunctionDefinition>;
+  /**
+   * Escape hatches into the underlying CDK constructs.
+   * @default none
+   */
+  readonly cdk?: {
+    /**
+     * CDK node id, when it must differ from the binding id.
+     * @default the id
+     */
+    readonly id?: string;
+    /**
+     * Props passed to `kinesis.Stream` over ours.
+     * @default on-demand capacity
+     */
+    readonly stream?: kinesis.StreamProps;
+  };
+}
+
+/** A Kinesis data stream. Binds `streamName` with `kinesis:*` on the stream. */
+export class KinesisStream extends Construct implements Bindable {
+  public static readonly bindingType = 'KinesisStream';
+
+  public readonly id: string;
+  public readonly streamName: string;
+  public readonly streamArn: string;
+  public readonly cdk: { stream: kinesis.Stream };
+  private readonly consumerFunctions = new Map<string, Function>();
+
+  constructor(scope: Construct, id: string, props: KinesisStreamProps = {}) {
+    super(scope, props.cdk?.id ?? id);
+    this.id = id;
+    const stream = new kinesis.Stream(this, 'Stream', {
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      ...props.cdk?.stream,
+    });
+    this.cdk = { stream };
+    this.streamName = stream.streamName;
+    this.streamArn = stream.streamArn;
+    for (const [name, def] of Object.entries(props.consumers ?? {})) {
+      const fn = Function.fromDefinition(this, `${id}-${name}`, def);
+      fn.addEventSource(
+        new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }),
+      );
+      this.consumerFunctions.set(name, fn);
+    }
+    registerBindable(this);
+  }
+
+  /** The function of a consumer. */
+  public getFunction(name: string): Function | undefined {
+    return this.consumerFunctions.get(name);
+  }
+
+  /** Binds constructs to every consumer function. */
+  public bind(constructs: BindingResource[]): void {
+    for (const fn of this.consumerFunctions.values()) fn.bind(constructs);
+  }
+
+  public getBindings(): BindingProps {
+    return {
+      type: KinesisStream.bindingType,
+      clientPackage: 'kinesis-stream',
+      variables: { streamName: { type: 'plain', value: this.streamName } },
+      permissions: [{ actions: ['kinesis:*'], resources: [this.streamArn] }],
+    };
+  }
+}

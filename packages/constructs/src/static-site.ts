@@ -1,0 +1,211 @@
+import { execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { type App, appOf } from './app';
+import type { Bindable, BindingProps } from './binding';
+import { registerBindable } from './bindable';
+import type { BindTarget } from './bind-target';
+import { resolveSitePath, validateSiteEnvironment } from './site-environment';
+
+/** Props of {@link StaticSite}. */
+export interface StaticSiteProps {
+  /** The site's folder, relative to the workspace root. */
+  readonly path: string;
+  /**
+   * Command run in `path` to build the site, at synthesis.
+   * @default no build: `buildOutput` (or `path`) is uploaded as it is
+   */
+  readonly buildCommand?: string;
+  /**
+   * Folder of the built files, relative to `path`.
+   * @default `path` itself
+   */
+  readonly buildOutput?: string;
+  /**
+   * Environment of the build. Values known only at deploy (`api.url`) reach the build as `{{ KEY }}` and are
+   * replaced in the uploaded files when the stack deploys.
+   * @default none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Index document.
+   * @default 'index.html'
+   */
+  readonly indexPage?: string;
+  /**
+   * Error document; `redirect_to_index_page` serves the index for single-page apps.
+   * @default 'redirect_to_index_page'
+   */
+  readonly errorPage?: string;
+  /**
+   * Local development: the URL bound while the site is not deployed, and whether to deploy it on `local`.
+   * @default { url: 'localhost', deploy: false }
+   */
+  readonly dev?: { readonly url?: string; readonly deploy?: boolean };
+  /**
+   * Escape hatches into the underlying CDK constructs.
+   * @default none
+   */
+  readonly cdk?: {
+    /**
+     * CDK node id, when it must differ from the binding id.
+     * @default the id
+     */
+    readonly id?: string;
+    /**
+     * Props passed to `s3.Bucket` over ours.
+     * @default none
+     */
+    readonly bucket?: s3.BucketProps;
+  };
+}
+
+/**
+ * A static website (Vite, plain HTML…) in an S3 bucket with website hosting. Binds `url`. On the `local` stage it
+ * is not built or deployed (unless `dev.deploy`): it runs locally and its `url` is `localhost`. It is also a bind
+ * target without a role, so `nx-sst bind` gives `vite dev` the same `environment`.
+ */
+export class StaticSite extends Construct implements Bindable, BindTarget {
+  public static readonly bindingType = 'StaticSite';
+
+  public readonly id: string;
+  public readonly targetId: string;
+  public readonly targetKind = 'site' as const;
+  public readonly targetPath: string;
+  public readonly mode: 'placeholder' | 'deployed';
+  public readonly url: string;
+  public readonly cdk: { bucket?: s3.Bucket; deployment?: s3deploy.BucketDeployment };
+
+  private readonly app: App;
+  private readonly props: StaticSiteProps;
+  private readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: StaticSiteProps) {
+    super(scope, props?.cdk?.id ?? id);
+    this.id = id;
+    this.targetId = id;
+    const describe = `StaticSite "${id}"`;
+    const app = appOf(scope);
+    this.app = app;
+    this.props = props;
+    this.targetPath = resolveSitePath(app.workspaceRoot, props?.path, describe);
+    this.environment = { ...props.environment };
+    validateSiteEnvironment(this.environment, describe);
+    this.mode = app.stage === 'local' && !props.dev?.deploy ? 'placeholder' : 'deployed';
+    this.cdk = {};
+    if (this.mode === 'deployed') {
+      const bucket = new s3.Bucket(this, 'Bucket', {
+        websiteIndexDocument: props.indexPage ?? 'index.html',
+        websiteErrorDocument:
+          !props.errorPage || props.errorPage === 'redirect_to_index_page'
+            ? (props.indexPage ?? 'index.html')
+            : props.errorPage,
+        publicReadAccess: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY,
+        ...(app._defaultRemovalPolicy === 'destroy'
+          ? { removalPolicy: cdk.RemovalPolicy.DESTROY, autoDeleteObjects: true }
+          : {}),
+        ...props.cdk?.bucket,
+      });
+      this.cdk.bucket = bucket;
+      this.url = bucket.bucketWebsiteUrl;
+    } else {
+      this.url = props.dev?.url ?? 'localhost';
+    }
+    registerBindable(this);
+    app._registerTarget(this, 'StaticSite');
+  }
+
+  public getBindings(): BindingProps {
+    return {
+      type: StaticSite.bindingType,
+      clientPackage: 'site',
+      variables: { url: { type: 'plain', value: this.url } },
+      permissions: [],
+    };
+  }
+
+  public boundResources(): Bindable[] {
+    return [];
+  }
+
+  /** Builds and uploads the site (deployed mode) and returns its environment for `nx-sst bind`. @internal */
+  public _finalizeBindings(): { env: Record<string, string> } {
+    if (this.mode === 'deployed') this.deploy();
+    return { env: { ...this.environment } };
+  }
+
+  private deploy(): void {
+    const describe = `StaticSite "${this.id}"`;
+    const buildEnv: Record<string, string> = {};
+    const deployTime: Record<string, string> = {};
+    for (const [key, value] of Object.entries(this.environment)) {
+      if (cdk.Token.isUnresolved(value)) {
+        buildEnv[key] = `{{ ${key} }}`;
+        deployTime[key] = value;
+      } else {
+        buildEnv[key] = value;
+      }
+    }
+    if (this.props.buildCommand) {
+      try {
+        execSync(this.props.buildCommand, {
+          cwd: this.targetPath,
+          env: { ...process.env, ...buildEnv },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      } catch (err) {
+        const e = err as { stderr?: Buffer; stdout?: Buffer; status?: number };
+        const output = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`
+          .trim()
+          .split('\n')
+          .slice(-20)
+          .join('\n');
+        throw new Error(
+          `${describe}: build command "${this.props.buildCommand}" failed in ${this.targetPath} (exit ${e.status}):\n${output}`,
+        );
+      }
+    }
+    const outDir = path.resolve(this.targetPath, this.props.buildOutput ?? '.');
+    if (!fs.existsSync(outDir) || !fs.statSync(outDir).isDirectory()) {
+      throw new Error(
+        `${describe}: build output "${this.props.buildOutput ?? '.'}" does not exist in ${this.targetPath} after the build. Set buildOutput to the folder your build writes (e.g. "dist").`,
+      );
+    }
+    // Files that hold a `{{ KEY }}` placeholder are uploaded as data with the deploy-time values in place
+    // (S3 deployment substitutes them when the stack deploys); the rest is uploaded as it is.
+    const replaced: string[] = [];
+    const sources: s3deploy.ISource[] = [];
+    const keys = Object.keys(deployTime);
+    if (keys.length) {
+      for (const file of listFiles(outDir)) {
+        const rel = path.relative(outDir, file).split(path.sep).join('/');
+        const buffer = fs.readFileSync(file);
+        if (buffer.includes(0)) continue;
+        const text = buffer.toString('utf8');
+        if (!keys.some((k) => text.includes(`{{ ${k} }}`))) continue;
+        let content = text;
+        for (const k of keys) content = content.split(`{{ ${k} }}`).join(deployTime[k]);
+        sources.push(s3deploy.Source.data(rel, content));
+        replaced.push(rel);
+      }
+    }
+    sources.unshift(s3deploy.Source.asset(outDir, { exclude: replaced }));
+    this.cdk.deployment = new s3deploy.BucketDeployment(this, 'Deployment', {
+      destinationBucket: this.cdk.bucket!,
+      sources,
+      prune: true,
+    });
+  }
+}
+
+function listFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath ?? (d as unknown as { path: string }).path, d.name));
+}
