@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type AppProps } from '../app';
+import { Template } from 'aws-cdk-lib/assertions';
+import { App, type AppProps, type StackContext } from '../app';
+import type { Stack } from '../stack';
 
 /** A throwaway workspace with a few handler files and site folders. */
 export function tempWorkspace(): string {
@@ -43,4 +45,67 @@ export function testApp(root: string, props: Partial<AppProps> = {}): App {
     },
     ...props,
   });
+}
+
+/** Builds one stack `Default` in a fresh app and synthesizes it. */
+export function synthDefault(
+  root: string,
+  build: (ctx: StackContext) => void,
+  props: Partial<AppProps> = {},
+): { app: App; stack: Stack; template: Template } {
+  const app = testApp(root, props);
+  let stack!: Stack;
+  app.stack(function Default(ctx) {
+    stack = ctx.stack;
+    build(ctx);
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+/** The environment variables of the Lambda function whose logical id starts with `prefix`. */
+export function lambdaEnv(template: Template, prefix: string): Record<string, unknown> {
+  const fns = template.findResources('AWS::Lambda::Function') as Resources;
+  const match = Object.entries(fns).filter(([id]) => id.startsWith(prefix));
+  if (match.length !== 1)
+    throw new Error(`expected one function ${prefix}*, found ${Object.keys(fns).join(', ')}`);
+  return ((match[0][1].Properties.Environment as { Variables?: Record<string, unknown> })?.Variables ??
+    {}) as Record<string, unknown>;
+}
+
+/** Every statement of the IAM policies attached to the role whose logical id starts with `rolePrefix`. */
+export function roleStatements(
+  template: Template,
+  rolePrefix: string,
+): { Action: unknown; Resource: unknown; Effect: string }[] {
+  const policies = template.findResources('AWS::IAM::Policy') as Resources;
+  const out: { Action: unknown; Resource: unknown; Effect: string }[] = [];
+  for (const policy of Object.values(policies)) {
+    const roles = policy.Properties.Roles as { Ref: string }[];
+    if (!roles.some((r) => r.Ref.startsWith(rolePrefix))) continue;
+    out.push(
+      ...(
+        policy.Properties.PolicyDocument as {
+          Statement: { Action: unknown; Resource: unknown; Effect: string }[];
+        }
+      ).Statement,
+    );
+  }
+  return out;
+}
+
+/** The String SSM parameters by name. */
+export function ssmParameters(template: Template): Record<string, unknown> {
+  const params = template.findResources('AWS::SSM::Parameter') as Resources;
+  return Object.fromEntries(
+    Object.values(params).map((p) => [p.Properties.Name as string, p.Properties.Value]),
+  );
+}
+
+/** The logical id of the single resource of `type` whose logical id starts with `prefix`. */
+export function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one ${type} ${prefix}*, found ${ids.join(', ')}`);
+  return ids[0];
 }
