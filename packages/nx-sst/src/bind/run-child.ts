@@ -47,9 +47,11 @@ export class ChildRunner {
     this.done = new Promise((resolve) => (this.finished = resolve));
   }
 
-  start(env: NodeJS.ProcessEnv = this.opts.env): void {
+  /** Starts the command; `secrets` replaces the values to mask (they change when secrets do). */
+  start(env: NodeJS.ProcessEnv = this.opts.env, secrets: string[] = this.opts.secrets ?? []): void {
+    this.opts.secrets = secrets;
     const [file, ...args] = this.opts.command;
-    const masker = new SecretMasker(this.opts.secrets ?? []);
+    const masker = new SecretMasker(secrets);
     const maskOut = masker.active && !process.stdout.isTTY;
     const maskErr = masker.active && !process.stderr.isTTY;
     const child = spawn(file, args, {
@@ -62,8 +64,8 @@ export class ChildRunner {
       // in the foreground group to read the keyboard and receive Ctrl-C itself.
       detached: !this.interactive && process.platform !== 'win32',
     });
-    if (maskOut) pipeMasked(child.stdout!, process.stdout, new SecretMasker(this.opts.secrets ?? []));
-    if (maskErr) pipeMasked(child.stderr!, process.stderr, new SecretMasker(this.opts.secrets ?? []));
+    if (maskOut) pipeMasked(child.stdout!, process.stdout, new SecretMasker(secrets));
+    if (maskErr) pipeMasked(child.stderr!, process.stderr, new SecretMasker(secrets));
     this.child = child;
     this.stopping = false;
     this.childExit = new Promise<ChildExit>((resolve) => {
@@ -88,9 +90,9 @@ export class ChildRunner {
   }
 
   /** Stops the current tree (SIGTERM, then SIGKILL after the grace period) and starts again. */
-  async restart(env: NodeJS.ProcessEnv): Promise<void> {
+  async restart(env: NodeJS.ProcessEnv, secrets?: string[]): Promise<void> {
     await this.stop();
-    this.start(env);
+    this.start(env, secrets);
   }
 
   /** Stops the tree without settling `done`. */

@@ -150,3 +150,5 @@ function readText(file: string): string | undefined {
     return undefined;
   }
 }
+
+export { writeTypes } from './write-types';

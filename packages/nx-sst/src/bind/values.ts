@@ -1,0 +1,184 @@
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { NxSstError } from '../core/errors';
+
+export const FETCH_FROM_SSM = '__FETCH_FROM_SSM__';
+export const FETCH_FROM_SECRET = '__FETCH_FROM_SECRET__:';
+
+/** What the bind manifest gives a target or project (docs/internals.md). */
+export interface BindManifest {
+  project?: { name: string; root: string } | null;
+  targets?: string[];
+  target?: string;
+  kind?: string;
+  roleArn?: string | null;
+  env: Record<string, string>;
+}
+
+export interface ResolvedValues {
+  /** Every `SST_*` variable with its real value. */
+  env: Record<string, string>;
+  /** The values of secrets among them, to keep out of output. */
+  secrets: string[];
+}
+
+/** `SST_{Type}_{prop}_{id}`: types and props hold no `_`; ids may. */
+export function parseBindingEnvName(name: string): { type: string; prop: string; id: string } | undefined {
+  const match = /^SST_([A-Za-z0-9]+)_([A-Za-z0-9]+)_(.+)$/.exec(name);
+  return match ? { type: match[1], prop: match[2], id: match[3] } : undefined;
+}
+
+export function ssmPathOf(prefix: string, type: string, id: string, prop: string): string {
+  return `${prefix}${type}/${id}/${prop}`;
+}
+
+export function fallbackPathOf(app: string, type: string, id: string, prop: string): string {
+  return `/sst/${app}/.fallback/${type}/${id}/${prop}`;
+}
+
+/** SSM parameter names as the constructs write them (characters SSM refuses become `_`). */
+export function projectManifestName(ssmPrefix: string, projectName: string): string {
+  return `${ssmPrefix}_bind/project/${projectName.replace(/[^a-zA-Z0-9_.\-/]/g, '_')}`;
+}
+
+export function targetManifestName(ssmPrefix: string, targetId: string): string {
+  return `${ssmPrefix}_bind/target/${targetId}`;
+}
+
+function ssmModule() {
+  return require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+}
+
+/** Reads a bind manifest with one `GetParameter`; undefined when the stage has none by that name. */
+export async function readManifest(ssm: SSMClient, name: string): Promise<BindManifest | undefined> {
+  const { GetParameterCommand } = ssmModule();
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: name }));
+    return JSON.parse(out.Parameter!.Value!) as BindManifest;
+  } catch (error) {
+    if ((error as Error).name === 'ParameterNotFound') return undefined;
+    throw error;
+  }
+}
+
+/** `GetParameters` on exact names, 10 per call (the API's limit), all calls at once. */
+export async function getParameters(ssm: SSMClient, names: string[]): Promise<Map<string, string>> {
+  const { GetParametersCommand } = ssmModule();
+  const chunks: string[][] = [];
+  for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
+  const pages = await Promise.all(
+    chunks.map((Names) => ssm.send(new GetParametersCommand({ Names, WithDecryption: true }))),
+  );
+  const values = new Map<string, string>();
+  for (const page of pages) for (const p of page.Parameters ?? []) values.set(p.Name!, p.Value!);
+  return values;
+}
+
+/**
+ * Turns a manifest's env (plain values and placeholders) into real values: SSM values fetched,
+ * secrets fetched with their fallback, secret references filled in. Every missing secret is named
+ * at once, before anything runs.
+ */
+export async function resolveValues(opts: {
+  ssm: SSMClient;
+  app: string;
+  stage: string;
+  ssmPrefix: string;
+  env: Record<string, string>;
+}): Promise<ResolvedValues> {
+  const env: Record<string, string> = {};
+  const wanted = new Map<string, { type: string; id: string; prop: string }>();
+  const references = new Map<string, string>();
+  for (const [key, value] of Object.entries(opts.env)) {
+    const parsed = parseBindingEnvName(key);
+    if (value === FETCH_FROM_SSM && parsed) wanted.set(key, parsed);
+    else if (value.startsWith(FETCH_FROM_SECRET)) {
+      const name = value.slice(FETCH_FROM_SECRET.length);
+      references.set(key, name);
+      wanted.set(`SST_Secret_value_${name}`, { type: 'Secret', id: name, prop: 'value' });
+    } else env[key] = value;
+  }
+  const paths = new Map(
+    [...wanted].map(([key, p]) => [key, ssmPathOf(opts.ssmPrefix, p.type, p.id, p.prop)]),
+  );
+  const found = await getParameters(opts.ssm, [...new Set(paths.values())]);
+  const secrets: string[] = [];
+  const missingSecrets: string[] = [];
+  const missingValues: string[] = [];
+  const needFallback = [...wanted].filter(([key, p]) => p.type === 'Secret' && !found.has(paths.get(key)!));
+  const fallback = await getParameters(
+    opts.ssm,
+    needFallback.map(([, p]) => fallbackPathOf(opts.app, p.type, p.id, p.prop)),
+  );
+  for (const [key, p] of wanted) {
+    const value =
+      found.get(paths.get(key)!) ??
+      (p.type === 'Secret' ? fallback.get(fallbackPathOf(opts.app, p.type, p.id, p.prop)) : undefined);
+    if (value === undefined) {
+      (p.type === 'Secret' ? missingSecrets : missingValues).push(
+        p.type === 'Secret' ? p.id : paths.get(key)!,
+      );
+      continue;
+    }
+    env[key] = value;
+    if (p.type === 'Secret') secrets.push(value);
+  }
+  for (const [key, name] of references) {
+    const value = env[`SST_Secret_value_${name}`];
+    if (value !== undefined) env[key] = value;
+  }
+  if (missingSecrets.length) {
+    const names = [...new Set(missingSecrets)].sort();
+    throw new NxSstError(
+      `These secrets are not set for the stage "${opts.stage}": ${names.join(', ')}.`,
+      names.map((n) => `nx-sst secrets set ${n} <value> --stage ${opts.stage}`).join('\n'),
+    );
+  }
+  if (missingValues.length) {
+    throw new NxSstError(
+      `These bound values are missing from SSM on the stage "${opts.stage}": ${missingValues.sort().join(', ')}.`,
+      `Deploy the stage again: nx-sst deploy --stage ${opts.stage}`,
+    );
+  }
+  return { env, secrets };
+}
+
+/**
+ * Every value of a stage (script mode, for tests not tied to one target): all binding parameters
+ * under the stage prefix, secrets with their fallback, as `SST_{Type}_{prop}_{id}`.
+ */
+export async function readStageValues(opts: {
+  ssm: SSMClient;
+  app: string;
+  ssmPrefix: string;
+}): Promise<ResolvedValues> {
+  const { GetParametersByPathCommand } = ssmModule();
+  const read = async (path: string) => {
+    const out: { name: string; value: string }[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await opts.ssm.send(
+        new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, NextToken }),
+      );
+      for (const p of page.Parameters ?? []) out.push({ name: p.Name!, value: p.Value! });
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  };
+  const fallbackRoot = `/sst/${opts.app}/.fallback/`;
+  const [fallback, own] = await Promise.all([read(`${fallbackRoot}Secret`), read(opts.ssmPrefix)]);
+  const env: Record<string, string> = {};
+  const secrets = new Map<string, string>();
+  // Fallback first, so the stage's own values win.
+  for (const [root, params] of [
+    [fallbackRoot, fallback],
+    [opts.ssmPrefix, own],
+  ] as const) {
+    for (const { name, value } of params) {
+      const [type, id, prop, ...rest] = name.slice(root.length).split('/');
+      if (!type || !id || !prop || rest.length || type.startsWith('_')) continue;
+      env[`SST_${type}_${prop}_${id}`] = value;
+      if (type === 'Secret') secrets.set(id, value);
+    }
+  }
+  return { env, secrets: [...secrets.values()] };
+}

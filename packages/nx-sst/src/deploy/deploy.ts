@@ -1,0 +1,324 @@
+import * as path from 'node:path';
+import type { Toolkit as ToolkitType, ICloudAssemblySource } from '@aws-cdk/toolkit-lib';
+import { recordApp, signalBindProcesses } from '../core/app-index';
+import { accountOf, connectStage, type StageCloud } from '../core/cloud';
+import { NxSstError } from '../core/errors';
+import { resolveInfraApp, resolveStage } from '../core/workspace';
+import { loadApp, loadConfig, type ConstructsApp } from '../synth/load-app';
+import { writeTypesFromModel } from '../types/types';
+import type { BindingModel } from '../types/binding-model';
+import { acquireStageLock } from './lock';
+import { ProgressHost, type ProgressOptions, type ResourceFailure } from './progress';
+
+export interface DeployOptions {
+  workspaceRoot: string;
+  /** Infra app folder (absolute or relative to `cwd`) or project name; default: the app at `cwd`, or the only one. */
+  appRoot?: string;
+  stage?: string;
+  /** Bootstrap the AWS environment (CDK's toolkit stack) first when it is missing or too old. */
+  bootstrap?: boolean;
+  /** Stack ids or names (patterns allowed) to deploy; default all, with their dependencies. */
+  stacks?: string[];
+  io?: ProgressOptions;
+  cwd?: string;
+  /** Parallel stack deployments when stacks do not depend on each other. */
+  concurrency?: number;
+}
+
+export interface StackOutcome {
+  name: string;
+  status: 'deployed' | 'skipped' | 'removed';
+  outputs: Record<string, string>;
+}
+
+export interface DeployResult {
+  app: string;
+  stage: string;
+  stacks: StackOutcome[];
+  durationMs: number;
+  /** Files written by the types step after the deploy. */
+  typesWritten: string[];
+}
+
+/** The bootstrap version our stacks need (DefaultStackSynthesizer with assets). */
+const MIN_BOOTSTRAP_VERSION = 6;
+const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
+
+interface Session {
+  workspaceRoot: string;
+  appRoot: string;
+  infraAppName: string;
+  stage: string;
+  cloud: StageCloud;
+  account: string;
+  app: ConstructsApp;
+  appName: string;
+  region: string;
+  model: BindingModel;
+  customPrefix: boolean;
+  toolkit: ToolkitType;
+  host: ProgressHost;
+  source: ICloudAssemblySource;
+  toolkitLib: typeof import('@aws-cdk/toolkit-lib');
+  release(): void;
+  restoreEnv(): void;
+}
+
+async function open(opts: DeployOptions, command: string): Promise<Session> {
+  const workspaceRoot = path.resolve(opts.workspaceRoot);
+  const infraApp = await resolveInfraApp(workspaceRoot, opts.cwd ?? process.cwd(), opts.appRoot);
+  const stage = resolveStage({ flag: opts.stage, workspaceRoot });
+  // The app name is needed for the lock; the construct tree is built once the account is known.
+  const { config } = await loadConfig({ workspaceRoot, appRoot: infraApp.root, stage });
+  const release = acquireStageLock({ workspaceRoot, app: config.name, stage, command });
+  let restoreEnv = () => {};
+  try {
+    const cloud = await connectStage({ workspaceRoot, stage, region: config.region });
+    const account = await accountOf(cloud, stage);
+    const region = cloud.region ?? config.region ?? (await defaultRegion());
+    // toolkit-lib has no endpoint option: it reads the standard variables (AWS_ENDPOINT_URL, …).
+    restoreEnv = withEnv(cloud.local ? cloud.env : { AWS_REGION: region });
+    const { app, model } = await loadApp({ workspaceRoot, appRoot: infraApp.root, stage, account, region });
+    const toolkitLib = require('@aws-cdk/toolkit-lib') as typeof import('@aws-cdk/toolkit-lib');
+    const host = new ProgressHost(opts.io);
+    const toolkit = new toolkitLib.Toolkit({
+      ioHost: host,
+      color: Boolean(process.stderr.isTTY),
+      emojis: false,
+      sdkConfig: {
+        baseCredentials: cloud.clientConfig.credentials
+          ? toolkitLib.BaseCredentials.custom({
+              provider: async () => cloud.clientConfig.credentials!,
+              region,
+            })
+          : toolkitLib.BaseCredentials.awsCliCompatible({ profile: config.profile, defaultRegion: region }),
+      },
+    });
+    const source = await toolkit.fromAssemblyBuilder(async () => app.synth() as never, {
+      outdir: path.join(infraApp.root, '.sst', 'cdk.out', stage),
+      disposeOutdir: false,
+      lookups: false,
+    });
+    return {
+      workspaceRoot,
+      appRoot: infraApp.root,
+      infraAppName: infraApp.name,
+      stage,
+      cloud,
+      account,
+      app,
+      appName: config.name,
+      region,
+      model,
+      customPrefix: Boolean(config.ssmPrefix),
+      toolkit,
+      host,
+      source,
+      toolkitLib,
+      release,
+      restoreEnv,
+    };
+  } catch (error) {
+    restoreEnv();
+    release();
+    throw error;
+  }
+}
+
+function withEnv(vars: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** The region the standard chain gives (AWS_REGION, the profile's config), as any SDK client resolves it. */
+async function defaultRegion(): Promise<string> {
+  const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+  const client = new STSClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    throw new NxSstError(
+      'No AWS region is set.',
+      'Return { region } from config() in sst.config.ts, or set AWS_REGION.',
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+function stackSelector(s: Session, stacks?: string[]) {
+  const { StackSelectionStrategy } = s.toolkitLib;
+  if (!stacks?.length) return { strategy: StackSelectionStrategy.ALL_STACKS };
+  // Ids as written in the stacks file are accepted too: `Default` means `{stage}-{app}-Default`.
+  const patterns = stacks.map((id) =>
+    id.includes('-') || id.includes('*') ? id : `${s.stage}-${s.appName}-${id}`,
+  );
+  return { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns };
+}
+
+/**
+ * Makes sure the account and region have CDK's bootstrap resources: automatic on the local cloud,
+ * with `--bootstrap` on AWS, otherwise a clear error with the command that fixes it.
+ */
+async function ensureBootstrap(s: Session, bootstrap?: boolean): Promise<void> {
+  const { SSMClient, GetParameterCommand } =
+    require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
+  const ssm = new SSMClient({ ...s.cloud.clientConfig, region: s.region });
+  let version: number | undefined;
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: BOOTSTRAP_VERSION_PARAMETER }));
+    version = Number(out.Parameter?.Value);
+  } catch (error) {
+    if ((error as Error).name !== 'ParameterNotFound') throw error;
+  } finally {
+    ssm.destroy();
+  }
+  if (version !== undefined && version >= MIN_BOOTSTRAP_VERSION) return;
+  const environment = `aws://${s.account}/${s.region}`;
+  if (!s.cloud.local && !bootstrap) {
+    throw new NxSstError(
+      version === undefined
+        ? `${environment} is not bootstrapped for the AWS CDK (no ${BOOTSTRAP_VERSION_PARAMETER}).`
+        : `${environment} has CDK bootstrap version ${version}; nx-sst needs ${MIN_BOOTSTRAP_VERSION} or later.`,
+      `Run the deploy with --bootstrap once (or: npx cdk bootstrap ${environment}).`,
+    );
+  }
+  s.host.notify({
+    time: new Date(),
+    level: 'info',
+    action: 'bootstrap',
+    code: 'CDK_TOOLKIT_I9100',
+    message: `Bootstrapping ${environment}${s.cloud.local ? ' (local cloud)' : ''}…`,
+    data: undefined,
+  } as never);
+  await s.toolkit.bootstrap(s.toolkitLib.BootstrapEnvironments.fromList([environment]), {});
+}
+
+function failureError(what: string, s: Session, error: unknown, failures: ResourceFailure[]): NxSstError {
+  const lines = failures.map((f) => `  ${f.stack} ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}`);
+  const message = (error as Error).message ?? String(error);
+  return new NxSstError(
+    `${what} of ${s.appName} on the stage "${s.stage}" failed: ${message}` +
+      (lines.length ? `\n${lines.join('\n')}` : ''),
+    lines.length ? 'Fix the resources above; CloudFormation rolled the failed stacks back.' : undefined,
+  );
+}
+
+/**
+ * Synthesizes the app and deploys it with toolkit-lib (assets, change sets, dependency order,
+ * rollback); stacks whose template is unchanged are skipped. Then writes types and the app index,
+ * and tells running `bind` processes to re-read their values.
+ */
+export async function deploy(opts: DeployOptions): Promise<DeployResult> {
+  const started = Date.now();
+  const s = await open(opts, 'deploy');
+  try {
+    await ensureBootstrap(s, opts.bootstrap);
+    let result;
+    try {
+      result = await s.toolkit.deploy(s.source, {
+        stacks: stackSelector(s, opts.stacks),
+        concurrency: opts.concurrency ?? 4,
+        rollback: true,
+        deploymentMethod: { method: 'change-set' },
+      });
+    } catch (error) {
+      throw failureError('The deploy', s, error, s.host.failures);
+    } finally {
+      s.host.end();
+    }
+    const typesWritten = writeTypesFromModel({
+      workspaceRoot: s.workspaceRoot,
+      appRoot: s.appRoot,
+      model: s.model,
+      infraApp: `${s.infraAppName} (${path.relative(s.workspaceRoot, s.appRoot) || '.'})`,
+      regenerate: `nx run ${s.infraAppName}:types`,
+    }).written;
+    recordApp({
+      workspaceRoot: s.workspaceRoot,
+      appRoot: s.appRoot,
+      name: s.appName,
+      region: s.region,
+      stage: s.stage,
+      customPrefix: s.customPrefix,
+      model: s.model,
+    });
+    signalBindProcesses(s.workspaceRoot, { app: s.appName, stage: s.stage, what: 'deploy' });
+    return {
+      app: s.appName,
+      stage: s.stage,
+      stacks: result.stacks
+        .map((st) => ({
+          name: st.stackName,
+          status: s.host.skipped.has(st.stackName) ? ('skipped' as const) : ('deployed' as const),
+          outputs: { ...st.outputs },
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      durationMs: Date.now() - started,
+      typesWritten,
+    };
+  } finally {
+    s.restoreEnv();
+    s.release();
+  }
+}
+
+/** Destroys every stack of the app on the stage (or the given ones), dependents first. */
+export async function remove(opts: DeployOptions): Promise<DeployResult> {
+  const started = Date.now();
+  const s = await open(opts, 'remove');
+  try {
+    let result;
+    try {
+      result = await s.toolkit.destroy(s.source, {
+        stacks: stackSelector(s, opts.stacks),
+        concurrency: opts.concurrency ?? 4,
+      });
+    } catch (error) {
+      throw failureError('The removal', s, error, s.host.failures);
+    } finally {
+      s.host.end();
+    }
+    signalBindProcesses(s.workspaceRoot, { app: s.appName, stage: s.stage, what: 'remove' });
+    return {
+      app: s.appName,
+      stage: s.stage,
+      stacks: result.stacks.map((st) => ({ name: st.stackName, status: 'removed' as const, outputs: {} })),
+      durationMs: Date.now() - started,
+      typesWritten: [],
+    };
+  } finally {
+    s.restoreEnv();
+    s.release();
+  }
+}
+
+export interface DiffResult {
+  app: string;
+  stage: string;
+  /** Number of changed resources, outputs and parameters per stack. */
+  changes: Record<string, number>;
+  /** The diff as toolkit-lib formats it. */
+  text: string;
+}
+
+/** Compares the synthesized app with what is deployed on the stage; prints toolkit-lib's diff. */
+export async function diff(opts: DeployOptions): Promise<DiffResult> {
+  const s = await open(opts, 'diff');
+  try {
+    const diffs = await s.toolkit.diff(s.source, { stacks: stackSelector(s, opts.stacks) });
+    const changes: Record<string, number> = {};
+    for (const [name, d] of Object.entries(diffs)) changes[name] = d.differenceCount;
+    return { app: s.appName, stage: s.stage, changes, text: s.host.diffs.join('\n') };
+  } finally {
+    s.host.end();
+    s.restoreEnv();
+    s.release();
+  }
+}
