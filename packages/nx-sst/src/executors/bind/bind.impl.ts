@@ -1,0 +1,105 @@
+import { emitReadySignal, type ExecutorContext } from '@nx/devkit';
+import { resolve } from 'node:path';
+import { projectRoot } from '../utils';
+import type { BindExecutorSchema } from './schema';
+
+/**
+ * Runs a command with the project's bindings, as `nx-sst bind` does (same engine: signals forwarded,
+ * the child's exit code, restarts on credential expiry and on changed values). Continuous: it tells
+ * Nx it is ready once `readyUrl` answers (or once the command runs, when no URL is known).
+ */
+export default async function* bindExecutor(
+  options: BindExecutorSchema,
+  context: ExecutorContext,
+): AsyncGenerator<{ success: boolean; baseUrl?: string }> {
+  let command: string[];
+  let shell = false;
+  try {
+    ({ command, shell } = commandOf(options, context));
+  } catch (error) {
+    console.error(`nx-sst bind: ${(error as Error).message}`);
+    yield { success: false };
+    return;
+  }
+  const { runBound } = require('../../bind/bind') as typeof import('../../bind/bind');
+  const cwd = options.cwd ? resolve(context.root, options.cwd) : projectRoot(context);
+
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const exit = runBound({
+    workspaceRoot: context.root,
+    cwd,
+    stage: options.stage,
+    target: options.target,
+    script: options.script,
+    app: options.app,
+    command,
+    shell,
+    onReady: () => started(),
+  }).then(
+    (code) => ({ code }),
+    (error: Error & { hint?: string }) => {
+      console.error(`nx-sst bind: ${error.message}${error.hint ? `\n${error.hint}` : ''}`);
+      return { code: 1 };
+    },
+  );
+
+  const first = await Promise.race([running.then(() => undefined), exit]);
+  if (first === undefined) {
+    const url = options.readyUrl ? await waitForUrl(options.readyUrl, exit) : undefined;
+    if (url !== null) {
+      emitReadySignal(url);
+      yield { success: true, ...(url ? { baseUrl: url } : {}) };
+    }
+  }
+  const { code } = await exit;
+  yield { success: code === 0 };
+}
+
+function commandOf(
+  options: BindExecutorSchema,
+  context: ExecutorContext,
+): { command: string[]; shell: boolean } {
+  const extra = (options.args ?? []).map((a) =>
+    /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`,
+  );
+  if (options.command && options.wrapTarget) throw new Error('give either command or wrapTarget, not both.');
+  if (options.command) return { command: [[options.command, ...extra].join(' ')], shell: true };
+  if (options.wrapTarget) {
+    if (
+      options.wrapTarget.split(':')[1] === context.targetName &&
+      options.wrapTarget.split(':')[0] === context.projectName
+    ) {
+      throw new Error(`wrapTarget '${options.wrapTarget}' is this target itself.`);
+    }
+    // A nested Nx run of the wrapped target, so its own dependsOn, caching and executor still apply.
+    return {
+      command: [
+        process.execPath,
+        require.resolve('nx/bin/nx', { paths: [context.root] }),
+        'run',
+        options.wrapTarget,
+        ...(options.args ?? []),
+      ],
+      shell: false,
+    };
+  }
+  throw new Error(
+    `give a command (e.g. "command": "next dev") or a wrapTarget (e.g. "wrapTarget": "${context.projectName}:dev-unbound").`,
+  );
+}
+
+/** Polls `url` until it answers; null when the command exits first. */
+async function waitForUrl(url: string, exit: Promise<unknown>): Promise<string | null> {
+  let exited = false;
+  void exit.then(() => (exited = true));
+  while (!exited) {
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return url;
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return null;
+}

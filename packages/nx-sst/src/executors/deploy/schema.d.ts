@@ -1,0 +1,6 @@
+export interface DeployExecutorSchema {
+  stage?: string;
+  stacks?: string[];
+  bootstrap?: boolean;
+  concurrency?: number;
+}

@@ -1,0 +1,195 @@
+import { readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { siteGenerator } from '../site/site';
+import { createWorkspace, treeContent } from '../test-utils/workspace';
+import { resourceGenerator } from './resource';
+import type { ResourceGeneratorSchema } from './schema';
+
+const STACK = 'apps/infra/stacks/Default.ts';
+
+describe('resource generator', () => {
+  let tree: Tree;
+  beforeEach(async () => {
+    tree = await createWorkspace();
+    await siteGenerator(tree, { project: 'web', skipFormat: true });
+  });
+
+  it('adds the import, the construct above the site it binds, and the binding', async () => {
+    await resourceGenerator(tree, { type: 'bucket', name: 'public', bind: ['web'], skipFormat: true });
+    expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
+     "import { type StackContext, NextjsSite, Bucket } from '@nx-sst/constructs';
+
+     export function Default({ stack }: StackContext) {
+       const publicBucket = new Bucket(stack, 'public');
+       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [publicBucket] });
+     }
+     "
+    `);
+    expect(readJson(tree, 'apps/web/package.json').scripts).toMatchInlineSnapshot(`
+     {
+       "build": "nx-sst bind -- next build",
+       "dev": "nx-sst bind -- next dev",
+       "lint": "eslint .",
+     }
+    `);
+  });
+
+  it('binds to a function target of a library and wraps its project.json command', async () => {
+    await resourceGenerator(tree, {
+      type: 'function',
+      name: 'worker',
+      handler: 'libs/functions/src/index.handler',
+      skipFormat: true,
+    });
+    await resourceGenerator(tree, {
+      type: 'table',
+      name: 'orders',
+      bind: ['functions', 'web'],
+      skipFormat: true,
+    });
+    expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
+     "import { type StackContext, NextjsSite, Function, Table } from '@nx-sst/constructs';
+
+     export function Default({ stack }: StackContext) {
+       const ordersTable = new Table(stack, 'orders', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
+       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [ordersTable] });
+       const workerFunction = new Function(stack, 'worker', { handler: 'libs/functions/src/index.handler', bind: [ordersTable] });
+     }
+     "
+    `);
+    expect(readProjectConfiguration(tree, 'functions').targets).toMatchInlineSnapshot(`
+     {
+       "lint": {
+         "executor": "@nx/eslint:lint",
+       },
+       "test": {
+         "continuous": false,
+         "executor": "nx-sst:bind",
+         "options": {
+           "command": "vitest run",
+           "cwd": "libs/functions",
+         },
+       },
+     }
+    `);
+  });
+
+  it.each<[ResourceGeneratorSchema['type'], Partial<ResourceGeneratorSchema>]>([
+    ['bucket', {}],
+    ['table', {}],
+    ['topic', {}],
+    ['queue', {}],
+    ['event-bus', {}],
+    ['kinesis-stream', {}],
+    ['function', { handler: 'libs/functions/src/index.handler' }],
+    ['api', { handler: 'libs/functions/src/index.handler' }],
+    ['rds', {}],
+    ['cron', { handler: 'libs/functions/src/index.handler' }],
+    ['parameter', { value: "it's 1" }],
+  ])('writes a %s', async (type, extra) => {
+    const before = tree.read(STACK, 'utf-8')!;
+    await resourceGenerator(tree, { type, name: 'thing', ...extra, skipFormat: true });
+    const after = tree.read(STACK, 'utf-8')!;
+    const added = after.split('\n').filter((line) => !before.split('\n').includes(line));
+    expect(added).toMatchSnapshot();
+  });
+
+  it('changes nothing when run twice', async () => {
+    const options: ResourceGeneratorSchema = { type: 'queue', name: 'jobs', bind: ['web'], skipFormat: true };
+    await resourceGenerator(tree, options);
+    const first = treeContent(tree);
+    await resourceGenerator(tree, options);
+    expect(treeContent(tree)).toEqual(first);
+  });
+
+  it('keeps the user formatting and quote style, and places new constructs before a final return', async () => {
+    tree.write(
+      STACK,
+      `import { NextjsSite, type StackContext } from "@nx-sst/constructs";
+
+// Our stack.
+export function Default({ stack: s }: StackContext) {
+    const site = new NextjsSite(s, "web", {
+        path: "apps/web",
+    });
+    return { url: site.url };
+}
+`,
+    );
+    await resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['web'], skipFormat: true });
+    expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
+     "import { NextjsSite, type StackContext, Bucket } from "@nx-sst/constructs";
+
+     // Our stack.
+     export function Default({ stack: s }: StackContext) {
+         const uploadsBucket = new Bucket(s, "uploads");
+         const site = new NextjsSite(s, "web", {
+             path: "apps/web",
+             bind: [uploadsBucket],
+         });
+         return { url: site.url };
+     }
+     "
+    `);
+  });
+
+  it.each<[Partial<ResourceGeneratorSchema>, string]>([
+    [{ name: '1bad' }, `Invalid resource id '1bad'`],
+    [{ name: 'a.b' }, `Invalid resource id 'a.b'`],
+    [
+      { name: 'web' },
+      `A construct with id 'web' already exists (NextjsSite in apps/infra/stacks/Default.ts)`,
+    ],
+    [{ name: 'x', bind: ['nope'] }, `Cannot find project 'nope'. Projects: functions, infra, utils, web.`],
+    [
+      { name: 'x', bind: ['utils'] },
+      `Project 'utils' has nothing in apps/infra/stacks/Default.ts that runs its code`,
+    ],
+    [
+      { name: 'x', stack: 'Api' },
+      `Stack 'Api' not found: apps/infra/stacks/Api.ts does not exist. Stacks of 'infra': Default.`,
+    ],
+    [{ name: 'x', stack: '../x' }, `Invalid stack name '../x'`],
+    [{ name: 'x', app: 'web' }, `Project 'web' is not an nx-sst app`],
+    [{ name: 'x', type: 'function' }, `A function needs --handler`],
+    [
+      { name: 'x', type: 'function', handler: 'libs/functions/src/missing.handler' },
+      `Handler 'libs/functions/src/missing.handler' does not point at a file`,
+    ],
+    [
+      { name: 'x', type: 'function', handler: '../outside/index.handler' },
+      `Invalid handler '../outside/index.handler'`,
+    ],
+    [
+      { name: 'x', type: 'cron', handler: 'libs/functions/src/index.handler', bind: ['web'] },
+      `A Cron is not bindable`,
+    ],
+    [{ name: 'x', type: 'nope' as ResourceGeneratorSchema['type'] }, `Unknown resource type 'nope'`],
+  ])('refuses %j and writes nothing', async (options, message) => {
+    const before = treeContent(tree);
+    await expect(
+      resourceGenerator(tree, { type: 'bucket', name: 'x', skipFormat: true, ...options }),
+    ).rejects.toThrow(message);
+    expect(treeContent(tree)).toEqual(before);
+  });
+
+  it('refuses an id that differs only by - and _ from an existing one', async () => {
+    await resourceGenerator(tree, { type: 'bucket', name: 'my-files', skipFormat: true });
+    await expect(
+      resourceGenerator(tree, { type: 'table', name: 'my_files', skipFormat: true }),
+    ).rejects.toThrow(
+      `A construct with id 'my-files' already exists (Bucket in apps/infra/stacks/Default.ts)`,
+    );
+  });
+
+  it('refuses binding to a project whose target lives in another stack', async () => {
+    tree.write(
+      'apps/infra/stacks/Data.ts',
+      `import { type StackContext } from '@nx-sst/constructs';\n\nexport function Data({ stack }: StackContext) {}\n`,
+    );
+    await expect(
+      resourceGenerator(tree, { type: 'bucket', name: 'x', stack: 'Data', bind: ['web'], skipFormat: true }),
+    ).rejects.toThrow(
+      `Project 'web' is a target in apps/infra/stacks/Default.ts, not in apps/infra/stacks/Data.ts.`,
+    );
+  });
+});

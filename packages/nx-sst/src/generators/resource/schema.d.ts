@@ -1,0 +1,24 @@
+export type ResourceType =
+  | 'bucket'
+  | 'table'
+  | 'topic'
+  | 'queue'
+  | 'event-bus'
+  | 'kinesis-stream'
+  | 'function'
+  | 'api'
+  | 'rds'
+  | 'cron'
+  | 'parameter';
+
+export interface ResourceGeneratorSchema {
+  type: ResourceType;
+  name: string;
+  bind?: string[];
+  app?: string;
+  stack?: string;
+  handler?: string;
+  value?: string;
+  wrapTargets?: string[];
+  skipFormat?: boolean;
+}

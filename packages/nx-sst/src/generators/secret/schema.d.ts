@@ -1,0 +1,8 @@
+export interface SecretGeneratorSchema {
+  name: string;
+  bind?: string[];
+  app?: string;
+  stack?: string;
+  wrapTargets?: string[];
+  skipFormat?: boolean;
+}

@@ -1,0 +1,57 @@
+import type { Tree } from '@nx/devkit';
+import { siteGenerator } from '../site/site';
+import { createWorkspace, treeContent } from '../test-utils/workspace';
+import { secretGenerator } from './secret';
+
+describe('secret generator', () => {
+  let tree: Tree;
+  beforeEach(async () => {
+    tree = await createWorkspace();
+    await siteGenerator(tree, { project: 'web', skipFormat: true });
+  });
+
+  it('declares a Config.Secret named after it and binds it', async () => {
+    await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
+    expect(tree.read('apps/infra/stacks/Default.ts', 'utf-8')).toMatchInlineSnapshot(`
+     "import { type StackContext, NextjsSite, Config } from '@nx-sst/constructs';
+
+     export function Default({ stack }: StackContext) {
+       const STRIPE_KEY = new Config.Secret(stack, 'STRIPE_KEY');
+       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [STRIPE_KEY] });
+     }
+     "
+    `);
+  });
+
+  it('binds an existing secret to one more project on a second run, and changes nothing on a third', async () => {
+    await secretGenerator(tree, { name: 'STRIPE_KEY', skipFormat: true });
+    await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
+    const second = treeContent(tree);
+    expect(second['apps/infra/stacks/Default.ts']).toContain(`webSite.bind([STRIPE_KEY]);`);
+    await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
+    expect(treeContent(tree)).toEqual(second);
+  });
+
+  it.each([
+    [{ name: 'STRIPE KEY' }, `Invalid secret id 'STRIPE KEY'`],
+    [{ name: 'web' }, `A construct with id 'web' already exists`],
+    [
+      { name: 'KEY', bind: ['utils'] },
+      `Project 'utils' has nothing in apps/infra/stacks/Default.ts that runs its code`,
+    ],
+  ])('refuses %j and writes nothing', async (options, message) => {
+    const before = treeContent(tree);
+    await expect(secretGenerator(tree, { ...options, skipFormat: true })).rejects.toThrow(message);
+    expect(treeContent(tree)).toEqual(before);
+  });
+
+  it('refuses a secret with the id of a parameter (they share Config)', async () => {
+    tree.write(
+      'apps/infra/stacks/Default.ts',
+      `import { Config, type StackContext } from '@nx-sst/constructs';\n\nexport function Default({ stack }: StackContext) {\n  new Config.Parameter(stack, 'KEY', { value: 'x' });\n}\n`,
+    );
+    await expect(secretGenerator(tree, { name: 'KEY', skipFormat: true })).rejects.toThrow(
+      `A construct with id 'KEY' already exists (Parameter in apps/infra/stacks/Default.ts)`,
+    );
+  });
+});

@@ -1,0 +1,9 @@
+export interface SiteGeneratorSchema {
+  project: string;
+  type?: 'nextjs' | 'static';
+  name?: string;
+  app?: string;
+  stack?: string;
+  wrapTargets?: string[];
+  skipFormat?: boolean;
+}

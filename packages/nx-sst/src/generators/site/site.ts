@@ -1,0 +1,57 @@
+import { formatFiles, type Tree } from '@nx/devkit';
+import { normalizeLocation } from '../../plugin/stack-source';
+import { addConstruct } from '../utils/add-construct';
+import { readProject, readStackFiles, resolveInfraApp } from '../utils/infra-app';
+import { wrapBoundTargets } from '../utils/wrap-targets';
+import type { SiteGeneratorSchema } from './schema';
+
+export async function siteGenerator(tree: Tree, schema: SiteGeneratorSchema): Promise<void> {
+  const type = { nextjs: 'NextjsSite', static: 'StaticSite' }[schema.type ?? 'nextjs'];
+  if (!type) throw new Error(`Unknown site type '${schema.type}'. Use nextjs or static.`);
+  const app = resolveInfraApp(tree, schema.app);
+  const project = readProject(tree, schema.project);
+  const root = normalizeLocation(project.root);
+  if (root === normalizeLocation(app.root)) {
+    throw new Error(`'${project.name}' is the infra app itself; pass the frontend project with --project.`);
+  }
+  if (root === '' || root === '.') {
+    throw new Error(
+      `'${project.name}' is the workspace root project; a site must be a project in its own folder.`,
+    );
+  }
+
+  // One site per project folder: a second run, or a site written by hand, is kept as it is.
+  const existing = readStackFiles(tree, app)
+    .flatMap(({ file, editor }) => editor.constructs.map((c) => ({ file, c })))
+    .find(
+      ({ c }) =>
+        (c.type === 'NextjsSite' || c.type === 'StaticSite') &&
+        c.targets.some((t) => normalizeLocation(t.location) === root),
+    );
+  if (existing && existing.c.type !== type) {
+    throw new Error(
+      `'${project.name}' is already a ${existing.c.type} ('${existing.c.id}' in ${existing.file}). ` +
+        `Change it there if it should be a ${type}.`,
+    );
+  }
+  if (!existing) {
+    addConstruct(tree, {
+      app: schema.app ?? app.name,
+      stack: schema.stack,
+      type,
+      id: schema.name ?? siteId(project.name),
+      props: `{ path: '${root}' }`,
+      what: 'site',
+    });
+  }
+  wrapBoundTargets(tree, { name: project.name, root: project.root }, schema.wrapTargets);
+  if (!schema.skipFormat) await formatFiles(tree);
+}
+
+/** `@acme/web` → `web`: a construct id from a project name. */
+function siteId(projectName: string): string {
+  const bare = projectName.replace(/^@[^/]+\//, '').replace(/[^a-zA-Z0-9_-]/g, '-');
+  return /^[a-zA-Z]/.test(bare) ? bare : `site-${bare}`;
+}
+
+export default siteGenerator;

@@ -1,0 +1,166 @@
+import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
+import { createProjectLocator } from '../../plugin/bindings';
+import { handlerFile, normalizeLocation, type StackConstruct } from '../../plugin/stack-source';
+import { StackEditor } from './stack-editor';
+
+export const SST_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
+
+/** Construct ids as the wire format allows them (DESIGN.md). */
+export const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
+
+export interface InfraApp {
+  name: string;
+  root: string;
+  configFile: string;
+}
+
+export function findInfraApps(tree: Tree): InfraApp[] {
+  const apps: InfraApp[] = [];
+  for (const [name, project] of getProjects(tree)) {
+    const configFile = SST_CONFIG_FILES.map((f) => joinPathFragments(project.root, f)).find((f) =>
+      tree.exists(f),
+    );
+    if (configFile) apps.push({ name, root: project.root, configFile });
+  }
+  return apps.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The infra app a generator works on: `--app`, or the only one in the workspace. */
+export function resolveInfraApp(tree: Tree, app: string | undefined): InfraApp {
+  const apps = findInfraApps(tree);
+  if (app) {
+    const found = apps.find((a) => a.name === app);
+    if (found) return found;
+    throw new Error(
+      `Project '${app}' is not an nx-sst app (no sst.config.ts at its root). ` +
+        (apps.length
+          ? `Infra apps: ${apps.map((a) => a.name).join(', ')}.`
+          : 'Create one with `nx g nx-sst:app infra`.'),
+    );
+  }
+  if (apps.length === 1) return apps[0];
+  if (apps.length === 0)
+    throw new Error('No nx-sst app in this workspace. Create one with `nx g nx-sst:app infra`.');
+  throw new Error(
+    `This workspace has several nx-sst apps (${apps.map((a) => a.name).join(', ')}). Pass --app <name>.`,
+  );
+}
+
+export function stackFile(tree: Tree, app: InfraApp, stack: string): string {
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(stack)) {
+    throw new Error(`Invalid stack name '${stack}': a stack is an exported function, e.g. 'Default'.`);
+  }
+  const file = joinPathFragments(app.root, 'stacks', `${stack}.ts`);
+  if (!tree.exists(file)) {
+    const existing = (
+      tree.exists(joinPathFragments(app.root, 'stacks'))
+        ? tree.children(joinPathFragments(app.root, 'stacks'))
+        : []
+    )
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => f.replace(/\.ts$/, ''));
+    throw new Error(
+      `Stack '${stack}' not found: ${file} does not exist.` +
+        (existing.length ? ` Stacks of '${app.name}': ${existing.join(', ')}.` : ''),
+    );
+  }
+  return file;
+}
+
+/** Every stack file of the app with an editor over it (for app-wide checks such as id uniqueness). */
+export function readStackFiles(tree: Tree, app: InfraApp): { file: string; editor: StackEditor }[] {
+  const dir = joinPathFragments(app.root, 'stacks');
+  if (!tree.exists(dir)) return [];
+  const files: string[] = [];
+  const walk = (path: string) => {
+    for (const child of tree.children(path)) {
+      const full = joinPathFragments(path, child);
+      if (tree.isFile(full)) {
+        if (/\.(ts|mts|js|mjs)$/.test(child) && !/\.(spec|test)\.|\.d\.ts$/.test(child)) files.push(full);
+      } else {
+        walk(full);
+      }
+    }
+  };
+  walk(dir);
+  return files.sort().map((file) => ({ file, editor: new StackEditor(file, tree.read(file, 'utf-8')!) }));
+}
+
+export function assertValidId(id: string | undefined, what: string): asserts id is string {
+  if (!id || !ID_PATTERN.test(id)) {
+    throw new Error(
+      `Invalid ${what} '${id ?? ''}': it must start with a letter and hold only letters, digits, '-' and '_' ` +
+        `(e.g. 'uploads').`,
+    );
+  }
+}
+
+/** Refuses an id that another construct of the app already uses (CDK ids and env var names must be unique). */
+export function assertIdFree(
+  stacks: { file: string; editor: StackEditor }[],
+  id: string,
+  allow?: { type: string; file: string },
+): StackConstruct | undefined {
+  const key = id.replace(/-/g, '_');
+  for (const { file, editor } of stacks) {
+    for (const construct of editor.constructs) {
+      if (construct.id.replace(/-/g, '_') !== key) continue;
+      if (allow && construct.type === allow.type && construct.id === id && file === allow.file)
+        return construct;
+      throw new Error(
+        `A construct with id '${construct.id}' already exists (${construct.type} in ${file}). ` +
+          `Ids are unique per app ('-' and '_' count as the same); choose another name.`,
+      );
+    }
+  }
+  return undefined;
+}
+
+export function readProject(tree: Tree, name: string): ProjectConfiguration & { name: string } {
+  const projects = getProjects(tree);
+  const project = projects.get(name);
+  if (!project) {
+    throw new Error(
+      `Cannot find project '${name}'. Projects: ${[...projects.keys()].sort().join(', ') || '(none)'}.`,
+    );
+  }
+  return { ...project, name };
+}
+
+/**
+ * The bind targets of a project in a stack: the sites whose `path` is the project's root, and the
+ * functions (Function, Api routes, Cron jobs, Queue consumers) whose handler lives in it.
+ */
+export function targetsOfProject(
+  tree: Tree,
+  editor: StackEditor,
+  project: { root: string },
+  appRoot: string,
+): StackConstruct[] {
+  const locate = createProjectLocator([...getProjects(tree).values()].map((p) => p.root));
+  const root = normalizeLocation(project.root);
+  return editor.constructs.filter((c) =>
+    c.targets.some((t) => {
+      const location = normalizeLocation(t.location);
+      const path = t.locationKind === 'handler' ? handlerFile(location) : location;
+      const found = locate(path) ?? locate(joinPathFragments(appRoot, path));
+      return found === root;
+    }),
+  );
+}
+
+/** Refuses a workspace path that escapes the workspace or is absolute. */
+export function assertInsideWorkspace(path: string, what: string): string {
+  const normalized = normalizeLocation(path);
+  if (
+    !normalized ||
+    normalized.startsWith('/') ||
+    /^[A-Za-z]:/.test(normalized) ||
+    normalized.split('/').includes('..')
+  ) {
+    throw new Error(
+      `Invalid ${what} '${path}': it must be a path inside the workspace, relative to its root.`,
+    );
+  }
+  return normalized;
+}

@@ -1,0 +1,78 @@
+import { joinPathFragments, logger, readJson, writeJson, type Tree } from '@nx/devkit';
+
+/** Targets of a bound project that run with its bindings unless the generator is told otherwise. */
+export const DEFAULT_WRAPPED_TARGETS = ['dev', 'start', 'serve', 'build', 'test'];
+
+const BIND_PREFIX = 'nx-sst bind -- ';
+
+/**
+ * Makes a bound project's targets run with its bindings, by writing the wrapper into its own
+ * configuration (Nx gives a project's `package.json`/`project.json` the last word over anything a
+ * plugin infers, so inference cannot wrap them):
+ * - a `package.json` script `next dev` becomes `nx-sst bind -- next dev` — it then binds under
+ *   `nx run web:dev` and under `npm run dev` alike (npm runs scripts in the project folder, which is
+ *   how `nx-sst bind` finds the project);
+ * - a `project.json` command target becomes the `nx-sst:bind` executor running the same command
+ *   (continuous for `dev`/`start`/`serve`).
+ * Targets of any other executor are left alone and listed, with how to wrap them by hand.
+ */
+export function wrapBoundTargets(
+  tree: Tree,
+  project: { name: string; root: string },
+  targets: string[] = DEFAULT_WRAPPED_TARGETS,
+): { wrapped: string[]; skipped: string[] } {
+  const wrapped: string[] = [];
+  const skipped: string[] = [];
+  const packageJsonPath = joinPathFragments(project.root, 'package.json');
+  const projectJsonPath = joinPathFragments(project.root, 'project.json');
+
+  const projectJson = tree.exists(projectJsonPath) ? readJson(tree, projectJsonPath) : undefined;
+  let projectJsonChanged = false;
+  for (const name of targets) {
+    const target = projectJson?.targets?.[name];
+    if (!target) continue;
+    const command =
+      target.command ?? (target.executor === 'nx:run-commands' ? target.options?.command : undefined);
+    if (target.executor === 'nx-sst:bind') {
+      wrapped.push(name);
+    } else if (typeof command === 'string' && !target.options?.commands) {
+      const { command: _c, executor: _e, ...rest } = target;
+      const { command: _o, ...options } = target.options ?? {};
+      projectJson.targets[name] = {
+        ...rest,
+        executor: 'nx-sst:bind',
+        // Explicit both ways: the executor's schema says continuous (for dev servers), a test is not.
+        continuous: rest.continuous ?? ['dev', 'start', 'serve'].includes(name),
+        options: { ...options, command },
+      };
+      projectJsonChanged = true;
+      wrapped.push(name);
+    } else {
+      skipped.push(name);
+    }
+  }
+  if (projectJsonChanged) writeJson(tree, projectJsonPath, projectJson);
+
+  if (tree.exists(packageJsonPath)) {
+    const packageJson = readJson(tree, packageJsonPath);
+    let changed = false;
+    for (const name of targets) {
+      const script = packageJson.scripts?.[name];
+      if (typeof script !== 'string' || projectJson?.targets?.[name]) continue;
+      if (!script.startsWith('nx-sst bind')) {
+        packageJson.scripts[name] = `${BIND_PREFIX}${script}`;
+        changed = true;
+      }
+      wrapped.push(name);
+    }
+    if (changed) writeJson(tree, packageJsonPath, packageJson);
+  }
+
+  if (skipped.length) {
+    logger.warn(
+      `nx-sst: ${project.name}'s ${skipped.map((t) => `'${t}'`).join(', ')} use an executor nx-sst cannot wrap. ` +
+        `To run them with the bindings, use the executor 'nx-sst:bind' with { "command": "<the command>" }.`,
+    );
+  }
+  return { wrapped: wrapped.sort(), skipped };
+}

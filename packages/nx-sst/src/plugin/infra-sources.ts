@@ -1,0 +1,160 @@
+import { hashArray } from '@nx/devkit';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { readStaticBindings, type StaticBindings } from './bindings';
+
+export const SST_CONFIG_GLOB = '**/sst.config.{ts,js,mjs}';
+export const SST_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
+
+/** Folders of an infra app that hold no stack sources: dependencies, build output, state. */
+const SKIPPED_DIRS = new Set([
+  'node_modules',
+  '.sst',
+  'cdk.out',
+  'dist',
+  'build',
+  'coverage',
+  'tmp',
+  '.next',
+]);
+
+const PLUGIN_VERSION: string = require('../../package.json').version;
+
+/** Is this (workspace-relative) file one that can declare constructs? */
+export function isStackSource(file: string): boolean {
+  return (
+    /\.(ts|mts|cts|js|mjs|cjs)$/.test(file) &&
+    !/\.d\.[mc]?ts$/.test(file) &&
+    !/\.(spec|test)\.[^.]+$/.test(file)
+  );
+}
+
+/** The stack sources of an infra app on disk, workspace-relative and sorted. */
+export function listInfraSources(workspaceRoot: string, infraRoot: string): string[] {
+  const files: string[] = [];
+  const walk = (relDir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(join(workspaceRoot, relDir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const rel = relDir ? posix.join(relDir, entry.name) : entry.name;
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(rel);
+      } else if (entry.isFile() && isStackSource(rel)) {
+        files.push(rel);
+      }
+    }
+  };
+  walk(infraRoot === '.' ? '' : infraRoot);
+  return files.sort();
+}
+
+/**
+ * The static bindings of infra apps, cached in memory and on disk by a hash of their sources, so
+ * recomputing the project graph parses a stack file only when it changed.
+ */
+export class BindingsCache {
+  private entries: Record<string, StaticBindings>;
+  private readonly used = new Set<string>();
+  private dirty = false;
+
+  constructor(private readonly file: string | undefined) {
+    this.entries = {};
+    if (file && existsSync(file)) {
+      try {
+        this.entries = JSON.parse(readFileSync(file, 'utf-8'));
+      } catch {
+        this.entries = {};
+      }
+    }
+  }
+
+  /**
+   * Bindings of an app whose sources are `files` (workspace-relative). `hashes` are content hashes
+   * from Nx's file map when the caller has them; otherwise files are read and hashed here.
+   */
+  get(workspaceRoot: string, files: string[], hashes?: Map<string, string>): StaticBindings {
+    const contents = new Map<string, string>();
+    const read = (f: string) => {
+      let content = contents.get(f);
+      if (content === undefined) {
+        content = readFileSync(join(workspaceRoot, f), 'utf-8');
+        contents.set(f, content);
+      }
+      return content;
+    };
+    const fileHash = (f: string) => hashes?.get(f) ?? createHash('sha1').update(read(f)).digest('hex');
+    const key = hashArray([PLUGIN_VERSION, ...files.flatMap((f) => [f, fileHash(f)])]);
+    this.used.add(key);
+    const hit = this.entries[key];
+    if (hit) return hit;
+    const bindings = readStaticBindings(files.map((f) => ({ file: f, content: read(f) })));
+    this.entries[key] = bindings;
+    this.dirty = true;
+    return bindings;
+  }
+
+  /** Persists what this run used (and drops what it did not, so the file does not grow forever). */
+  write(): void {
+    if (!this.file || !this.dirty) return;
+    const kept = Object.fromEntries(Object.entries(this.entries).filter(([k]) => this.used.has(k)));
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(kept));
+      renameSync(tmp, this.file);
+    } catch {
+      // A read-only or vanished cache directory only costs speed.
+    }
+    this.dirty = false;
+  }
+}
+
+/** The Nx project name declared at a root (project.json first, as Nx does), if any. */
+export function projectNameAt(workspaceRoot: string, root: string): string | undefined {
+  for (const file of ['project.json', 'package.json']) {
+    const path = join(workspaceRoot, root, file);
+    if (!existsSync(path)) continue;
+    try {
+      const name = JSON.parse(readFileSync(path, 'utf-8')).name;
+      if (typeof name === 'string') return name;
+    } catch {
+      // An unreadable file is Nx's to report.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Finds the project folder holding a workspace-relative path on disk: the nearest folder with a
+ * project.json or package.json, below the workspace root.
+ */
+export function createDiskProjectLocator(workspaceRoot: string): (path: string) => string | undefined {
+  const memo = new Map<string, string | undefined>();
+  const isProjectRoot = (dir: string) => {
+    let found = memo.get(dir);
+    if (found === undefined && !memo.has(dir)) {
+      found =
+        existsSync(join(workspaceRoot, dir, 'project.json')) ||
+        existsSync(join(workspaceRoot, dir, 'package.json'))
+          ? dir
+          : undefined;
+      memo.set(dir, found);
+    }
+    return found;
+  };
+  return (path: string) => {
+    let current = path.replace(/\/+$/, '');
+    while (current && current !== '.' && !current.startsWith('..') && !current.startsWith('/')) {
+      if (isProjectRoot(current)) return current;
+      const parent = posix.dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+    return undefined;
+  };
+}

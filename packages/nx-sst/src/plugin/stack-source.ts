@@ -1,0 +1,348 @@
+import * as ts from 'typescript';
+
+/** The package user stacks import their constructs from. */
+export const CONSTRUCTS_MODULE = '@nx-sst/constructs';
+
+/**
+ * What we know statically about each construct a stack can declare: the declared type name (as on the
+ * wire), how it is written in source (`Bucket`, `Config.Secret`), the runtime client module and props
+ * (docs/internals.md), and whether it is a bind target (code that runs with bindings).
+ */
+export interface ConstructKind {
+  type: string;
+  /** `['Bucket']`, or `['Config', 'Secret']` for members of a namespace export. */
+  exportPath: string[];
+  /** Client module under `@nx-sst/runtime/`; undefined when the construct is not bindable. */
+  module?: string;
+  props: string[];
+  target?: 'site' | 'function' | 'service';
+}
+
+export const CONSTRUCT_KINDS: ConstructKind[] = [
+  { type: 'Api', exportPath: ['Api'], module: 'api', props: ['url'] },
+  { type: 'Bucket', exportPath: ['Bucket'], module: 'bucket', props: ['bucketName'] },
+  { type: 'Cron', exportPath: ['Cron'], props: [] },
+  { type: 'EventBus', exportPath: ['EventBus'], module: 'event-bus', props: ['eventBusName'] },
+  {
+    type: 'Function',
+    exportPath: ['Function'],
+    module: 'function',
+    props: ['functionName'],
+    target: 'function',
+  },
+  { type: 'KinesisStream', exportPath: ['KinesisStream'], module: 'kinesis-stream', props: ['streamName'] },
+  { type: 'NextjsSite', exportPath: ['NextjsSite'], module: 'site', props: ['url'], target: 'site' },
+  { type: 'Parameter', exportPath: ['Config', 'Parameter'], module: 'config', props: ['value'] },
+  { type: 'Queue', exportPath: ['Queue'], module: 'queue', props: ['queueUrl'] },
+  {
+    type: 'RDS',
+    exportPath: ['RDS'],
+    module: 'rds',
+    props: ['clusterArn', 'secretArn', 'defaultDatabaseName'],
+  },
+  { type: 'Secret', exportPath: ['Config', 'Secret'], module: 'config', props: ['value'] },
+  { type: 'Service', exportPath: ['Service'], module: 'service', props: ['url'], target: 'service' },
+  { type: 'StaticSite', exportPath: ['StaticSite'], module: 'site', props: ['url'], target: 'site' },
+  { type: 'Table', exportPath: ['Table'], module: 'table', props: ['tableName'] },
+  { type: 'Topic', exportPath: ['Topic'], module: 'topic', props: ['topicArn'] },
+  { type: 'WebSocketApi', exportPath: ['WebSocketApi'], module: 'websocket-api', props: ['url', 'httpsUrl'] },
+];
+
+const KIND_BY_TYPE = new Map(CONSTRUCT_KINDS.map((k) => [k.type, k]));
+
+export function constructKind(type: string): ConstructKind | undefined {
+  return KIND_BY_TYPE.get(type);
+}
+
+/** A place where code runs with bindings: a site's path or a function's handler, as written. */
+export interface BindTargetRef {
+  /** `path` for sites and services, a handler (`libs/fns/src/index.handler`) for functions. */
+  location: string;
+  locationKind: 'path' | 'handler';
+  /** The construct whose prop declares the bindings of this target (a site, a Function, an Api, a Cron). */
+  owner: string;
+}
+
+/** One `new X(stack, 'id', props)` of a construct from `@nx-sst/constructs`. */
+export interface StackConstruct {
+  type: string;
+  id: string;
+  /** Name of the `const` holding it, when there is one. */
+  variable?: string;
+  /** The exported stack function it is declared in. */
+  stack?: string;
+  node: ts.NewExpression;
+  statement?: ts.Statement;
+  props?: ts.ObjectLiteralExpression;
+  /** Code locations that run with this construct's bindings. */
+  targets: BindTargetRef[];
+  /** Variables named in `bind: [...]`, `.bind([...])` and Api/Cron function defaults, in source order. */
+  boundVariables: string[];
+}
+
+export interface StackFunction {
+  name: string;
+  node: ts.FunctionDeclaration | ts.VariableStatement;
+  body: ts.Block;
+}
+
+export interface StackSource {
+  fileName: string;
+  sourceFile: ts.SourceFile;
+  /** Local name → exported name, for imports from `@nx-sst/constructs`. */
+  imports: Map<string, string>;
+  importDeclaration?: ts.ImportDeclaration;
+  stackFunctions: StackFunction[];
+  constructs: StackConstruct[];
+}
+
+export function parseStackSource(fileName: string, text: string): StackSource {
+  const sourceFile = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const imports = new Map<string, string>();
+  let importDeclaration: ts.ImportDeclaration | undefined;
+  const stackFunctions: StackFunction[] = [];
+
+  for (const statement of sourceFile.statements) {
+    if (
+      ts.isImportDeclaration(statement) &&
+      ts.isStringLiteral(statement.moduleSpecifier) &&
+      statement.moduleSpecifier.text === CONSTRUCTS_MODULE
+    ) {
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings)) {
+        if (!statement.importClause?.isTypeOnly) importDeclaration ??= statement;
+        for (const element of bindings.elements) {
+          imports.set(element.name.text, (element.propertyName ?? element.name).text);
+        }
+      }
+    }
+    const fn = asStackFunction(statement);
+    if (fn) stackFunctions.push(fn);
+  }
+
+  const constructs: StackConstruct[] = [];
+  const byVariable = new Map<string, StackConstruct>();
+  const bindCalls: { variable: string; args: ts.Expression[] }[] = [];
+
+  const visit = (node: ts.Node, stack: string | undefined): void => {
+    if (ts.isNewExpression(node)) {
+      const construct = readConstruct(node, imports, stack);
+      if (construct) {
+        constructs.push(construct);
+        if (construct.variable) byVariable.set(construct.variable, construct);
+      }
+    } else if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.name.text === 'bind' &&
+      ts.isIdentifier(node.expression.expression) &&
+      node.arguments.length > 0 &&
+      ts.isArrayLiteralExpression(node.arguments[0])
+    ) {
+      bindCalls.push({ variable: node.expression.expression.text, args: [...node.arguments[0].elements] });
+    }
+    ts.forEachChild(node, (child) => visit(child, stack));
+  };
+  for (const statement of sourceFile.statements) {
+    visit(statement, asStackFunction(statement)?.name);
+  }
+  for (const call of bindCalls) {
+    byVariable.get(call.variable)?.boundVariables.push(...call.args.map(boundVariableName).filter(isString));
+  }
+
+  return { fileName, sourceFile, imports, importDeclaration, stackFunctions, constructs };
+}
+
+function asStackFunction(statement: ts.Statement): StackFunction | undefined {
+  const exported = (node: ts.Node) =>
+    ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  if (ts.isFunctionDeclaration(statement) && statement.name && statement.body && exported(statement)) {
+    return { name: statement.name.text, node: statement, body: statement.body };
+  }
+  if (ts.isVariableStatement(statement) && exported(statement)) {
+    const declaration = statement.declarationList.declarations[0];
+    const init = declaration?.initializer;
+    if (
+      declaration &&
+      ts.isIdentifier(declaration.name) &&
+      init &&
+      (ts.isArrowFunction(init) || ts.isFunctionExpression(init)) &&
+      ts.isBlock(init.body)
+    ) {
+      return { name: declaration.name.text, node: statement, body: init.body };
+    }
+  }
+  return undefined;
+}
+
+function readConstruct(
+  node: ts.NewExpression,
+  imports: Map<string, string>,
+  stack: string | undefined,
+): StackConstruct | undefined {
+  const kind = kindOfCallee(node.expression, imports);
+  const idArg = node.arguments?.[1];
+  if (!kind || !idArg || !(ts.isStringLiteral(idArg) || ts.isNoSubstitutionTemplateLiteral(idArg)))
+    return undefined;
+  const propsArg = node.arguments?.[2];
+  const props = propsArg && ts.isObjectLiteralExpression(propsArg) ? propsArg : undefined;
+
+  let variable: string | undefined;
+  let statement: ts.Statement | undefined;
+  let parent: ts.Node = node.parent;
+  if (ts.isAsExpression(parent) || ts.isParenthesizedExpression(parent)) parent = parent.parent;
+  if (ts.isVariableDeclaration(parent) && ts.isIdentifier(parent.name)) {
+    variable = parent.name.text;
+    statement = ts.isVariableStatement(parent.parent.parent) ? parent.parent.parent : undefined;
+  } else if (ts.isExpressionStatement(parent)) {
+    statement = parent;
+  }
+
+  const construct: StackConstruct = {
+    type: kind.type,
+    id: idArg.text,
+    variable,
+    stack,
+    node,
+    statement,
+    props,
+    targets: [],
+    boundVariables: [],
+  };
+  if (props) readTargets(construct, props);
+  return construct;
+}
+
+function kindOfCallee(callee: ts.Expression, imports: Map<string, string>): ConstructKind | undefined {
+  if (ts.isIdentifier(callee)) {
+    const exported = imports.get(callee.text);
+    return exported
+      ? CONSTRUCT_KINDS.find((k) => k.exportPath.length === 1 && k.exportPath[0] === exported)
+      : undefined;
+  }
+  if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression)) {
+    const namespace = imports.get(callee.expression.text);
+    const member = callee.name.text;
+    return namespace
+      ? CONSTRUCT_KINDS.find((k) => k.exportPath[0] === namespace && k.exportPath[1] === member)
+      : undefined;
+  }
+  return undefined;
+}
+
+function readTargets(construct: StackConstruct, props: ts.ObjectLiteralExpression): void {
+  const owner = construct.id;
+  const pushBind = (objectLiteral: ts.ObjectLiteralExpression | undefined) => {
+    const bind = property(objectLiteral, 'bind');
+    if (bind && ts.isArrayLiteralExpression(bind)) {
+      construct.boundVariables.push(...bind.elements.map(boundVariableName).filter(isString));
+    }
+  };
+  /** A function definition as SST accepts it: a handler string, or `{ handler, bind }` (or `{ function: … }`). */
+  const readFunction = (expression: ts.Expression | undefined) => {
+    if (!expression) return;
+    const handler = stringValue(expression);
+    if (handler !== undefined) {
+      construct.targets.push({ location: handler, locationKind: 'handler', owner });
+      return;
+    }
+    if (ts.isObjectLiteralExpression(expression)) {
+      const nested = property(expression, 'function');
+      if (nested) return readFunction(nested);
+      const nestedHandler = stringValue(property(expression, 'handler'));
+      if (nestedHandler !== undefined)
+        construct.targets.push({ location: nestedHandler, locationKind: 'handler', owner });
+      pushBind(expression);
+    }
+  };
+
+  switch (construct.type) {
+    case 'NextjsSite':
+    case 'StaticSite':
+    case 'Service': {
+      const path = stringValue(property(props, 'path'));
+      if (path !== undefined) construct.targets.push({ location: path, locationKind: 'path', owner });
+      pushBind(props);
+      break;
+    }
+    case 'Function': {
+      const handler = stringValue(property(props, 'handler'));
+      if (handler !== undefined)
+        construct.targets.push({ location: handler, locationKind: 'handler', owner });
+      pushBind(props);
+      break;
+    }
+    case 'Api':
+    case 'WebSocketApi': {
+      const routes = property(props, 'routes');
+      if (routes && ts.isObjectLiteralExpression(routes)) {
+        for (const route of routes.properties) {
+          if (ts.isPropertyAssignment(route)) readFunction(route.initializer);
+        }
+      }
+      const defaults = property(props, 'defaults');
+      const defaultFunction =
+        defaults && ts.isObjectLiteralExpression(defaults) ? property(defaults, 'function') : undefined;
+      if (defaultFunction && ts.isObjectLiteralExpression(defaultFunction)) pushBind(defaultFunction);
+      break;
+    }
+    case 'Cron':
+      readFunction(property(props, 'job'));
+      break;
+    case 'Queue':
+      readFunction(property(props, 'consumer'));
+      break;
+    default:
+      break;
+  }
+}
+
+/** The value of `key: …` in an object literal (also `key` shorthand), if present. */
+export function property(
+  objectLiteral: ts.ObjectLiteralExpression | undefined,
+  key: string,
+): ts.Expression | undefined {
+  for (const p of objectLiteral?.properties ?? []) {
+    const name = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) ? p.name.text : undefined;
+    if (name !== key) continue;
+    if (ts.isPropertyAssignment(p)) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p)) return p.name;
+  }
+  return undefined;
+}
+
+function stringValue(expression: ts.Expression | undefined): string | undefined {
+  return expression && (ts.isStringLiteral(expression) || ts.isNoSubstitutionTemplateLiteral(expression))
+    ? expression.text
+    : undefined;
+}
+
+/** `bucket` or `{ resource: bucket, permissions }` → `'bucket'`. */
+function boundVariableName(element: ts.Expression): string | undefined {
+  if (ts.isIdentifier(element)) return element.text;
+  if (ts.isObjectLiteralExpression(element)) {
+    const resource = property(element, 'resource');
+    return resource && ts.isIdentifier(resource) ? resource.text : undefined;
+  }
+  return undefined;
+}
+
+function isString(value: string | undefined): value is string {
+  return value !== undefined;
+}
+
+/** `./libs/fns/src/index.handler` → `libs/fns/src/index` (the file, without extension). */
+export function handlerFile(handler: string): string {
+  const normalized = normalizeLocation(handler);
+  const lastSlash = normalized.lastIndexOf('/');
+  const lastDot = normalized.lastIndexOf('.');
+  return lastDot > lastSlash ? normalized.slice(0, lastDot) : normalized;
+}
+
+/** Workspace-relative location with forward slashes, no `./` prefix and no trailing slash. */
+export function normalizeLocation(location: string): string {
+  return location
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
+}
