@@ -2,7 +2,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { Function, type FunctionDefinition, type FunctionProps } from './function';
 
 /** A route's function, or `{ function }`. */
@@ -58,7 +58,7 @@ export class Api extends Construct implements Bindable {
   private readonly defaults: FunctionProps;
 
   constructor(scope: Construct, id: string, props: ApiProps = {}) {
-    super(scope, props.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'Api', { nodeId: props.cdk?.id }));
     this.id = id;
     this.defaults = props.defaults?.function ?? {};
     const cors = props.cors ?? true;

@@ -271,25 +271,31 @@ export class App extends cdk.App {
    * @internal
    */
   public _registerBindable(construct: Bindable, namespace: string, label: string): void {
-    validateConstructId(construct.id, label);
-    const key = `${namespace}\0${normalizeId(construct.id)}`;
-    const existing = this.bindables.get(key);
-    if (existing) {
-      const other = existing.construct;
-      const otherLabel = describeBindable(other);
-      if (other.id === construct.id) {
-        throw new Error(
-          namespace === 'Config'
-            ? `${label} "${construct.id}": ${otherLabel} already exists. Secrets and Parameters share one namespace (Config.${construct.id}); rename one of them.`
-            : `${label} "${construct.id}" already exists in app "${this.name}". Ids are unique per type; rename one of them.`,
-        );
-      }
+    this._checkBindableId(construct.id, namespace, label);
+    this.bindables.set(`${namespace}\0${normalizeId(construct.id)}`, { construct, namespace });
+    this.bindableList.push(construct);
+  }
+
+  /**
+   * Throws when `id` is invalid or already taken in `namespace` (after `-` → `_`).
+   * @internal
+   */
+  public _checkBindableId(id: string, namespace: string, label: string): void {
+    validateConstructId(id, label);
+    const existing = this.bindables.get(`${namespace}\0${normalizeId(id)}`);
+    if (!existing) return;
+    const other = existing.construct;
+    const otherLabel = describeBindable(other);
+    if (other.id === id) {
       throw new Error(
-        `${label} "${construct.id}" clashes with ${otherLabel}: ids are compared with "-" read as "_", so both would be ${namespace === 'Config' ? 'Config' : label}.${normalizeId(construct.id)}. Rename one of them.`,
+        namespace === 'Config'
+          ? `${label} "${id}": ${otherLabel} already exists. Secrets and Parameters share one namespace (Config.${id}); rename one of them.`
+          : `${label} "${id}" already exists in app "${this.name}". Ids are unique per type; rename one of them.`,
       );
     }
-    this.bindables.set(key, { construct, namespace });
-    this.bindableList.push(construct);
+    throw new Error(
+      `${label} "${id}" clashes with ${otherLabel}: ids are compared with "-" read as "_", so both would be ${namespace === 'Config' ? 'Config' : label}.${normalizeId(id)}. Rename one of them.`,
+    );
   }
 
   /** @internal */

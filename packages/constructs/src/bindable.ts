@@ -1,4 +1,5 @@
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type { Construct } from 'constructs';
 import { appOf } from './app';
 import { type Bindable, parameterPathFor } from './binding';
 
@@ -20,4 +21,28 @@ export function registerBindable(construct: Bindable, namespace?: string): void 
       stringValue: value,
     });
   }
+}
+
+/**
+ * Checks a bindable's id before the construct exists, so a duplicate gets our message (naming the clash and
+ * the fix) rather than CDK's "There is already a Construct with name". Returns the CDK node id.
+ */
+export function checkedId(
+  scope: Construct,
+  id: string,
+  label: string,
+  options: { namespace?: string; nodeId?: string } = {},
+): string {
+  const app = appOf(scope);
+  app._checkBindableId(id, options.namespace ?? label, label);
+  const nodeId = options.nodeId ?? id;
+  const clash = scope.node.tryFindChild(nodeId) as
+    { id?: string; getBindings?: () => { type: string } } | undefined;
+  if (clash) {
+    const what = clash.getBindings ? `${clash.getBindings().type} "${clash.id}"` : `construct "${nodeId}"`;
+    throw new Error(
+      `${label} "${id}": ${scope.node.path || 'the app'} already holds ${what} with the same construct id. Rename one of them.`,
+    );
+  }
+  return nodeId;
 }

@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { appOf } from './app';
 import type { Bindable, BindingProps } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 
 /** Props of {@link Bucket}. */
 export interface BucketProps {
@@ -40,7 +40,7 @@ export class Bucket extends Construct implements Bindable {
   public readonly cdk: { bucket: s3.Bucket };
 
   constructor(scope: Construct, id: string, props: BucketProps = {}) {
-    super(scope, props.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'Bucket', { nodeId: props.cdk?.id }));
     this.id = id;
     const app = appOf(scope);
     const destroy = app._defaultRemovalPolicy === 'destroy';

@@ -2,7 +2,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { Function, type FunctionDefinition } from './function';
 
 /** One rule of an {@link EventBus}. */
@@ -52,7 +52,7 @@ export class EventBus extends Construct implements Bindable {
   private readonly targetFunctions = new Map<string, Function>();
 
   constructor(scope: Construct, id: string, props: EventBusProps = {}) {
-    super(scope, props.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'EventBus', { nodeId: props.cdk?.id }));
     this.id = id;
     const eventBus = new events.EventBus(this, 'EventBus', { ...props.cdk?.eventBus });
     this.cdk = { eventBus, rules: {} };

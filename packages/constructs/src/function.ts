@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { BindingPermission, BindingProps, BindingResource, Bindable } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { BindingSet, type BindTarget, fitEnvironment } from './bind-target';
 import { BundledCode, type NodejsBundleProps, resolveHandler } from './bundle';
 import { validateSiteEnvironment } from './site-environment';
@@ -160,7 +160,7 @@ export class Function extends lambda.Function implements Bindable, BindTarget {
       merged.nodejs ?? {},
       `node${runtime.replace(/^nodejs(\d+)\.x$/, '$1')}`,
     );
-    super(scope, merged.cdk?.id ?? id, {
+    super(scope, checkedId(scope, id, 'Function', { nodeId: merged.cdk?.id }), {
       handler: BundledCode.handlerOf(entry),
       runtime: toRuntime(runtime, describe),
       code,

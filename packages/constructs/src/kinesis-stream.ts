@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { Function, type FunctionDefinition } from './function';
 
 /** Props of {@link KinesisStream}. */
@@ -42,7 +42,7 @@ export class KinesisStream extends Construct implements Bindable {
   private readonly consumerFunctions = new Map<string, Function>();
 
   constructor(scope: Construct, id: string, props: KinesisStreamProps = {}) {
-    super(scope, props.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'KinesisStream', { nodeId: props.cdk?.id }));
     this.id = id;
     const stream = new kinesis.Stream(this, 'Stream', {
       streamMode: kinesis.StreamMode.ON_DEMAND,

@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { BindingSet, type BindTarget, fitEnvironment } from './bind-target';
 import { makeRoleAssumable, type Permission, toPolicyStatements } from './function';
 import { resolveSitePath, validateSiteEnvironment } from './site-environment';
@@ -82,7 +82,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
   private readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: NextjsSiteProps) {
-    super(scope, props?.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'NextjsSite', { nodeId: props?.cdk?.id }));
     this.id = id;
     this.targetId = id;
     const describe = `NextjsSite "${id}"`;

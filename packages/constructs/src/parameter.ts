@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 
 /** Props of {@link Parameter}. */
 export interface ParameterProps {
@@ -17,7 +17,7 @@ export class Parameter extends Construct implements Bindable {
   public readonly value: string;
 
   constructor(scope: Construct, id: string, props: ParameterProps) {
-    super(scope, id);
+    super(scope, checkedId(scope, id, 'Parameter', { namespace: 'Config' }));
     this.id = id;
     this.name = id;
     if (!props || typeof props.value !== 'string') {

@@ -2,7 +2,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { Function, type FunctionDefinition } from './function';
 
 /** Props of {@link Queue}. */
@@ -45,7 +45,7 @@ export class Queue extends Construct implements Bindable {
   public readonly consumerFunction?: Function;
 
   constructor(scope: Construct, id: string, props: QueueProps = {}) {
-    super(scope, props.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'Queue', { nodeId: props.cdk?.id }));
     this.id = id;
     const queue = new sqs.Queue(this, 'Queue', { ...props.cdk?.queue });
     this.cdk = { queue };

@@ -4,7 +4,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { appOf } from './app';
 import type { Bindable, BindingPermission, BindingProps } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 
 /** Engines of an {@link RDS} cluster. */
 export type RDSEngine = 'postgresql16' | 'postgresql15' | 'mysql8.0';
@@ -57,7 +57,7 @@ export class RDS extends Construct implements Bindable {
   public readonly cdk: { cluster: rds.DatabaseCluster };
 
   constructor(scope: Construct, id: string, props: RDSProps) {
-    super(scope, props?.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'RDS', { nodeId: props?.cdk?.id }));
     this.id = id;
     const describe = `RDS "${id}"`;
     if (!props?.engine || !props.defaultDatabaseName) {

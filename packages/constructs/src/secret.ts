@@ -8,7 +8,7 @@ import {
   parameterArn,
   parameterPathFor,
 } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 
 const secretValueTokens = new Map<string, Secret>();
 
@@ -29,7 +29,7 @@ export class Secret extends Construct implements BindableSecret {
   public readonly fallbackParameterName: string;
 
   constructor(scope: Construct, id: string) {
-    super(scope, id);
+    super(scope, checkedId(scope, id, 'Secret', { namespace: 'Config' }));
     this.id = id;
     this.name = id;
     const app = appOf(scope);

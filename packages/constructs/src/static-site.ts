@@ -7,7 +7,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { Bindable, BindingProps } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import type { BindTarget } from './bind-target';
 import { resolveSitePath, validateSiteEnvironment } from './site-environment';
 
@@ -85,7 +85,7 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
   private readonly environment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: StaticSiteProps) {
-    super(scope, props?.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'StaticSite', { nodeId: props?.cdk?.id }));
     this.id = id;
     this.targetId = id;
     const describe = `StaticSite "${id}"`;

@@ -5,7 +5,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { appOf } from './app';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { Function, type FunctionDefinition } from './function';
 
 /** Type of a key attribute. */
@@ -75,7 +75,7 @@ export class Table extends Construct implements Bindable {
   private readonly consumerFunctions = new Map<string, Function>();
 
   constructor(scope: Construct, id: string, props: TableProps) {
-    super(scope, props?.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'Table', { nodeId: props?.cdk?.id }));
     this.id = id;
     const describe = `Table "${id}"`;
     if (!props || !props.fields || !props.primaryIndex) {

@@ -2,7 +2,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
-import { registerBindable } from './bindable';
+import { checkedId, registerBindable } from './bindable';
 import { Function, type FunctionDefinition, type FunctionProps } from './function';
 import { Queue } from './queue';
 
@@ -47,7 +47,7 @@ export class Topic extends Construct implements Bindable {
   private readonly subscriberFunctions = new Map<string, Function>();
 
   constructor(scope: Construct, id: string, props: TopicProps = {}) {
-    super(scope, props.cdk?.id ?? id);
+    super(scope, checkedId(scope, id, 'Topic', { nodeId: props.cdk?.id }));
     this.id = id;
     const topic = new sns.Topic(this, 'Topic', { ...props.cdk?.topic });
     this.cdk = { topic };

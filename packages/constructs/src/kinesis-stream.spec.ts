@@ -1,0 +1,35 @@
+import { Function } from './function';
+import { KinesisStream } from './kinesis-stream';
+import {
+  lambdaEnv,
+  logicalId,
+  removeWorkspace,
+  roleStatements,
+  ssmParameters,
+  synthDefault,
+  tempWorkspace,
+} from './test-utils/workspace';
+
+jest.setTimeout(180_000);
+
+describe('KinesisStream', () => {
+  let root: string;
+  beforeAll(() => (root = tempWorkspace()));
+  afterAll(() => removeWorkspace(root));
+
+  it('has consumers and binds streamName with kinesis:* on the stream', () => {
+    const { template } = synthDefault(root, ({ stack }) => {
+      const stream = new KinesisStream(stack, 'clicks', {
+        consumers: { count: 'packages/functions/src/lambda.handler' },
+      });
+      new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [stream] });
+    });
+    const id = logicalId(template, 'AWS::Kinesis::Stream', 'clicks');
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    expect(lambdaEnv(template, 'fn')).toMatchObject({ SST_KinesisStream_streamName_clicks: { Ref: id } });
+    expect(roleStatements(template, 'fnServiceRole')).toEqual([
+      { Action: 'kinesis:*', Effect: 'Allow', Resource: { 'Fn::GetAtt': [id, 'Arn'] } },
+    ]);
+    expect(ssmParameters(template)['/sst/my-app/dev/KinesisStream/clicks/streamName']).toEqual({ Ref: id });
+  });
+});

@@ -1,0 +1,41 @@
+import { Bucket } from './bucket';
+import { Config } from './config';
+import { Function } from './function';
+import {
+  lambdaEnv,
+  logicalId,
+  removeWorkspace,
+  roleStatements,
+  ssmParameters,
+  synthDefault,
+  tempWorkspace,
+} from './test-utils/workspace';
+
+jest.setTimeout(180_000);
+
+describe('Config.Parameter', () => {
+  let root: string;
+  beforeAll(() => (root = tempWorkspace()));
+  afterAll(() => removeWorkspace(root));
+
+  it('binds its value as a plain value with no permissions, and creates its parameter', () => {
+    const { template } = synthDefault(root, ({ stack }) => {
+      const bucket = new Bucket(stack, 'files');
+      const params = Config.Parameter.create(stack, { VERSION: '1.2.3', FILES: bucket.bucketName });
+      new Function(stack, 'fn', {
+        handler: 'packages/functions/src/lambda.handler',
+        bind: [params.VERSION, params.FILES],
+      });
+    });
+    const bucketRef = { Ref: logicalId(template, 'AWS::S3::Bucket', 'files') };
+    expect(lambdaEnv(template, 'fn')).toMatchObject({
+      SST_Parameter_value_VERSION: '1.2.3',
+      SST_Parameter_value_FILES: bucketRef,
+    });
+    expect(roleStatements(template, 'fnServiceRole')).toEqual([]);
+    expect(ssmParameters(template)).toMatchObject({
+      '/sst/my-app/dev/Parameter/VERSION/value': '1.2.3',
+      '/sst/my-app/dev/Parameter/FILES/value': bucketRef,
+    });
+  });
+});
