@@ -8,3 +8,9 @@ export {
   type StartLocalCloudOptions,
 } from './local-cloud';
 export type { Faults } from './faults';
+export {
+  ensureBootstrapped,
+  withCloudEnv,
+  BOOTSTRAP_VERSION_PARAMETER,
+  type EnsureBootstrappedOptions,
+} from './bootstrap';

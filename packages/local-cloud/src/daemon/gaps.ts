@@ -1,7 +1,55 @@
 import type { AnswerFilter, GapHandler } from './front';
 
+/** Header through which the front tells moto's CloudFormation (patched) which resource types must fail. */
+export const FAIL_TYPES_HEADER = 'x-nx-sst-fail-resource-types';
+
+const DEPLOY_ACTIONS = new Set(['CreateStack', 'UpdateStack', 'ExecuteChangeSet']);
+
+/**
+ * Forced failure of named resource types during a deploy: the deploy call carries the types to
+ * moto (see moto-patches), which rolls the stack back and names the failing resource. The header
+ * is journaled with the call, so a replay fails the same way.
+ */
+export const failResourceTypes: GapHandler = async (exchange, moto) => {
+  const { request, info } = exchange;
+  delete request.headers[FAIL_TYPES_HEADER];
+  const types = moto.faults.failResourceTypes;
+  if (info.service === 'cloudformation' && DEPLOY_ACTIONS.has(info.action) && types && types.length > 0) {
+    request.headers[FAIL_TYPES_HEADER] = types.join(',');
+  }
+  return undefined;
+};
+
+/** Headers a browser page may read from S3 answers (moto's CORS layer exposes none). */
+const S3_EXPOSED_HEADERS =
+  'ETag, x-amz-version-id, x-amz-request-id, x-amz-id-2, x-amz-server-side-encryption';
+
+/**
+ * S3 answers to a browser (a request with an Origin) allow that origin and expose ETag, so a local
+ * web page can upload to a presigned URL and read the result (multipart uploads need the ETag).
+ * moto (flask-cors) already answers the preflight; this completes the actual responses.
+ */
+export const s3Cors: AnswerFilter = async (exchange, response) => {
+  const origin = exchange.request.headers.origin;
+  if (exchange.info.service !== 's3' || !origin) return response;
+  const headers = { ...response.headers };
+  headers['access-control-allow-origin'] = origin;
+  headers['access-control-expose-headers'] = S3_EXPOSED_HEADERS;
+  if (exchange.request.method === 'OPTIONS') {
+    headers['access-control-allow-methods'] = 'GET, PUT, POST, DELETE, HEAD';
+    headers['access-control-allow-headers'] =
+      exchange.request.headers['access-control-request-headers'] ??
+      headers['access-control-allow-headers'] ??
+      '*';
+    headers['access-control-max-age'] = '3000';
+  }
+  const vary = headers.vary;
+  headers.vary = vary && !/\borigin\b/i.test(vary) ? `${vary}, Origin` : (vary ?? 'Origin');
+  return { ...response, headers };
+};
+
 /** moto's gaps the front fills, in the order they are tried. */
-export const allGaps: GapHandler[] = [];
+export const allGaps: GapHandler[] = [failResourceTypes];
 
 /** Filters applied to every answer. */
-export const answerFilters: AnswerFilter[] = [];
+export const answerFilters: AnswerFilter[] = [s3Cors];

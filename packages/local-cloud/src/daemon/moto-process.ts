@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { MOTO_PATCHES } from './moto-patches';
 
 export const MOTO_INSTALL_HINT =
   'The local cloud needs moto in server mode (Python). Install it with: pip install "moto[server]"';
@@ -36,6 +37,7 @@ except ImportError as e:
 threading.Thread(target=_watch, daemon=True).start()
 # One access-log line per request would grow the daemon log without bound.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+${MOTO_PATCHES}
 moto.server.main(sys.argv[1:])
 `;
 
