@@ -117,3 +117,16 @@ describe('docs/getting-started.md', () => {
     }
   });
 });
+
+describe('examples/quickstart', () => {
+  const docs = new DocSamples('docs/getting-started.md');
+
+  it.each(['apps/web/app/page.tsx', 'apps/web/app/upload.tsx', 'apps/web/test/bindings.test.ts'])(
+    'has the same %s as the getting started guide',
+    (path) => {
+      expect(readFileSync(join(repoRoot, 'examples/quickstart', path), 'utf8')).toBe(
+        docs.get('file', path).body,
+      );
+    },
+  );
+});
