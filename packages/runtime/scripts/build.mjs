@@ -7,7 +7,7 @@
 // Declarations sit next to the ESM and CJS files, so each resolution mode gets the right format.
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -97,6 +97,7 @@ async function tsc_(args) {
     await run(process.execPath, [tsc, ...common, ...args], { cwd: root });
   } catch (error) {
     process.stderr.write(`${error.stdout ?? ''}${error.stderr ?? ''}`);
+    rmSync(out, { recursive: true, force: true });
     process.exit(1);
   }
 }

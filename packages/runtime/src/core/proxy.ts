@@ -153,8 +153,12 @@ function createProxy<T>(source: Source): T {
 
 /** The per-id object (`Bucket.public`): plain values as data properties, placeholders as getters. */
 function resourceView(snapshot: Snapshot, type: string, id: string): object {
-  const cacheKey = `${type}\0${id}`;
-  let view = snapshot.views.get(cacheKey);
+  let views = snapshot.views.get(type);
+  if (!views) {
+    views = new Map();
+    snapshot.views.set(type, views);
+  }
+  let view = views.get(id);
   if (!view) {
     const props = snapshot.bindings[type][id];
     const created: Record<string, unknown> = {};
@@ -172,7 +176,7 @@ function resourceView(snapshot: Snapshot, type: string, id: string): object {
     Object.defineProperty(created, INSPECT, { value: () => tagged(redactProps(props), `${type}.${id}`) });
     Object.defineProperty(created, 'toJSON', { value: () => redactProps(props) });
     view = Object.freeze(created);
-    snapshot.views.set(cacheKey, view);
+    views.set(id, view);
   }
   return view;
 }

@@ -34,7 +34,8 @@ export interface Snapshot {
   /** When a fetch last started; a failed refresh waits a full max age before the next. */
   attemptedAt?: number;
   inflight?: Promise<void>;
-  views: Map<string, object>;
+  /** The per-id objects handed out (`Bucket.public`), by type then id. */
+  views: Map<string, Map<string, object>>;
 }
 
 /** Options set through `configure()`. */
