@@ -4,6 +4,7 @@
 //     cloud with 20 ms of injected SSM latency, against fetching one name per call sequentially.
 // Every figure is printed next to its baseline, measured in the same run.
 import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';

@@ -29,9 +29,11 @@ const common = [
   'false',
 ];
 
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// Built aside and swapped in at the end: processes using the package meanwhile never see half a dist.
+const out = join(root, 'tmp', `dist-${process.pid}`);
+rmSync(out, { recursive: true, force: true });
 await Promise.all([
-  tsc_(['--module', 'esnext', '--moduleResolution', 'bundler', '--outDir', join(root, 'dist/esm')]),
+  tsc_(['--module', 'esnext', '--moduleResolution', 'bundler', '--outDir', join(out, 'esm')]),
   tsc_([
     '--module',
     'commonjs',
@@ -40,17 +42,17 @@ await Promise.all([
     '--ignoreDeprecations',
     '5.0',
     '--outDir',
-    join(root, 'dist/cjs'),
+    join(out, 'cjs'),
   ]),
 ]);
-writeFileSync(join(root, 'dist/esm/package.json'), '{ "type": "module", "sideEffects": false }\n');
-writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs", "sideEffects": false }\n');
+writeFileSync(join(out, 'esm/package.json'), '{ "type": "module", "sideEffects": false }\n');
+writeFileSync(join(out, 'cjs/package.json'), '{ "type": "commonjs", "sideEffects": false }\n');
 
-const { CLIENT_MODULES } = require(join(root, 'dist/cjs/core/modules.js'));
-mkdirSync(join(root, 'dist/node'), { recursive: true });
+const { CLIENT_MODULES } = require(join(out, 'cjs/core/modules.js'));
+mkdirSync(join(out, 'node'), { recursive: true });
 for (const [module, types] of Object.entries(CLIENT_MODULES)) {
   writeFileSync(
-    join(root, 'dist/node', `${module}.mjs`),
+    join(out, 'node', `${module}.mjs`),
     [
       `export * from '../esm/${module}.js';`,
       `import { load, needsLoad } from '../esm/core/load.js';`,
@@ -89,8 +91,11 @@ if (problems.length > 0) {
   console.error(
     `packages/runtime/package.json is out of date with the build. Expected:\n  ${problems.join('\n  ')}`,
   );
+  rmSync(out, { recursive: true, force: true });
   process.exit(1);
 }
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+renameSync(out, join(root, 'dist'));
 
 async function tsc_(args) {
   try {
