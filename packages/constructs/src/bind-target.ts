@@ -7,6 +7,7 @@ import {
   type BindingPermission,
   bindingEnvironment,
   estimateEnvironmentSize,
+  estimateValueLength,
   parameterArn,
   parameterPathFor,
   PLACEHOLDER_SSM,
@@ -109,7 +110,6 @@ export function fitEnvironment(
     return { env: bindingEnv, extraStatements: [] };
   }
   const base = baseEnvironment(app);
-  const grouped: Record<string, Record<string, Record<string, string>>> = {};
   const entries: { type: string; id: string; prop: string; value: string }[] = [];
   for (const [key, value] of Object.entries(bindingEnv)) {
     if (key in base) continue;
@@ -117,25 +117,35 @@ export function fitEnvironment(
     const id = idParts.join('_');
     entries.push({ type, id, prop, value });
   }
-  const encode = (values: typeof entries) => {
-    for (const k of Object.keys(grouped)) delete grouped[k];
-    for (const e of values) ((grouped[e.type] ??= {})[e.id] ??= {})[e.prop] = e.value;
-    return cdk.Stack.of(scope).toJsonString(grouped);
+  const group = (values: typeof entries, render: (value: string) => string) => {
+    const grouped: Record<string, Record<string, Record<string, string>>> = {};
+    for (const e of values) ((grouped[e.type] ??= {})[e.id] ??= {})[e.prop] = render(e.value);
+    return grouped;
   };
-  const compact = { ...base, [COMPACT_BINDINGS_VAR]: encode(entries) };
-  if (estimateEnvironmentSize({ ...otherEnv, ...compact }) <= LAMBDA_ENV_LIMIT) {
-    return { env: compact, extraStatements: [] };
-  }
+  // The JSON is one deploy-time token once it holds one; size it from the values' own estimates.
+  const fits = (values: typeof entries) => {
+    const sized = JSON.stringify(group(values, (v) => 'x'.repeat(estimateValueLength(v))));
+    const size =
+      estimateEnvironmentSize({ ...otherEnv, ...base }) +
+      COMPACT_BINDINGS_VAR.length +
+      Buffer.byteLength(sized);
+    return size <= LAMBDA_ENV_LIMIT;
+  };
+  const encode = (values: typeof entries) => ({
+    ...base,
+    [COMPACT_BINDINGS_VAR]: cdk.Stack.of(scope).toJsonString(group(values, (v) => v)),
+  });
+  if (fits(entries)) return { env: encode(entries), extraStatements: [] };
   const viaSsm = entries.map((e) =>
     e.value.startsWith('__FETCH_FROM_') ? e : { ...e, value: PLACEHOLDER_SSM },
   );
   const fetched = entries.filter((e) => !e.value.startsWith('__FETCH_FROM_'));
-  const smallest = { ...base, [COMPACT_BINDINGS_VAR]: encode(viaSsm) };
-  if (estimateEnvironmentSize({ ...otherEnv, ...smallest }) > LAMBDA_ENV_LIMIT) {
+  if (!fits(viaSsm)) {
     throw new Error(
       `${describeTarget}: its bindings and environment do not fit in Lambda's 4 KB environment even in the compact encoding (${entries.length} bound values). Bind fewer resources to it or move large "environment" values elsewhere.`,
     );
   }
+  const smallest = encode(viaSsm);
   const arns = fetched.map((e) =>
     parameterArn(app.region, app.account, parameterPathFor(app.ssmPrefix, e.type, e.id, e.prop)),
   );

@@ -79,10 +79,14 @@ export function roleStatements(
   template: Template,
   rolePrefix: string,
 ): { Action: unknown; Resource: unknown; Effect: string }[] {
-  const policies = template.findResources('AWS::IAM::Policy') as Resources;
+  // CDK moves statements beyond the inline policy size into overflow managed policies.
+  const policies = {
+    ...(template.findResources('AWS::IAM::Policy') as Resources),
+    ...(template.findResources('AWS::IAM::ManagedPolicy') as Resources),
+  };
   const out: { Action: unknown; Resource: unknown; Effect: string }[] = [];
   for (const policy of Object.values(policies)) {
-    const roles = policy.Properties.Roles as { Ref: string }[];
+    const roles = (policy.Properties.Roles ?? []) as { Ref: string }[];
     if (!roles.some((r) => r.Ref.startsWith(rolePrefix))) continue;
     out.push(
       ...(
