@@ -1,5 +1,5 @@
 import { emitReadySignal, type ExecutorContext } from '@nx/devkit';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { projectRoot } from '../utils';
 import type { BindExecutorSchema } from './schema';
 
@@ -74,19 +74,20 @@ function commandOf(
     }
     // A nested Nx run of the wrapped target, so its own dependsOn, caching and executor still apply.
     return {
-      command: [
-        process.execPath,
-        require.resolve('nx/bin/nx', { paths: [context.root] }),
-        'run',
-        options.wrapTarget,
-        ...(options.args ?? []),
-      ],
+      command: [process.execPath, nxBin(context.root), 'run', options.wrapTarget, ...(options.args ?? [])],
       shell: false,
     };
   }
   throw new Error(
     `give a command (e.g. "command": "next dev") or a wrapTarget (e.g. "wrapTarget": "${context.projectName}:dev-unbound").`,
   );
+}
+
+/** The nx CLI of the workspace (its package.json names the bin; `nx/bin/*` is not exported). */
+function nxBin(root: string): string {
+  const manifest = require.resolve('nx/package.json', { paths: [root] });
+  const bin = (require(manifest) as { bin: { nx: string } }).bin.nx;
+  return join(dirname(manifest), bin);
 }
 
 /** Polls `url` until it answers; null when the command exits first. */

@@ -56,9 +56,10 @@ export function desiredProjectTypes(tree: Tree): Map<string, string> {
       const project = byRoot.get(model.targets.find((t) => t.project?.name === name)!.project!.root)!;
       if (project.root === app.root) continue;
       const file = joinPathFragments(project.root, PROJECT_TYPES_FILE);
+      // The same header as `nx run <app>:types` writes, so the two never disagree about a file.
       const content = renderProjectTypes(model, name, {
         infraApp: `${app.name} (${app.root})`,
-        regenerate: `nx sync (or nx run ${app.name}:types)`,
+        regenerate: `nx run ${app.name}:types`,
       });
       parts.set(file, [...(parts.get(file) ?? []), content]);
     }

@@ -6,6 +6,15 @@ export const DEFAULT_WRAPPED_TARGETS = ['dev', 'start', 'serve', 'build', 'test'
 const BIND_PREFIX = 'nx-sst bind -- ';
 
 /**
+ * `next dev` → `nx-sst bind -- next dev`. A script with shell syntax (`a && b`, pipes, `$VAR`) runs
+ * whole inside the bound shell, or only its first command would get the bindings.
+ */
+export function bindScript(script: string): string {
+  if (!/[&|;<>()$`\\"'*?{}\n]/.test(script)) return `${BIND_PREFIX}${script}`;
+  return `nx-sst bind --shell -- '${script.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
  * Makes a bound project's targets run with its bindings, by writing the wrapper into its own
  * configuration (Nx gives a project's `package.json`/`project.json` the last word over anything a
  * plugin infers, so inference cannot wrap them):
@@ -60,7 +69,7 @@ export function wrapBoundTargets(
       const script = packageJson.scripts?.[name];
       if (typeof script !== 'string' || projectJson?.targets?.[name]) continue;
       if (!script.startsWith('nx-sst bind')) {
-        packageJson.scripts[name] = `${BIND_PREFIX}${script}`;
+        packageJson.scripts[name] = bindScript(script);
         changed = true;
       }
       wrapped.push(name);

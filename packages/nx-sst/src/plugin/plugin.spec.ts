@@ -1,0 +1,138 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDiskWorkspace, git, nx, nxStatus, writeFiles } from './test-utils/disk-workspace';
+
+// Real Nx processes on a loaded machine: each command takes seconds.
+jest.setTimeout(300_000);
+
+const STACK = `import { Bucket, Config, Function, NextjsSite, Table, type StackContext } from '@nx-sst/constructs';
+
+export function Default({ stack }: StackContext) {
+  const publicBucket = new Bucket(stack, 'public');
+  const ordersTable = new Table(stack, 'orders', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
+  const STRIPE_KEY = new Config.Secret(stack, 'STRIPE_KEY');
+  new NextjsSite(stack, 'web', { path: 'apps/web', bind: [publicBucket, STRIPE_KEY] });
+  new Function(stack, 'worker', { handler: 'libs/functions/src/index.handler', bind: [ordersTable] });
+}
+`;
+
+/** The built plugin (Node 20 cannot load a .ts plugin) in a workspace on disk, through the nx CLI. */
+describe('the nx-sst plugin in a workspace on disk', () => {
+  let ws: { root: string; dispose(): void };
+
+  beforeAll(() => {
+    ws = createDiskWorkspace({
+      'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['apps/*', 'libs/*'] }),
+      'nx.json': JSON.stringify({ analytics: false, plugins: ['nx-sst'] }),
+      '.gitignore': 'node_modules\n.nx\n.sst\n',
+      'apps/infra/project.json': JSON.stringify({ name: 'infra' }),
+      'apps/infra/sst.config.ts': `import type { SSTConfig } from '@nx-sst/constructs';
+import { Default } from './stacks/Default';
+export default { config() { return { name: 'shop', region: 'us-east-1' }; }, stacks(app) { app.stack(Default); } } satisfies SSTConfig;
+`,
+      'apps/infra/stacks/Default.ts': STACK,
+      'apps/web/package.json': JSON.stringify({
+        name: 'web',
+        scripts: { dev: 'nx-sst bind -- next dev', build: 'nx-sst bind -- next build', lint: 'eslint .' },
+      }),
+      'libs/functions/project.json': JSON.stringify({
+        name: 'functions',
+        targets: { test: { command: 'echo test' } },
+      }),
+      'libs/functions/src/index.ts': 'export async function handler() {}\n',
+      'libs/utils/project.json': JSON.stringify({
+        name: 'utils',
+        targets: { test: { command: 'echo test' } },
+      }),
+    });
+  });
+  afterAll(() => ws.dispose());
+
+  it('infers the infra app targets with exact inputs and outputs', () => {
+    const infra = JSON.parse(nx(ws.root, ['show', 'project', 'infra', '--json']));
+    expect(Object.keys(infra.targets).sort()).toEqual(['deploy', 'diff', 'remove', 'secrets', 'types']);
+    expect(infra.targets.deploy).toMatchObject({
+      executor: 'nx:run-commands',
+      options: { command: 'nx-sst deploy', cwd: 'apps/infra' },
+      cache: false,
+      metadata: { technologies: ['sst', 'aws-cdk'] },
+    });
+    expect(infra.targets.types).toMatchObject({
+      options: { command: 'nx-sst types', cwd: 'apps/infra' },
+      cache: true,
+      inputs: [
+        '{projectRoot}/**/*',
+        '!{projectRoot}/.sst/**/*',
+        '!{projectRoot}/cdk.out/**/*',
+        { env: 'SST_STAGE' },
+      ],
+      outputs: [
+        '{projectRoot}/.sst/types',
+        '{workspaceRoot}/apps/web/sst-env.d.ts',
+        '{workspaceRoot}/libs/functions/sst-env.d.ts',
+      ],
+    });
+    expect(infra.metadata.sst).toEqual({
+      resources: ['Bucket.public', 'Function.worker', 'NextjsSite.web', 'Secret.STRIPE_KEY', 'Table.orders'],
+      boundProjects: ['functions', 'web'],
+    });
+  });
+
+  it("makes bound projects' own targets get types first and run the sync generator", () => {
+    const web = JSON.parse(nx(ws.root, ['show', 'project', 'web', '--json']));
+    for (const name of ['dev', 'build']) {
+      expect(web.targets[name]).toMatchObject({
+        executor: 'nx:run-script',
+        options: { script: name },
+        dependsOn: [{ projects: ['infra'], target: 'types' }],
+        syncGenerators: ['nx-sst:sync'],
+      });
+    }
+    expect(web.targets.lint.dependsOn).toBeUndefined();
+    expect(web.metadata.sst).toEqual({
+      bindings: [{ app: 'infra', targets: ['web'], resources: ['Bucket.public', 'Secret.STRIPE_KEY'] }],
+    });
+    const utils = JSON.parse(nx(ws.root, ['show', 'project', 'utils', '--json']));
+    expect(utils.targets.test.dependsOn).toBeUndefined();
+    expect(utils.metadata?.sst).toBeUndefined();
+  });
+
+  it('has an edge from each bound project to the infra app, with metadata, in the graph', () => {
+    nx(ws.root, ['graph', '--file=graph.json']);
+    const { graph } = JSON.parse(readFileSync(join(ws.root, 'graph.json'), 'utf-8'));
+    expect(graph.dependencies.web).toEqual([{ source: 'web', target: 'infra', type: 'implicit' }]);
+    expect(graph.dependencies.functions).toEqual([
+      { source: 'functions', target: 'infra', type: 'implicit' },
+    ]);
+    expect(graph.dependencies.utils).toEqual([]);
+    expect(graph.dependencies.infra).toEqual([]);
+    expect(graph.nodes.functions.data.metadata.sst).toEqual({
+      bindings: [{ app: 'infra', targets: ['worker'], resources: ['Table.orders'] }],
+    });
+  });
+
+  it('is out of sync until nx sync writes the bound projects’ sst-env.d.ts, then clean', () => {
+    const before = nxStatus(ws.root, ['sync:check']);
+    expect(before.status).not.toBe(0);
+    expect(before.output).toContain('apps/web/sst-env.d.ts: missing');
+    nx(ws.root, ['sync']);
+    expect(readFileSync(join(ws.root, 'apps/web/sst-env.d.ts'), 'utf-8')).toContain(`"STRIPE_KEY": {`);
+    expect(readFileSync(join(ws.root, 'libs/functions/sst-env.d.ts'), 'utf-8')).toContain(`"orders": {`);
+    expect(existsSync(join(ws.root, 'libs/utils/sst-env.d.ts'))).toBe(false);
+    expect(nxStatus(ws.root, ['sync:check']).status).toBe(0);
+  });
+
+  it('selects the bound projects, and not the others, as affected by a stack change', () => {
+    git(ws.root, ['init', '-q', '-b', 'main']);
+    git(ws.root, ['add', '-A']);
+    git(ws.root, ['commit', '-q', '-m', 'base']);
+    writeFiles(ws.root, {
+      'apps/infra/stacks/Default.ts': STACK.replace(
+        "new Bucket(stack, 'public')",
+        "new Bucket(stack, 'public', {})",
+      ),
+    });
+    const affected = nx(ws.root, ['show', 'projects', '--affected', '--base=HEAD', '--json']);
+    expect(JSON.parse(affected).sort()).toEqual(['functions', 'infra', 'web']);
+  });
+});
