@@ -7,8 +7,7 @@ export const LOCAL_STAGE = 'local';
 /** Where a stage's resources live and how SDK clients and child processes reach them. */
 export interface StageCloud {
   local: boolean;
-  /** Undefined on AWS when neither the config nor the environment names one (the SDK chain decides). */
-  region?: string;
+  region: string;
   /** Known up front for the local cloud; on AWS ask `accountOf()`. */
   accountId?: string;
   /** `AWS_*` variables a child process needs to reach the cloud (endpoint and credentials on `local`). */
@@ -38,7 +37,8 @@ export async function connectStage(opts: {
   region?: string;
 }): Promise<StageCloud> {
   if (opts.stage !== LOCAL_STAGE) {
-    const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    const region = opts.region ?? (await chainRegion());
+    await checkCredentials(opts.stage, region);
     return {
       local: false,
       region,
@@ -56,6 +56,41 @@ export async function connectStage(opts: {
     endpoint: cloud.endpoint,
     clientConfig: { region: cloud.region, endpoint: cloud.endpoint, credentials: cloud.credentials },
   };
+}
+
+/** The region the standard chain gives (AWS_REGION, the profile's config), as any SDK client resolves it. */
+async function chainRegion(): Promise<string> {
+  const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+  const client = new STSClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    throw new NxSstError(
+      'No AWS region is set.',
+      'Return { region } from config() in sst.config.ts, or set AWS_REGION.',
+    );
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Resolves the standard credential chain once, locally (no AWS call), so a missing login fails
+ * here with what to do rather than deep inside the first SDK call.
+ */
+async function checkCredentials(stage: string, region: string | undefined): Promise<void> {
+  const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
+  const client = new STSClient({ region: region ?? 'us-east-1' });
+  try {
+    await client.config.credentials();
+  } catch (error) {
+    throw new NxSstError(
+      `No AWS credentials for the stage "${stage}" (${(error as Error).message.split('\n')[0]}).`,
+      'Sign in (e.g. `aws sso login --profile X` and AWS_PROFILE=X), set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use the offline stage: --stage local.',
+    );
+  } finally {
+    client.destroy();
+  }
 }
 
 /**

@@ -75,7 +75,7 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
   try {
     const cloud = await connectStage({ workspaceRoot, stage, region: config.region });
     const account = await accountOf(cloud, stage);
-    const region = cloud.region ?? config.region ?? (await defaultRegion());
+    const region = cloud.region;
     // toolkit-lib has no endpoint option: it reads the standard variables (AWS_ENDPOINT_URL, …).
     restoreEnv = withEnv(cloud.local ? cloud.env : { AWS_REGION: region });
     const { app, model } = await loadApp({ workspaceRoot, appRoot: infraApp.root, stage, account, region });
@@ -134,22 +134,6 @@ function withEnv(vars: Record<string, string>): () => void {
       else process.env[k] = v;
     }
   };
-}
-
-/** The region the standard chain gives (AWS_REGION, the profile's config), as any SDK client resolves it. */
-async function defaultRegion(): Promise<string> {
-  const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-  const client = new STSClient({});
-  try {
-    return await client.config.region();
-  } catch {
-    throw new NxSstError(
-      'No AWS region is set.',
-      'Return { region } from config() in sst.config.ts, or set AWS_REGION.',
-    );
-  } finally {
-    client.destroy();
-  }
 }
 
 function stackSelector(s: Session, stacks?: string[]) {

@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+jest.setTimeout(120_000);
+
+const cli = path.join(__dirname, '../../dist/cli/main.js');
+
+function workspace(files: Record<string, string>): string {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-cli-')));
+  for (const [file, content] of Object.entries({ 'nx.json': '{}', ...files })) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), content);
+  }
+  return root;
+}
+
+function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const roots: string[] = [];
+afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
+
+describe('nx-sst CLI: bad input gets a clear message and a non-zero exit', () => {
+  it('a workspace without sst.config.ts', async () => {
+    const root = workspace({ 'apps/web/project.json': '{"name":"web"}' });
+    roots.push(root);
+    const out = await run(root, ['types']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`✖ No sst.config.ts in the workspace ${root}.`);
+    expect(out.stderr).toContain('nx g nx-sst:app infra');
+  });
+
+  it("a config that throws shows the user's stack trace, not ours", async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': [
+        'export default {',
+        '  config() {',
+        '    throw new Error("boom in config");',
+        '  },',
+        '  stacks() {},',
+        '};',
+      ].join('\n'),
+    });
+    roots.push(root);
+    const out = await run(root, ['types']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /apps\/infra\/sst\.config\.ts failed: Error: boom in config\n\s+at .*apps\/infra\/sst\.config\.ts:3:\d+/,
+    );
+    expect(out.stderr).not.toMatch(/dist\/(synth|cli)\//);
+  });
+
+  it.each([['my_stage'], ['1st'], ['a.b']])('an invalid stage %s', async (stage) => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': 'export default { config: () => ({ name: "x" }), stacks() {} };',
+    });
+    roots.push(root);
+    const out = await run(root, ['secrets', 'list', '--stage', stage]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain(`✖ Invalid stage "${stage}" (from --stage).`);
+  });
+
+  it('a non-local stage without AWS credentials', async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts':
+        'export default { config: () => ({ name: "x", region: "eu-west-1" }), stacks() {} };',
+    });
+    roots.push(root);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-home-'));
+    roots.push(home);
+    const env = { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true' };
+    const out = await run(root, ['secrets', 'list', '--stage', 'prod'], env);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('✖ No AWS credentials for the stage "prod"');
+    expect(out.stderr).toContain('--stage local');
+  });
+
+  it('bind without -- before the command, and unknown options', async () => {
+    const root = workspace({});
+    roots.push(root);
+    const bind = await run(root, ['bind', 'vitest', 'run']);
+    expect(bind.code).toBe(1);
+    expect(bind.stderr).toContain('Put the command after --: nx-sst bind -- vitest run');
+    const unknown = await run(root, ['deploy', '--colour']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("Unknown option '--colour'");
+  });
+
+  it('a .env file with invalid lines sets nothing and names the lines', async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': 'export default { config: () => ({ name: "x" }), stacks() {} };',
+      'bad.env': 'OK=1\nthis is not valid\n',
+    });
+    roots.push(root);
+    // Checked before any cloud is contacted: no local cloud starts for a bad file.
+    const out = await run(root, ['secrets', 'load', 'bad.env']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('line 2: expected KEY=value');
+    expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
+  });
+
+  it('a secret above 8 KB is refused before anything is sent', async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': 'export default { config: () => ({ name: "x" }), stacks() {} };',
+    });
+    roots.push(root);
+    const out = await run(root, ['secrets', 'set', 'BIG', 'x'.repeat(9000)]);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('The value of BIG is 9000 bytes; SSM holds at most 8192 bytes (8 KB).');
+    expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
+  });
+});

@@ -1,0 +1,206 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
+import { localCloudDir } from '../core/cloud';
+import { runBound } from '../bind/bind';
+import { setSecret } from '../secrets/secrets';
+import { DEFAULT_STACKS, sampleWorkspace } from '../test-utils/sample-workspace';
+import { deploy, diff, remove } from './deploy';
+
+// Synthesis, asset publishing and CloudFormation on a shared 2-core machine: minutes, not seconds.
+jest.setTimeout(900_000);
+
+const cli = path.join(__dirname, '../../dist/cli/main.js');
+const root = sampleWorkspace();
+const appRoot = path.join(root, 'apps/infra');
+const base = { workspaceRoot: root, appRoot, stage: 'local', io: { write: () => {} } };
+const quiet = { log: () => {} };
+
+function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: opts.cwd ?? root,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+afterAll(async () => {
+  await stopDaemon(localCloudDir(root));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('deploy, bind and remove a sample app on the local cloud', () => {
+  it('deploys, writes the bind manifests and the types', async () => {
+    const result = await deploy(base);
+    expect(result.stacks).toEqual([
+      { name: 'local-shop-Default', status: 'deployed', outputs: expect.any(Object) },
+    ]);
+    const cloud = await startLocalCloud({ stateDir: localCloudDir(root) });
+    const ssm = new SSMClient({
+      region: cloud.region,
+      endpoint: cloud.endpoint,
+      credentials: cloud.credentials,
+    });
+    const manifest = await ssm.send(new GetParameterCommand({ Name: '/sst/shop/local/_bind/project/api' }));
+    ssm.destroy();
+    const parsed = JSON.parse(manifest.Parameter!.Value!);
+    expect(parsed.targets).toEqual(['api']);
+    expect(parsed.env.SST_Bucket_bucketName_public).toMatch(/\S/);
+    expect(JSON.stringify(parsed)).not.toContain('sk_');
+    expect(fs.readFileSync(path.join(root, 'apps/api/sst-env.d.ts'), 'utf8')).toMatch(
+      /"public"[\s\S]*"STRIPE_KEY"/,
+    );
+    expect(fs.readFileSync(path.join(root, 'apps/worker/sst-env.d.ts'), 'utf8')).not.toMatch(/"public"/);
+  });
+
+  it('skips the unchanged stack on a second deploy', async () => {
+    const result = await deploy(base);
+    expect(result.stacks.map((s) => s.status)).toEqual(['skipped']);
+  });
+
+  it('refuses a second deploy of the same stage while one runs', async () => {
+    const lock = path.join(root, '.sst/locks/shop.local.lock');
+    // A live process holds it: this test's own pid stands in for the other deploy.
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: process.pid,
+        host: require('node:os').hostname(),
+        command: 'deploy',
+        startedAt: 'now',
+      }),
+    );
+    try {
+      await expect(deploy(base)).rejects.toThrow(
+        /Another deploy of shop on the stage "local" is running \(pid \d+/,
+      );
+    } finally {
+      fs.rmSync(lock);
+    }
+  });
+
+  it('refuses to bind before the secret is set, listing it', async () => {
+    const out = await run(['bind', '--target', 'api', '--', 'node', '-e', '0']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('These secrets are not set for the stage "local": STRIPE_KEY.');
+    expect(out.stderr).toContain('nx-sst secrets set STRIPE_KEY <value> --stage local');
+  });
+
+  it('runs a command with the bound values, role credentials and flags after -- untouched; masks secrets', async () => {
+    await setSecret({
+      workspaceRoot: root,
+      appRoot,
+      stage: 'local',
+      name: 'STRIPE_KEY',
+      value: 'sk_test_masked_value',
+    });
+    const code = [
+      'const e = process.env;',
+      'console.log(JSON.stringify({ args: process.argv.slice(2), bucket: e.SST_Bucket_bucketName_public,',
+      '  version: e.SST_Parameter_value_VERSION, app: e.SST_APP, stage: e.SST_STAGE, endpoint: e.AWS_ENDPOINT_URL,',
+      '  session: Boolean(e.AWS_SESSION_TOKEN), secretLength: e.SST_Secret_value_STRIPE_KEY.length }));',
+      'console.log("secret:" + e.SST_Secret_value_STRIPE_KEY);',
+    ].join('\n');
+    fs.writeFileSync(path.join(root, 'apps/api/print.js'), code);
+    const out = await run(
+      ['bind', '--stage', 'local', '--', 'node', '../print.js', '--stage', 'prod', '--help', '--', 'x'],
+      {
+        cwd: path.join(root, 'apps/api/src'),
+      },
+    );
+    expect(out.stderr).toMatch(/project api on stage "local"/);
+    expect(out.code).toBe(0);
+    const [json, secretLine] = out.stdout.trim().split('\n');
+    expect(JSON.parse(json)).toEqual({
+      args: ['--stage', 'prod', '--help', '--', 'x'],
+      bucket: expect.stringMatching(/\S/),
+      version: '1.0.0',
+      app: 'shop',
+      stage: 'local',
+      endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      session: true,
+      secretLength: 'sk_test_masked_value'.length,
+    });
+    expect(secretLine).toBe('secret:*****');
+    expect(out.stdout + out.stderr).not.toContain('sk_test_masked_value');
+  });
+
+  it('says which targets exist for an unknown --target', async () => {
+    const out = await run(['bind', '--target', 'nope', '--', 'node', '-e', '0']);
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/Unknown target "nope"[\s\S]*api, worker/);
+  });
+
+  it('restarts the command when a secret changes and before the role credentials expire', async () => {
+    const log = path.join(root, 'restarts.log');
+    const child = [
+      'const fs = require("fs");',
+      `fs.appendFileSync(${JSON.stringify(log)}, process.env.SST_Secret_value_STRIPE_KEY.length + "\\n");`,
+      // The third start ends the run, with a code of its own.
+      `if (fs.readFileSync(${JSON.stringify(log)}, "utf8").trim().split("\\n").length >= 3) process.exit(5);`,
+      'setInterval(() => {}, 1000);',
+    ].join('\n');
+    const exit = runBound({
+      ...quiet,
+      workspaceRoot: root,
+      cwd: root,
+      stage: 'local',
+      target: 'api',
+      command: ['node', '-e', child],
+      // One minute before expiry of a 65 s session: a restart about 5 s in.
+      roleDurations: [65],
+      pollIntervalMs: 0,
+    });
+    const lines = async (n: number) => {
+      for (let i = 0; i < 600; i++) {
+        const got = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+        if (got.length >= n) return got;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`expected ${n} starts, log: ${fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : ''}`);
+    };
+    expect(await lines(1)).toEqual(['20']);
+    await setSecret({
+      workspaceRoot: root,
+      appRoot,
+      stage: 'local',
+      name: 'STRIPE_KEY',
+      value: 'sk_longer_value_after_rotation',
+    });
+    expect((await lines(2))[1]).toBe('30');
+    // The credential refresh restarts with the same values.
+    expect((await lines(3))[2]).toBe('30');
+    expect(await exit).toBe(5);
+  });
+
+  it('diffs and deploys a change', async () => {
+    fs.writeFileSync(
+      path.join(appRoot, 'stacks/Default.ts'),
+      DEFAULT_STACKS.replace(
+        "new Bucket(stack, 'public');",
+        "new Bucket(stack, 'public');\n  new Bucket(stack, 'uploads');",
+      ),
+    );
+    const changes = await diff(base);
+    expect(Object.values(changes.changes).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    const result = await deploy(base);
+    expect(result.stacks.map((s) => s.status)).toEqual(['deployed']);
+  });
+
+  it('removes the app', async () => {
+    const out = await run(['remove', '--stage', 'local']);
+    expect(out.stdout).toContain('Removed shop from the stage "local"');
+    expect(out.code).toBe(0);
+    const again = await remove(base);
+    expect(again.stacks.map((s) => s.name)).toEqual(['local-shop-Default']);
+  });
+});
