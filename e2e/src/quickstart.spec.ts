@@ -40,9 +40,9 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
     return outputs.join('\n');
   }
 
-  /** Writes the docs' `file` sample to its path, as the user would. */
-  function writeSample(path: string) {
-    workspace.write(path, docs.get('file', path).body);
+  /** Writes the docs' `file` sample to its path (the key without its `#label`), as the user would. */
+  function writeSample(key: string) {
+    workspace.write(key.split('#')[0], docs.get('file', key).body);
   }
 
   /** The docs show what a generated file contains: it must really contain it. */
@@ -137,8 +137,8 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
     async () => {
       await runSample('site');
       await runSample('bind');
-      await runSample('functions');
       writeSample('libs/functions/src/handler.ts');
+      await runSample('functions');
       writeSample('libs/functions/src/handler.test.ts');
       expectExcerpt('apps/infra/stacks/Default.ts');
       // Generators are idempotent: running the same commands again changes nothing.
@@ -152,6 +152,7 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
   step(
     '4. the quick start page: a presigned upload URL for Bucket.public.bucketName',
     async () => {
+      writeSample('apps/infra/stacks/Default.ts#cors');
       await runSample('sdk');
       writeSample('apps/web/app/page.tsx');
       writeSample('apps/web/app/upload.tsx');
@@ -205,7 +206,11 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
       const browser = await launchChromium();
       try {
         const page = await browser.context.newPage();
-        const response = await page.goto(`http://localhost:${port}/`, { timeout: 3 * MINUTE });
+        // networkidle: the form is hydrated before the click (else the browser submits it natively).
+        const response = await page.goto(`http://localhost:${port}/`, {
+          timeout: 3 * MINUTE,
+          waitUntil: 'networkidle',
+        });
         expect(response?.status()).toBe(200);
         await page.getByText('STRIPE_KEY is set').waitFor({ timeout: MINUTE });
         expect(await page.content()).not.toContain(SECRET_VALUE);
@@ -252,10 +257,10 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
   );
 
   step(
-    '9. a queue bound to `functions`: `nx affected -t test` selects functions, not unrelated; `nx sync` fixes sst-env.d.ts',
+    '9. a queue bound to `functions`: `nx sync` fixes the stale sst-env.d.ts; `nx affected -t test` selects functions, not unrelated',
     async () => {
       workspace.commit('the quick start');
-      writeSample('apps/infra/stacks/Default.ts');
+      writeSample('apps/infra/stacks/Default.ts#queue');
       workspace.commit('a queue bound to functions');
       const affected = (
         await workspace.run('affected projects', 'npx nx show projects --affected --base=HEAD~1 --head=HEAD')
@@ -263,15 +268,15 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
       const projects = affected.split('\n').map((line) => line.trim());
       expect(projects).toEqual(expect.arrayContaining(['infra', 'functions']));
       expect(projects).not.toContain('unrelated');
+      // Before anything regenerates it: the committed sst-env.d.ts of functions is stale.
+      const [check, sync, recheck] = docs.commands('run', 'sync');
+      const stale = await workspace.run('sync check on a stale workspace', check, { expectFailure: true });
+      expect(stale.output).toMatch(/libs\/functions\/sst-env\.d\.ts/);
+      await workspace.run('sync', sync);
+      await workspace.run('sync check after sync', recheck);
       const tested = await runSample('affected');
       expect(tested).toMatch(/functions:test/);
       expect(tested).not.toMatch(/unrelated:test/);
-
-      const [check, sync, recheck] = docs.commands('run', 'sync');
-      const stale = await workspace.run('sync check on a stale workspace', check, { expectFailure: true });
-      expect(stale.output).toMatch(/sst-env\.d\.ts/);
-      await workspace.run('sync', sync);
-      await workspace.run('sync check after sync', recheck);
       expect(workspace.read('libs/functions/sst-env.d.ts')).toMatch(/jobs/);
     },
     10 * MINUTE,

@@ -113,7 +113,7 @@ describe('docs/getting-started.md', () => {
 
   it('writes files only inside the workspace', () => {
     for (const sample of docs.samples.filter((s) => s.kind === 'file' || s.kind === 'excerpt')) {
-      expect(sample.key).toMatch(/^(apps|libs)\/[\w./-]+$/);
+      expect(sample.key).toMatch(/^(apps|libs)\/[\w./-]+(#\w+)?$/);
     }
   });
 });

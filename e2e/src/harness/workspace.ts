@@ -24,20 +24,20 @@ export const VERSIONS = {
 /**
  * The environment of every user command: no Nx daemon, cloud or TUI, CI behaviour, no telemetry, and
  * nothing inherited that could point a command at a real AWS account or leak an outer `nx run`/`npm
- * run` task context into the workspace's own Nx.
+ * run` task context into the workspace's own Nx. NX_SST_PYTHON (which Python has moto) is the
+ * machine's own setting, so it passes.
  */
 export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('NX_') || key.startsWith('AWS_') || key.startsWith('SST_') || key.startsWith('CDK_'))
-      continue;
-    if (key === 'INIT_CWD' || key === 'JEST_WORKER_ID' || key === 'NODE_OPTIONS' || key === 'TS_NODE_PROJECT')
-      continue;
+    if (key !== 'NX_SST_PYTHON' && /^(NX|AWS|SST|CDK)_/.test(key)) continue;
+    if (['INIT_CWD', 'JEST_WORKER_ID', 'NODE_OPTIONS', 'TS_NODE_PROJECT'].includes(key)) continue;
     if (
-      key.startsWith('npm_') &&
+      /^npm_/.test(key) &&
       !/^npm_config_(cache|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)$/i.test(key)
-    )
+    ) {
       continue;
+    }
     env[key] = value;
   }
   return {
@@ -47,6 +47,9 @@ export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     NX_TUI: 'false',
     CI: 'true',
     NEXT_TELEMETRY_DISABLED: '1',
+    // Plain output: a failed step's output is read in a CI log.
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
     // The workspace's git commits must not depend on the machine's git identity.
     GIT_AUTHOR_NAME: 'e2e',
     GIT_AUTHOR_EMAIL: 'e2e@example.com',
