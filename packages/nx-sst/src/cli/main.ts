@@ -130,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'bind': {
       if (args.length) {
         throw new NxSstError(
-          `Put the command after --: nx-sst bind ${ours.filter((a) => !args.includes(a)).join(' ')} -- ${args.join(' ')}`.replace(
+          `Put the command after --: nx-sst bind ${ours.filter((a) => a !== command && !args.includes(a)).join(' ')} -- ${args.join(' ')}`.replace(
             /\s+/g,
             ' ',
           ),

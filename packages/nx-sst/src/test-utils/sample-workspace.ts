@@ -26,7 +26,7 @@ export function sampleWorkspace(opts: { stacks?: string; extraFiles?: Record<str
       "import { Default } from './stacks/Default';",
       'export default {',
       "  config() { return { name: 'shop', region: 'us-east-1' }; },",
-      '  stacks(app) { app.setDefaultRemovalPolicy("destroy"); app.stack(Default); },',
+      '  stacks(app) { if (!app.isProductionStage) app.setDefaultRemovalPolicy("destroy"); app.stack(Default); },',
       '} satisfies SSTConfig;',
     ].join('\n'),
     'apps/infra/stacks/Default.ts': opts.stacks ?? DEFAULT_STACKS,
