@@ -280,7 +280,10 @@ function connect(info: DaemonInfo, stateDir: string): LocalCloud {
     accountId: info.accountId,
     region: info.region,
     credentials,
-    clientConfig: { endpoint: env.AWS_ENDPOINT_URL, region: info.region, credentials },
+    // Fresh objects per use: SDK clients annotate the credentials object they are given.
+    get clientConfig() {
+      return { endpoint: env.AWS_ENDPOINT_URL, region: info.region, credentials: { ...credentials } };
+    },
     iam: info.iam,
     stateDir,
     async setFaults(faults: Faults) {
@@ -365,7 +368,18 @@ export async function startTestCloud(
     throw e;
   }
   return {
-    ...cloud,
+    endpoint: cloud.endpoint,
+    env: cloud.env,
+    accountId: cloud.accountId,
+    region: cloud.region,
+    credentials: cloud.credentials,
+    get clientConfig() {
+      return cloud.clientConfig;
+    },
+    iam: cloud.iam,
+    stateDir: cloud.stateDir,
+    setFaults: cloud.setFaults,
+    clearFaults: cloud.clearFaults,
     async stop() {
       await cloud.stop();
       fs.rmSync(stateDir, { recursive: true, force: true });

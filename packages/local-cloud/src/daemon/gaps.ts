@@ -1,3 +1,4 @@
+import { awsError } from './aws-errors';
 import type { AnswerFilter, GapHandler } from './front';
 
 /** Header through which the front tells moto's CloudFormation (patched) which resource types must fail. */
@@ -48,8 +49,33 @@ export const s3Cors: AnswerFilter = async (exchange, response) => {
   return { ...response, headers };
 };
 
+const JSON_AUTH_CODES: Record<string, string> = {
+  AccessDenied: 'AccessDeniedException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+};
+
+/**
+ * moto's access control answers denials in XML whatever the protocol; JSON clients (SSM, DynamoDB,
+ * Lambda…) then fail with a parse error instead of AccessDeniedException. Re-encode as the service would.
+ */
+export const jsonAuthErrors: AnswerFilter = async (exchange, response) => {
+  const { protocol } = exchange.info;
+  if ((protocol !== 'json' && protocol !== 'rest-json') || response.status !== 403) return response;
+  const text = response.body.toString('utf8');
+  if (!text.trimStart().startsWith('<')) return response;
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? 'AccessDenied';
+  const message = (/<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? 'Access denied')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+  const error = awsError(protocol, protocol === 'json' ? 400 : 403, JSON_AUTH_CODES[code] ?? code, message);
+  return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
+};
+
 /** moto's gaps the front fills, in the order they are tried. */
 export const allGaps: GapHandler[] = [failResourceTypes];
 
 /** Filters applied to every answer. */
-export const answerFilters: AnswerFilter[] = [s3Cors];
+export const answerFilters: AnswerFilter[] = [s3Cors, jsonAuthErrors];
