@@ -74,11 +74,20 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       ...(members.length === 1 && withRole.length === 1 ? { roleArn: withRole[0].manifest.roleArn! } : {}),
       env,
     };
-    // The project's manifest lives with its first target, so removing that stack removes it too.
-    const stack = cdk.Stack.of(members[0].target);
+    // Its env refers to values of every stack holding one of the project's targets. Functional stacks only
+    // reference earlier stacks (use()), so the latest of those stacks can refer to the others without a cycle.
+    const stack = latestStack(
+      app,
+      members.map((m) => cdk.Stack.of(m.target)),
+    );
     const holder = new Construct(stack, `BindProject-${project.name.replace(/[^a-zA-Z0-9-]/g, '-')}`);
     manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest);
   }
+}
+
+function latestStack(app: App, stacks: cdk.Stack[]): cdk.Stack {
+  const order = app.node.children;
+  return stacks.reduce((latest, s) => (order.indexOf(s) > order.indexOf(latest) ? s : latest));
 }
 
 function manifestParameter(scope: Construct, id: string, parameterName: string, manifest: object): void {

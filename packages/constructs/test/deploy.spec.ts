@@ -1,0 +1,192 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
+import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
+import { App } from '../src';
+import { Http, Sample, writeSampleWorkspace } from './sample-app';
+
+jest.setTimeout(600_000);
+
+const silentIo = {
+  notify: async () => undefined,
+  requestResponse: async <T>(msg: { defaultResponse: T }) => msg.defaultResponse,
+};
+
+/** Resolves bindings the way deployed code does: @nx-sst/runtime (as built) in a fresh Node process. */
+function resolveWithRuntime(env: Record<string, string>, cloud: LocalCloud): Record<string, string> {
+  const runtime = path.dirname(require.resolve('@nx-sst/runtime/package.json'));
+  const script = `
+    const { load } = require(${JSON.stringify(runtime)});
+    (async () => {
+      await load();
+      const r = (m) => require(${JSON.stringify(runtime)} + '/dist/cjs/' + m + '.js');
+      const { Bucket } = r('bucket'), { Table } = r('table'), { Queue } = r('queue'), { Topic } = r('topic');
+      const { Api } = r('api'), { Config } = r('config'), { NextjsSite } = r('site');
+      const out = {};
+      const put = (k, f) => { try { out[k] = f(); } catch (e) { out[k] = 'ERROR ' + e.message; } };
+      put('bucket', () => Bucket.uploads.bucketName);
+      put('table', () => Table.notes.tableName);
+      put('queue', () => Queue.jobs.queueUrl);
+      put('topic', () => Topic.events.topicArn);
+      put('api', () => Api.api.url);
+      put('secret', () => Config.STRIPE_KEY);
+      put('version', () => Config.VERSION);
+      put('web', () => NextjsSite.web.url);
+      process.stdout.write(JSON.stringify(out));
+    })().catch((e) => { process.stderr.write(String(e.stack)); process.exit(1); });`;
+  const out = execFileSync(process.execPath, ['-e', script], {
+    env: { PATH: process.env.PATH ?? '', ...cloud.env, ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out);
+}
+
+describe('the sample app on the local cloud', () => {
+  let cloud: LocalCloud;
+  let root: string;
+  let lambda: LambdaClient;
+  let ssm: SSMClient;
+  let cfn: CloudFormationClient;
+  let physical: Record<string, string>;
+  let toolkit: Toolkit;
+  let assembly: import('aws-cdk-lib/cx-api').CloudAssembly;
+  const deploy = (stackId: string) =>
+    withCloudEnv(cloud, async () => {
+      const source = await toolkit.fromAssemblyBuilder(async () => assembly);
+      await toolkit.deploy(source, {
+        stacks: { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: [stackId] },
+      });
+    });
+  const savedValidation = process.env.CDK_VALIDATION;
+
+  beforeAll(async () => {
+    process.env.CDK_VALIDATION = 'false';
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-sample-'));
+    writeSampleWorkspace(root);
+    cloud = await startTestCloud();
+    await ensureBootstrapped(cloud);
+    lambda = new LambdaClient(cloud.clientConfig);
+    ssm = new SSMClient(cloud.clientConfig);
+    cfn = new CloudFormationClient(cloud.clientConfig);
+    const app = new App({
+      name: 'sample',
+      stage: 'local',
+      region: cloud.region,
+      account: cloud.accountId,
+      workspaceRoot: root,
+      outdir: path.join(root, '.sst', 'cdk.out'),
+      resolveProject: (abs) => {
+        const [kind, name] = path.relative(root, abs).split(path.sep);
+        return kind === 'apps' || kind === 'packages' ? { name, root: `${kind}/${name}` } : undefined;
+      },
+    });
+    app.stack(Sample).stack(Http);
+    toolkit = new Toolkit({ ioHost: silentIo });
+    assembly = app.synth();
+    await deploy('Sample');
+    const { StackResources } = await cfn.send(
+      new DescribeStackResourcesCommand({ StackName: 'local-sample-Sample' }),
+    );
+    physical = Object.fromEntries(
+      (StackResources ?? []).map((r) => [`${r.ResourceType} ${r.LogicalResourceId}`, r.PhysicalResourceId!]),
+    );
+    await ssm.send(
+      new PutParameterCommand({
+        Name: '/sst/sample/local/Secret/STRIPE_KEY/value',
+        Value: 'sk_test_123',
+        Type: 'SecureString',
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    lambda?.destroy();
+    ssm?.destroy();
+    cfn?.destroy();
+    await cloud?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = savedValidation;
+  });
+
+  const physicalOf = (type: string, prefix: string) => {
+    const ids = Object.keys(physical).filter((id) => id.startsWith(`${type} ${prefix}`));
+    if (ids.length !== 1) throw new Error(`expected one resource ${prefix}*, got ${ids.join(', ')}`);
+    return physical[ids[0]];
+  };
+
+  const envOf = async (logicalPrefix: string) => {
+    const fn = await lambda.send(
+      new GetFunctionCommand({ FunctionName: physicalOf('AWS::Lambda::Function', logicalPrefix) }),
+    );
+    return fn.Configuration?.Environment?.Variables ?? {};
+  };
+
+  it('deploys functions with env vars the runtime resolves to the deployed names', async () => {
+    const env = await envOf('jobsjobsconsumer');
+    expect(env).toMatchObject({
+      SST_APP: 'sample',
+      SST_STAGE: 'local',
+      SST_SSM_PREFIX: '/sst/sample/local/',
+      SST_Secret_value_STRIPE_KEY: '__FETCH_FROM_SSM__',
+      SST_Parameter_value_VERSION: '1.0.0',
+    });
+    const resolved = resolveWithRuntime(env, cloud);
+    expect(resolved).toMatchObject({
+      bucket: physicalOf('AWS::S3::Bucket', 'uploadsBucket'),
+      table: physicalOf('AWS::DynamoDB::Table', 'notesTable'),
+      topic: physicalOf('AWS::SNS::Topic', 'eventsTopic'),
+      secret: 'sk_test_123',
+      version: '1.0.0',
+    });
+  });
+
+  it('deploys the Next.js placeholder server with its bindings, resolved by the runtime', async () => {
+    const env = await envOf('webServerFunction');
+    expect(env.NEXT_PUBLIC_STAGE).toBe('local');
+    const resolved = resolveWithRuntime(env, cloud);
+    expect(resolved).toMatchObject({
+      bucket: physicalOf('AWS::S3::Bucket', 'uploadsBucket'),
+      secret: 'sk_test_123',
+    });
+    expect(resolved.table).toContain('Cannot use Table.notes');
+  });
+
+  it('writes the String parameters and the bind manifests', async () => {
+    const get = async (Name: string) => (await ssm.send(new GetParameterCommand({ Name }))).Parameter?.Value;
+    expect(await get('/sst/sample/local/Bucket/uploads/bucketName')).toBe(
+      physicalOf('AWS::S3::Bucket', 'uploadsBucket'),
+    );
+    expect(await get('/sst/sample/local/NextjsSite/web/url')).toBe('localhost');
+    const manifest = JSON.parse((await get('/sst/sample/local/_bind/target/web'))!);
+    expect(manifest).toMatchObject({
+      target: 'web',
+      kind: 'site',
+      project: { name: 'web', root: 'apps/web' },
+      env: {
+        SST_Bucket_bucketName_uploads: physicalOf('AWS::S3::Bucket', 'uploadsBucket'),
+        SST_Secret_value_STRIPE_KEY: '__FETCH_FROM_SSM__',
+      },
+    });
+    expect(manifest.roleArn).toMatch(/^arn:aws:iam::000000000000:role\//);
+    const web = JSON.parse((await get('/sst/sample/local/_bind/project/web'))!);
+    expect(web).toMatchObject({ targets: ['web'], roleArn: manifest.roleArn, env: manifest.env });
+    expect(JSON.stringify(web)).not.toContain('sk_test_123');
+    // the static site is deployed too (its files are uploaded by a custom resource the local cloud answers)
+    expect(physicalOf('AWS::S3::Bucket', 'landingBucket')).toBeTruthy();
+  });
+
+  // moto's CloudFormation has no AWS::ApiGatewayV2::* resources yet: the HTTP API stack cannot deploy to the
+  // local cloud until @nx-sst/local-cloud fills that gap. When it does, this starts failing: make it a plain it().
+  it.failing(
+    'deploys the HTTP API stack with two route functions (needs AWS::ApiGatewayV2 in the local cloud)',
+    async () => {
+      await deploy('Http');
+    },
+  );
+});

@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  Api,
+  Bucket,
+  Config,
+  Function,
+  NextjsSite,
+  Queue,
+  StaticSite,
+  Table,
+  Topic,
+  use,
+  type StackContext,
+} from '../src';
+
+/** Writes the sample app's handler files and site folders into `root`. */
+export function writeSampleWorkspace(root: string): void {
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  write(
+    'packages/functions/src/notes.ts',
+    'export const list = async () => ({ statusCode: 200, body: "[]" });\nexport const get = async () => ({ statusCode: 200, body: "{}" });\n',
+  );
+  write(
+    'packages/functions/src/worker.ts',
+    'export const handler = async (event: unknown) => { console.log(event); };\n',
+  );
+  write('apps/web/package.json', '{ "name": "web", "private": true }\n');
+  write(
+    'apps/landing/index.html',
+    '<!doctype html><script>window.API_URL = "{{ VITE_API_URL }}";</script>\n',
+  );
+}
+
+/**
+ * The sample app: bucket, table, queue, topic, a secret, a parameter, a Next.js site and a static site in
+ * `Sample`; an HTTP API with two routes bound to them in `Http`.
+ */
+export function Sample({ stack }: StackContext) {
+  const bucket = new Bucket(stack, 'uploads');
+  const table = new Table(stack, 'notes', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
+  const queue = new Queue(stack, 'jobs', { consumer: 'packages/functions/src/worker.handler' });
+  const topic = new Topic(stack, 'events');
+  const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
+  const version = new Config.Parameter(stack, 'VERSION', { value: '1.0.0' });
+  queue.bind([bucket, table, topic, STRIPE_KEY, version]);
+  const web = new NextjsSite(stack, 'web', {
+    path: 'apps/web',
+    bind: [bucket, STRIPE_KEY],
+    environment: { NEXT_PUBLIC_STAGE: stack.stage },
+  });
+  const landing = new StaticSite(stack, 'landing', {
+    path: 'apps/landing',
+    environment: { VITE_API_URL: bucket.bucketName },
+    dev: { deploy: true },
+  });
+  return {
+    bucket,
+    table,
+    queue,
+    topic,
+    web,
+    landing,
+    STRIPE_KEY,
+    version,
+    worker: queue.consumerFunction as Function,
+  };
+}
+
+export function Http({ stack }: StackContext) {
+  const { bucket, table, queue, topic, STRIPE_KEY, version } = use(Sample);
+  const api = new Api(stack, 'api', {
+    routes: {
+      'GET /notes': 'packages/functions/src/notes.list',
+      'GET /notes/{id}': 'packages/functions/src/notes.get',
+    },
+  });
+  api.bind([bucket, table, queue, topic, STRIPE_KEY, version]);
+  return { api };
+}
