@@ -78,19 +78,17 @@ export function readStaticBindings(files: { file: string; content: string }[]): 
 
 /**
  * Places each target in the project that holds its location. Locations in stacks are
- * workspace-relative, as the constructs resolve them (`path: 'apps/web'`); one that only makes sense
- * relative to the infra app (`../web`) is tried there too.
+ * workspace-relative, as the constructs resolve them (`path: 'apps/web'`, handlers likewise).
  */
 export function locateTargets(
   bindings: StaticBindings,
-  infraRoot: string,
   locate: (workspacePath: string) => string | undefined,
 ): StaticBindings {
   return {
     resources: bindings.resources,
     targets: bindings.targets.map((t) => ({
       ...t,
-      projectRoot: locate(t.location) ?? locate(posix.normalize(posix.join(infraRoot, t.location))),
+      projectRoot: locate(t.location),
     })),
   };
 }

@@ -7,7 +7,7 @@ import {
 } from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
+import { workspaceDataDirectoryForWorkspace } from 'nx/src/utils/cache-directory';
 import { locateTargets } from './bindings';
 import {
   BindingsCache,
@@ -57,7 +57,9 @@ export const createNodes: CreateNodes<NxSstPluginOptions> = [
   SST_CONFIG_GLOB,
   async (configFiles, rawOptions, context) => {
     const options = normalizeOptions(rawOptions);
-    const cache = new BindingsCache(join(workspaceDataDirectory, 'nx-sst-bindings.json'));
+    const cache = new BindingsCache(
+      join(workspaceDataDirectoryForWorkspace(context.workspaceRoot), 'nx-sst-nodes.json'),
+    );
     const locate = createDiskProjectLocator(context.workspaceRoot);
     const bound = new Map<string, Map<string, TargetConfiguration>>();
     try {
@@ -97,7 +99,6 @@ function createInfraNode(
 
   const bindings = locateTargets(
     cache.get(context.workspaceRoot, listInfraSources(context.workspaceRoot, root)),
-    root,
     locate,
   );
   const boundRoots = [

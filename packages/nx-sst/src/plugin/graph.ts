@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
+import { workspaceDataDirectoryForWorkspace } from 'nx/src/utils/cache-directory';
 import { createProjectLocator, locateTargets, type StaticBindings } from './bindings';
 import { BindingsCache, isStackSource, listInfraSources, SST_CONFIG_FILES } from './infra-sources';
 
@@ -21,7 +21,8 @@ export function readWorkspaceBindings(
   projects: Record<string, { root: string }>,
   files?: Record<string, { file: string; hash: string }[]>,
 ): InfraBindings[] {
-  const cache = new BindingsCache(join(workspaceDataDirectory, 'nx-sst-bindings.json'));
+  const cacheFile = files ? 'nx-sst-dependencies.json' : 'nx-sst-metadata.json';
+  const cache = new BindingsCache(join(workspaceDataDirectoryForWorkspace(workspaceRoot), cacheFile));
   const rootToName = new Map(Object.entries(projects).map(([name, p]) => [p.root, name]));
   const locate = createProjectLocator(rootToName.keys());
   const result: InfraBindings[] = [];
@@ -38,7 +39,7 @@ export function readWorkspaceBindings(
             new Map(projectFiles.map((f) => [f.file, f.hash])),
           )
         : cache.get(workspaceRoot, listInfraSources(workspaceRoot, project.root));
-      const bindings = locateTargets(raw, project.root, locate);
+      const bindings = locateTargets(raw, locate);
       const byProject = new Map<string, { targets: Set<string>; resources: Set<string> }>();
       for (const target of bindings.targets) {
         const bound = target.projectRoot !== undefined ? rootToName.get(target.projectRoot) : undefined;

@@ -53,9 +53,13 @@ export function listInfraSources(workspaceRoot: string, infraRoot: string): stri
   return files.sort();
 }
 
+/** Shared by every cache of this process (a plugin worker serves createNodes, dependencies and metadata). */
+const memory = new Map<string, StaticBindings>();
+
 /**
  * The static bindings of infra apps, cached in memory and on disk by a hash of their sources, so
- * recomputing the project graph parses a stack file only when it changed.
+ * recomputing the project graph parses a stack file only when it changed. Each caller keeps its own
+ * file (`write` keeps only what its run used, and callers key by different hashes).
  */
 export class BindingsCache {
   private entries: Record<string, StaticBindings>;
@@ -90,10 +94,17 @@ export class BindingsCache {
     const fileHash = (f: string) => hashes?.get(f) ?? createHash('sha1').update(read(f)).digest('hex');
     const key = hashArray([PLUGIN_VERSION, ...files.flatMap((f) => [f, fileHash(f)])]);
     this.used.add(key);
-    const hit = this.entries[key];
-    if (hit) return hit;
+    const hit = this.entries[key] ?? memory.get(key);
+    if (hit) {
+      if (!this.entries[key]) {
+        this.entries[key] = hit;
+        this.dirty = true;
+      }
+      return hit;
+    }
     const bindings = readStaticBindings(files.map((f) => ({ file: f, content: read(f) })));
     this.entries[key] = bindings;
+    memory.set(key, bindings);
     this.dirty = true;
     return bindings;
   }

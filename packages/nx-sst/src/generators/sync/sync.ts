@@ -92,7 +92,7 @@ export function staticBindingModel(
   };
   walk(app.root);
   files.sort((a, b) => (a.file < b.file ? -1 : 1));
-  const bindings = locateTargets(readStaticBindings(files), app.root, locate);
+  const bindings = locateTargets(readStaticBindings(files), locate);
   const name = configuredAppName(tree.read(app.configFile, 'utf-8')!) ?? app.name;
   return {
     app: name,

@@ -23,11 +23,11 @@ export function resolveBindTargets(
   const result: ProjectTargets[] = [];
   for (const name of [...new Set(projects)]) {
     const project = readProject(tree, name);
-    const targets = targetsOfProject(tree, editor, project, app.root);
+    const targets = targetsOfProject(tree, editor, project);
     if (targets.length === 0) {
       const elsewhere = readStackFiles(tree, app)
         .filter((s) => s.file !== file)
-        .find((s) => targetsOfProject(tree, s.editor, project, app.root).length > 0);
+        .find((s) => targetsOfProject(tree, s.editor, project).length > 0);
       if (elsewhere) {
         throw new Error(
           `Project '${name}' is a target in ${elsewhere.file}, not in ${file}. ` +

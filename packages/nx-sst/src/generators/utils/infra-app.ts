@@ -135,7 +135,6 @@ export function targetsOfProject(
   tree: Tree,
   editor: StackEditor,
   project: { root: string },
-  appRoot: string,
 ): StackConstruct[] {
   const locate = createProjectLocator([...getProjects(tree).values()].map((p) => p.root));
   const root = normalizeLocation(project.root);
@@ -143,8 +142,7 @@ export function targetsOfProject(
     c.targets.some((t) => {
       const location = normalizeLocation(t.location);
       const path = t.locationKind === 'handler' ? handlerFile(location) : location;
-      const found = locate(path) ?? locate(joinPathFragments(appRoot, path));
-      return found === root;
+      return locate(path) === root;
     }),
   );
 }

@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createNodes } from './create-nodes';
+
+describe('createNodes', () => {
+  let root: string;
+  const write = (files: Record<string, string>) => {
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), content);
+    }
+  };
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-sst-create-nodes-'));
+    process.env.NX_WORKSPACE_DATA_DIRECTORY = join(root, '.nx', 'workspace-data');
+    write({
+      'apps/infra/project.json': '{ "name": "infra" }',
+      'apps/infra/sst.config.ts': 'export default {}',
+      'apps/infra/stacks/Default.ts': `import { NextjsSite, type StackContext } from '@nx-sst/constructs';
+export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', { path: 'apps/web' }); }`,
+      'apps/web/package.json': '{ "name": "web", "scripts": { "dev": "next dev", "lint": "eslint ." } }',
+      'apps/shop/package.json': '{ "name": "shop-infra" }',
+      'apps/shop/sst.config.ts': 'export default {}',
+      'apps/shop/stacks/Default.ts': `import { NextjsSite, type StackContext } from '@nx-sst/constructs';
+export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', { path: 'apps/web' }); }`,
+      'loose/sst.config.ts': 'export default {}',
+    });
+  });
+  afterEach(() => {
+    delete process.env.NX_WORKSPACE_DATA_DIRECTORY;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const run = (options?: object) =>
+    createNodes[1](['apps/infra/sst.config.ts', 'apps/shop/sst.config.ts', 'loose/sst.config.ts'], options, {
+      nxJsonConfiguration: {},
+      workspaceRoot: root,
+    });
+
+  it('merges what several apps add to one bound project, and skips folders that are not projects', async () => {
+    const results = await run({ typesTargetName: 'sst-types', deployTargetName: 'ship' });
+    const byRoot = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
+    expect(Object.keys(byRoot).sort()).toEqual(['apps/infra', 'apps/shop', 'apps/web']);
+    expect(Object.keys(byRoot['apps/infra'].targets).sort()).toEqual([
+      'diff',
+      'remove',
+      'secrets',
+      'ship',
+      'sst-types',
+    ]);
+    expect(byRoot['apps/web']).toEqual({
+      targets: {
+        dev: {
+          dependsOn: [
+            { projects: ['infra'], target: 'sst-types' },
+            { projects: ['shop-infra'], target: 'sst-types' },
+          ],
+          syncGenerators: ['nx-sst:sync'],
+        },
+      },
+    });
+  });
+
+  it('caches what it read from the stacks on disk, keyed by their content', async () => {
+    const first = await run();
+    expect(readdirSync(join(root, '.nx', 'workspace-data'))).toContain('nx-sst-nodes.json');
+    expect(await run()).toEqual(first);
+    write({
+      'apps/infra/stacks/Default.ts': `import { type StackContext } from '@nx-sst/constructs';\nexport function Default({ stack }: StackContext) {}`,
+    });
+    const after = await run();
+    const web = after.map(([, r]) => r.projects?.['apps/web']).find(Boolean);
+    expect(web?.targets?.dev.dependsOn).toEqual([{ projects: ['shop-infra'], target: 'types' }]);
+  });
+});
