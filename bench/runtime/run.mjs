@@ -21,11 +21,14 @@ if (!existsSync(runtimeDist) || !existsSync(join(here, '../../packages/local-clo
   process.exit(1);
 }
 
+// The SDK's notice about future Node versions is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(1)} ms`);
 const env = {
   ...process.env,
-  AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   SST_APP: 'bench',
   SST_STAGE: 'dev',
   SST_Bucket_bucketName_public: 'bench-dev-public',

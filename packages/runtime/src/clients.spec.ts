@@ -160,7 +160,8 @@ describe('proxies behave like plain objects for tools', () => {
   };
 
   it('answers probes without throwing, bound or not, even without SST_APP', async () => {
-    for (const env of [bound, {}, { SST_APP: 'shop', SST_BINDINGS: '{' }]) {
+    const envs: Record<string, string>[] = [bound, {}, { SST_APP: 'shop', SST_BINDINGS: '{' }];
+    for (const env of envs) {
       setEnv(env);
       probe(Bucket);
       probe(Config);

@@ -48,7 +48,7 @@ export function load(options: LoadOptions = {}): Promise<void> {
   }
   const placeholders = placeholderEntries(snapshot);
   if (placeholders.length === 0) return Promise.resolve();
-  if (placeholders.some(({ entry }) => entry.value === undefined)) return fetchInto(snapshot);
+  if (placeholders.some(({ entry }) => needsFetch(entry))) return fetchInto(snapshot);
   if (options.maxAge === undefined || Date.now() - (snapshot.attemptedAt ?? 0) < options.maxAge) {
     return snapshot.inflight ?? Promise.resolve();
   }
@@ -86,7 +86,17 @@ export function needsLoad(types: readonly string[]): boolean {
     return false;
   }
   if (!snapshot) return false;
-  return placeholderEntries(snapshot, types).some(({ entry }) => entry.value === undefined);
+  return placeholderEntries(snapshot, types).some(({ entry }) => needsFetch(entry));
+}
+
+/**
+ * Not fetched yet, or a Secret that was missing (it may have been set since). A site URL found
+ * missing stays settled until a refresh, so a handler calling `load()` per request does not hammer SSM.
+ */
+function needsFetch(entry: Entry): boolean {
+  return (
+    entry.value === undefined && (entry.error === undefined || entry.error instanceof MissingSecretsError)
+  );
 }
 
 function fetchInto(snapshot: Snapshot): Promise<void> {
