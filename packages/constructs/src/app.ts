@@ -50,6 +50,12 @@ export interface AppProps {
    * @default none
    */
   readonly context?: Record<string, unknown>;
+  /**
+   * aws-cdk-lib's built-in CloudFormation schema validation at synthesis (it only warns, and costs seconds
+   * on the first synthesis of a process).
+   * @default true, unless CDK_VALIDATION=false
+   */
+  readonly builtinCloudFormationValidation?: boolean;
 }
 
 /** What a functional stack receives. */
@@ -152,6 +158,7 @@ export class App extends cdk.App {
       outdir: props.outdir ?? path.join(workspaceRoot, '.sst', 'cdk.out'),
       context: props.context,
       analyticsReporting: false,
+      builtinCloudFormationValidation: props.builtinCloudFormationValidation,
     });
     this.name = props.name;
     this.stage = props.stage;
