@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -153,6 +154,34 @@ describe('startLocalCloud', () => {
       );
     } finally {
       await cloud.stop();
+    }
+  });
+
+  it('starts one daemon when two processes start the cloud at once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-cloud-race-'));
+    const cli = path.join(__dirname, '..', 'dist', 'cli.js');
+    const start = () =>
+      promisify(execFile)(process.execPath, [cli, 'start', '--state-dir', dir], { encoding: 'utf8' });
+    try {
+      const [a, b] = await Promise.all([start(), start()]);
+      const endpoint = (out: string) => /^Local cloud on (\S+)/.exec(out)?.[1];
+      expect(endpoint(a.stdout)).toBeDefined();
+      expect(endpoint(a.stdout)).toBe(endpoint(b.stdout));
+      const daemons = fs
+        .readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+            return cmdline.includes('daemon/main.js') && cmdline.includes(dir);
+          } catch {
+            return false;
+          }
+        });
+      expect(daemons).toEqual([String(readJson<DaemonInfo>(path.join(dir, 'daemon.json'))!.pid)]);
+    } finally {
+      execFileSync(process.execPath, [cli, 'stop', '--state-dir', dir]);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -3,10 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit, type IIoHost } from '@aws-cdk/toolkit-lib';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import { ensureBootstrapped, startLocalCloud, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import { isAlive, readJson, type DaemonInfo } from './state-dir';
 import { demoApp, queueApp } from './test-utils/demo-app';
 
 jest.setTimeout(300_000);
@@ -88,6 +90,53 @@ describe('toolkit-lib against the local cloud', () => {
     await s3.send(new PutObjectCommand({ Bucket: stack.outputs.BucketName, Key: 'a.txt', Body: 'hello' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: stack.outputs.BucketName, Key: 'a.txt' }));
     expect(await got.Body?.transformToString()).toBe('hello');
+  });
+
+  it('comes back after SIGKILL of the daemon with every acknowledged write', async () => {
+    const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'Demo' }));
+    const outputs = Object.fromEntries(Stacks![0].Outputs!.map((o) => [o.OutputKey, o.OutputValue]));
+    const ssm = new SSMClient(cloud.clientConfig);
+    const ddb = new DynamoDBClient(cloud.clientConfig);
+    await ssm.send(new PutParameterCommand({ Name: '/demo/secret', Value: 's3cr3t', Type: 'SecureString' }));
+    await ddb.send(
+      new PutItemCommand({ TableName: outputs.TableName, Item: { pk: { S: 'k' }, v: { S: 'kept' } } }),
+    );
+    await s3.send(
+      new PutObjectCommand({ Bucket: outputs.BucketName, Key: 'last.bin', Body: Buffer.from([0, 255, 1]) }),
+    );
+    ssm.destroy();
+    ddb.destroy();
+
+    const info = readJson<DaemonInfo>(path.join(cloud.stateDir, 'daemon.json'))!;
+    process.kill(info.pid, 'SIGKILL');
+    // moto goes with it (its wrapper watches the daemon through its stdin): no orphan.
+    for (let i = 0; i < 200 && (isAlive(info.pid) || isAlive(info.motoPid)); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(info.motoPid)).toBe(false);
+
+    const again = await startLocalCloud({ stateDir: cloud.stateDir });
+    expect(again.endpoint).toBe(cloud.endpoint);
+    const described = await cfn.send(new DescribeStacksCommand({ StackName: 'Demo' }));
+    expect(described.Stacks![0].StackStatus).toBe('CREATE_COMPLETE');
+    expect(described.Stacks![0].StackId).toBe(Stacks![0].StackId);
+    expect(described.Stacks![0].Outputs).toEqual(Stacks![0].Outputs);
+    const ssm2 = new SSMClient(again.clientConfig);
+    const ddb2 = new DynamoDBClient(again.clientConfig);
+    try {
+      const secret = await ssm2.send(new GetParameterCommand({ Name: '/demo/secret', WithDecryption: true }));
+      expect(secret.Parameter?.Value).toBe('s3cr3t');
+      const item = await ddb2.send(
+        new GetItemCommand({ TableName: outputs.TableName, Key: { pk: { S: 'k' } } }),
+      );
+      expect(item.Item?.v.S).toBe('kept');
+    } finally {
+      ssm2.destroy();
+      ddb2.destroy();
+    }
+    const first = await s3.send(new GetObjectCommand({ Bucket: outputs.BucketName, Key: 'a.txt' }));
+    expect(await first.Body?.transformToString()).toBe('hello');
+    const last = await s3.send(new GetObjectCommand({ Bucket: outputs.BucketName, Key: 'last.bin' }));
+    expect(Buffer.from(await last.Body!.transformToByteArray())).toEqual(Buffer.from([0, 255, 1]));
   });
 
   it('updates the stack through a second change set, with fresh Outputs', async () => {
