@@ -1,11 +1,5 @@
 import { posix } from 'node:path';
-import {
-  constructKind,
-  CONSTRUCTS_MODULE,
-  handlerFile,
-  normalizeLocation,
-  parseStackSource,
-} from './stack-source';
+import { constructKind, CONSTRUCTS_MODULE, handlerFile, normalizeLocation } from './catalog';
 
 /** A project as the graph knows it. */
 export interface ProjectRef {
@@ -44,6 +38,8 @@ export function readStaticBindings(files: { file: string; content: string }[]): 
   const result: StaticBindings = { resources: [], targets: [] };
   for (const { file, content } of files) {
     if (!mayDeclareConstructs(content)) continue;
+    // Loaded only when a stack must be parsed: a warm cache never pays for the TypeScript compiler.
+    const { parseStackSource } = require('./stack-source') as typeof import('./stack-source');
     const source = parseStackSource(file, content);
     const byVariable = new Map(
       source.constructs.filter((c) => c.variable).map((c) => [c.variable as string, c]),
