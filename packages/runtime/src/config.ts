@@ -1,6 +1,6 @@
-import { createConfigProxy } from './core/proxy.js';
+import { createConfigProxy } from './core/index.js';
 
-export { load, refresh } from './core/load.js';
+export { load, refresh } from './core/index.js';
 
 /** Always present on a bound target. */
 export interface ConfigTypes {

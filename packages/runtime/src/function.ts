@@ -1,6 +1,6 @@
-import { createResourceProxy } from './core/proxy.js';
+import { createResourceProxy } from './core/index.js';
 
-export { load, refresh } from './core/load.js';
+export { load, refresh } from './core/index.js';
 
 /**
  * Every Function bound to this code, by id. Empty here: the types nx-sst generates for your project

@@ -1,3 +1,11 @@
-export { configure, load, refresh, type LoadOptions } from './core/load.js';
-export { MissingSecretsError, NotLoadedError } from './core/errors.js';
-export type { RetryOptions, RuntimeOptions, SSMClientLike } from './core/state.js';
+export {
+  MissingSecretsError,
+  NotLoadedError,
+  configure,
+  load,
+  refresh,
+  type LoadOptions,
+  type RetryOptions,
+  type RuntimeOptions,
+  type SSMClientLike,
+} from './core/index.js';

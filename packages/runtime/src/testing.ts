@@ -1,8 +1,14 @@
 import type { ApiResources } from './api.js';
 import type { BucketResources } from './bucket.js';
 import type { ParameterResources, SecretResources } from './config.js';
-import { globalState, newSnapshot, resetEnvSnapshot, setEntry } from './core/state.js';
-import { defaultSsmPrefix, normalizeId } from './core/wire.js';
+import {
+  defaultSsmPrefix,
+  globalState,
+  newSnapshot,
+  normalizeId,
+  resetEnvSnapshot,
+  setEntry,
+} from './core/index.js';
 import type { EventBusResources } from './event-bus.js';
 import type { FunctionResources } from './function.js';
 import type { KinesisStreamResources } from './kinesis-stream.js';
