@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { Api } from './api';
 import { Bucket } from './bucket';
 import { Config } from './config';
-import { MissingSecretsError, NotLoadedError, load } from './index';
+import { MissingSecretsError, NotLoadedError, load, refresh } from './index';
 import { NextjsSite } from './site';
 import { Table } from './table';
 import { useEnv } from './core/test-env';
@@ -113,6 +113,12 @@ describe('errors', () => {
     expect(() => Bucket.public).toThrow(
       /used on the client-side. Ensure that it's only called in your server functions/,
     );
+  });
+
+  it('rejects load() and refresh() with the same message when nothing is bound', async () => {
+    setEnv({ AWS_LAMBDA_FUNCTION_NAME: 'fn' });
+    await expect(load()).rejects.toThrow(/SST_APP is not set in this function's environment/);
+    await expect(refresh()).rejects.toThrow(/SST_APP is not set in this function's environment/);
   });
 
   it('says what to call when a secret is read before load()', () => {
