@@ -1,10 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { use, type StackContext } from './app';
+import { Match } from 'aws-cdk-lib/assertions';
 import { Bucket } from './bucket';
+import { NextjsSite } from './nextjs-site';
+import { Table } from './table';
 import { Function } from './function';
 import { Secret } from './secret';
-import { removeWorkspace, tempWorkspace, testApp } from './test-utils/workspace';
+import { lambdaEnv, removeWorkspace, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
+
+jest.setTimeout(180_000);
 
 describe('App', () => {
   let root: string;
@@ -94,5 +99,51 @@ describe('App', () => {
     const outdir = path.join(root, '.sst', 'cdk.out');
     expect(fs.existsSync(path.join(outdir, 'bundles'))).toBe(false);
     expect(fs.existsSync(path.join(outdir, 'manifest.json'))).toBe(false);
+  });
+
+  it('applies app and stack default function props and bindings to functions created after the call', () => {
+    const { template } = synthDefault(root, ({ app, stack }) => {
+      const early = new Function(stack, 'early', { handler: 'packages/functions/src/lambda.handler' });
+      const files = new Bucket(stack, 'files');
+      app.setDefaultFunctionProps({ timeout: 20, environment: { A: 'app' } });
+      app.addDefaultFunctionBinding([files]);
+      stack.setDefaultFunctionProps((s) => ({ environment: { B: s.stage } }));
+      new Function(stack, 'late', {
+        handler: 'packages/functions/src/lambda.handler',
+        environment: { C: 'own' },
+      });
+      expect(early.boundResources()).toEqual([]);
+    });
+    expect(lambdaEnv(template, 'late')).toMatchObject({
+      A: 'app',
+      B: 'dev',
+      C: 'own',
+      SST_Bucket_bucketName_files: expect.anything(),
+    });
+    expect(lambdaEnv(template, 'early')).not.toHaveProperty('A');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 20,
+      Environment: { Variables: Match.objectLike({ C: 'own' }) },
+    });
+  });
+
+  it('applies a destroy removal policy to tables on non-production stages', () => {
+    const { template } = synthDefault(root, ({ app, stack }) => {
+      app.setDefaultRemovalPolicy('destroy');
+      new Table(stack, 'notes', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  it('refuses two bind targets with one id, and bad app props, naming the fix', () => {
+    expect(() =>
+      testApp(root).stack(function Default({ stack }) {
+        new Function(stack, 'web', { handler: 'packages/functions/src/lambda.handler' });
+        new NextjsSite(stack, 'site', { path: 'apps/web', cdk: { id: 'site' } });
+        new NextjsSite(stack, 'web', { path: 'apps/web', cdk: { id: 'web2' } });
+      }),
+    ).toThrow('NextjsSite "web": another bind target (function "web" at Default/web) has the same id');
+    expect(() => testApp(root, { stage: 'my_stage' })).toThrow('Stage "my_stage" is invalid');
+    expect(() => testApp(root).stack(() => undefined)).toThrow('app.stack() was given an anonymous function');
   });
 });
