@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import {
   bindSignalFile,
   indexedSsmPrefix,
@@ -15,6 +14,7 @@ import { findInfraApps, resolveProject, resolveStage } from '../core/workspace';
 import { loadApp, loadConfig } from '../synth/load-app';
 import { assumeTargetRole, type RoleCredentials } from './credentials';
 import { ChildRunner } from './run-child';
+import { localBindAws, sdkBindAws } from './ssm-reader';
 import {
   projectManifestName,
   readManifest,
@@ -73,17 +73,16 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   const stage = resolveStage({ flag: opts.stage, env: baseEnv, workspaceRoot });
   const scope = await resolveScope({ ...opts, workspaceRoot, stage });
   const cloud = await connectStage({ workspaceRoot, stage, region: scope.entry.region });
-  const { SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
-  const ssm = new SSMClient(cloud.clientConfig);
+  const aws = cloud.local ? localBindAws(cloud) : sdkBindAws(cloud);
 
   let roleArn: string | null | undefined;
   const readValues = async (): Promise<ResolvedValues> => {
-    if (!scope.manifest) return readStageValues({ ssm, app: scope.entry.name, ssmPrefix: scope.ssmPrefix });
-    const manifest = await readManifest(ssm, scope.manifest);
+    if (!scope.manifest) return readStageValues({ aws, app: scope.entry.name, ssmPrefix: scope.ssmPrefix });
+    const manifest = await readManifest(aws, scope.manifest);
     if (!manifest) throw notDeployed(scope, stage, opts.target);
     roleArn = manifest.roleArn;
     return resolveValues({
-      ssm,
+      aws,
       app: scope.entry.name,
       stage,
       ssmPrefix: scope.ssmPrefix,
@@ -95,9 +94,9 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   let credentials: RoleCredentials | undefined;
   try {
     values = await readValues();
-    credentials = await assumeTargetRole({ cloud, roleArn, durations: opts.roleDurations });
+    credentials = await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations });
   } catch (error) {
-    ssm.destroy();
+    aws.close();
     throw error;
   }
   const envOf = (v: ResolvedValues, c: RoleCredentials | undefined): NodeJS.ProcessEnv =>
@@ -135,7 +134,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
         const next = await readValues();
         const nextCredentials =
           reason === 'credentials'
-            ? await assumeTargetRole({ cloud, roleArn, durations: opts.roleDurations })
+            ? await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations })
             : credentials;
         if (reason === 'values' && sameValues(next, values)) return;
         values = next;
@@ -181,7 +180,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     fs.unwatchFile(signalFile, onSignal);
     runner.dispose();
     await chain;
-    ssm.destroy();
+    aws.close();
   }
 }
 
@@ -336,5 +335,3 @@ async function resolveScope(
       : `every value of ${entry.name} (${project ? `${project.name} is not bound` : 'no project here'})`,
   };
 }
-
-export type { SSMClient };

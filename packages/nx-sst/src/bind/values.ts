@@ -1,5 +1,5 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import { NxSstError } from '../core/errors';
+import type { BindAws } from './ssm-reader';
 
 export const FETCH_FROM_SSM = '__FETCH_FROM_SSM__';
 export const FETCH_FROM_SECRET = '__FETCH_FROM_SECRET__:';
@@ -44,33 +44,18 @@ export function targetManifestName(ssmPrefix: string, targetId: string): string 
   return `${ssmPrefix}_bind/target/${targetId}`;
 }
 
-function ssmModule() {
-  return require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
-}
-
 /** Reads a bind manifest with one `GetParameter`; undefined when the stage has none by that name. */
-export async function readManifest(ssm: SSMClient, name: string): Promise<BindManifest | undefined> {
-  const { GetParameterCommand } = ssmModule();
-  try {
-    const out = await ssm.send(new GetParameterCommand({ Name: name }));
-    return JSON.parse(out.Parameter!.Value!) as BindManifest;
-  } catch (error) {
-    if ((error as Error).name === 'ParameterNotFound') return undefined;
-    throw error;
-  }
+export async function readManifest(aws: BindAws, name: string): Promise<BindManifest | undefined> {
+  const value = await aws.getParameter(name);
+  return value === undefined ? undefined : (JSON.parse(value) as BindManifest);
 }
 
 /** `GetParameters` on exact names, 10 per call (the API's limit), all calls at once. */
-export async function getParameters(ssm: SSMClient, names: string[]): Promise<Map<string, string>> {
-  const { GetParametersCommand } = ssmModule();
+export async function getParameters(aws: BindAws, names: string[]): Promise<Map<string, string>> {
   const chunks: string[][] = [];
   for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
-  const pages = await Promise.all(
-    chunks.map((Names) => ssm.send(new GetParametersCommand({ Names, WithDecryption: true }))),
-  );
-  const values = new Map<string, string>();
-  for (const page of pages) for (const p of page.Parameters ?? []) values.set(p.Name!, p.Value!);
-  return values;
+  const pages = await Promise.all(chunks.map((chunk) => aws.getParameters(chunk)));
+  return new Map(pages.flat().map((p) => [p.name, p.value]));
 }
 
 /**
@@ -79,7 +64,7 @@ export async function getParameters(ssm: SSMClient, names: string[]): Promise<Ma
  * at once, before anything runs.
  */
 export async function resolveValues(opts: {
-  ssm: SSMClient;
+  aws: BindAws;
   app: string;
   stage: string;
   ssmPrefix: string;
@@ -100,13 +85,13 @@ export async function resolveValues(opts: {
   const paths = new Map(
     [...wanted].map(([key, p]) => [key, ssmPathOf(opts.ssmPrefix, p.type, p.id, p.prop)]),
   );
-  const found = await getParameters(opts.ssm, [...new Set(paths.values())]);
+  const found = await getParameters(opts.aws, [...new Set(paths.values())]);
   const secrets: string[] = [];
   const missingSecrets: string[] = [];
   const missingValues: string[] = [];
   const needFallback = [...wanted].filter(([key, p]) => p.type === 'Secret' && !found.has(paths.get(key)!));
   const fallback = await getParameters(
-    opts.ssm,
+    opts.aws,
     needFallback.map(([, p]) => fallbackPathOf(opts.app, p.type, p.id, p.prop)),
   );
   for (const [key, p] of wanted) {
@@ -147,21 +132,18 @@ export async function resolveValues(opts: {
  * under the stage prefix, secrets with their fallback, as `SST_{Type}_{prop}_{id}`.
  */
 export async function readStageValues(opts: {
-  ssm: SSMClient;
+  aws: BindAws;
   app: string;
   ssmPrefix: string;
 }): Promise<ResolvedValues> {
-  const { GetParametersByPathCommand } = ssmModule();
   const read = async (path: string) => {
     const out: { name: string; value: string }[] = [];
-    let NextToken: string | undefined;
+    let nextToken: string | undefined;
     do {
-      const page = await opts.ssm.send(
-        new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, NextToken }),
-      );
-      for (const p of page.Parameters ?? []) out.push({ name: p.Name!, value: p.Value! });
-      NextToken = page.NextToken;
-    } while (NextToken);
+      const page = await opts.aws.getParametersByPath(path, nextToken);
+      out.push(...page.params);
+      nextToken = page.nextToken;
+    } while (nextToken);
     return out;
   };
   const fallbackRoot = `/sst/${opts.app}/.fallback/`;

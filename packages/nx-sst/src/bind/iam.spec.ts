@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
+import { localCloudDir } from '../core/cloud';
+import { deploy } from '../deploy/deploy';
+import { setSecret } from '../secrets/secrets';
+import { sampleWorkspace } from '../test-utils/sample-workspace';
+
+jest.setTimeout(900_000);
+
+const cli = path.join(__dirname, '../../dist/cli/main.js');
+const root = sampleWorkspace();
+
+afterAll(async () => {
+  await stopDaemon(localCloudDir(root));
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+/** A command run by `bind` as the worker target: it may write the orders table, not the public bucket. */
+const probe = (bucket: string) => `
+const { DynamoDBClient, PutItemCommand } = require(${JSON.stringify(require.resolve('@aws-sdk/client-dynamodb'))});
+const { S3Client, PutObjectCommand } = require(${JSON.stringify(require.resolve('@aws-sdk/client-s3'))});
+const attempt = (p) => p.then(() => 'allowed', (e) => e.name);
+(async () => {
+  const table = await attempt(new DynamoDBClient({}).send(new PutItemCommand({
+    TableName: process.env.SST_Table_tableName_orders, Item: { id: { S: '1' } } })));
+  const bucket = await attempt(new S3Client({ forcePathStyle: true }).send(new PutObjectCommand({
+    Bucket: ${JSON.stringify(bucket)}, Key: 'x', Body: 'x' })));
+  console.log(JSON.stringify({ table, bucket }));
+})();`;
+
+describe('bind with IAM enforced on the local cloud', () => {
+  it('lets a target use what is bound to it and denies what is not', async () => {
+    // The first start of a state directory fixes its settings: this cloud checks every request.
+    const cloud = await startLocalCloud({ stateDir: localCloudDir(root), iam: true });
+    await deploy({
+      workspaceRoot: root,
+      appRoot: path.join(root, 'apps/infra'),
+      stage: 'local',
+      io: { write: () => {} },
+    });
+    await setSecret({
+      workspaceRoot: root,
+      stage: 'local',
+      appRoot: path.join(root, 'apps/infra'),
+      name: 'STRIPE_KEY',
+      value: 'sk_iam',
+    });
+    const ssm = new SSMClient({
+      region: cloud.region,
+      endpoint: cloud.endpoint,
+      credentials: cloud.credentials,
+    });
+    const bucket = (
+      await ssm.send(new GetParameterCommand({ Name: '/sst/shop/local/Bucket/public/bucketName' }))
+    ).Parameter!.Value!;
+    ssm.destroy();
+    fs.writeFileSync(path.join(root, 'probe.js'), probe(bucket));
+
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'bind', '--target', 'worker', '--', 'node', 'probe.js'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(out.stderr).toMatch(/as the role arn:aws:iam::\d+:role\/\S+ \(12 h\)/);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ table: 'allowed', bucket: 'AccessDenied' });
+  });
+});
