@@ -17,6 +17,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { startTestCloud, type LocalCloud } from './index';
 
 jest.setTimeout(120_000);
@@ -199,6 +200,19 @@ describe('AWS services through the local cloud, with the real SDK v3 clients', (
       expect(again.Messages ?? []).toEqual([]);
     } finally {
       sqs.destroy();
+    }
+  });
+
+  it('answers an operation moto lacks at once, in the service`s format', async () => {
+    const cloudtrail = new CloudTrailClient(cloud.clientConfig);
+    try {
+      await expect(cloudtrail.send(new LookupEventsCommand({ MaxResults: 5 }))).rejects.toMatchObject({
+        name: 'UnknownOperationException',
+        message: expect.stringContaining('cloudtrail:LookupEvents'),
+        $metadata: { attempts: 1 },
+      });
+    } finally {
+      cloudtrail.destroy();
     }
   });
 });

@@ -74,8 +74,25 @@ export const jsonAuthErrors: AnswerFilter = async (exchange, response) => {
   return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
 };
 
+/**
+ * An operation moto lacks (or crashes in) comes back as a Werkzeug HTML page with HTTP 500, which
+ * SDKs retry for ~25 s (toolkit-lib's CloudTrail lookup after a failed deploy did) and then report
+ * as a parse error. Answer at once, in the service's format, with what is missing.
+ */
+export const unsupportedOperations: AnswerFilter = async (exchange, response) => {
+  if (response.status < 500 || !/text\/html/i.test(response.headers['content-type'] ?? '')) return response;
+  const { service, action, protocol } = exchange.info;
+  const error = awsError(
+    protocol,
+    400,
+    protocol === 'json' ? 'UnknownOperationException' : 'NotImplemented',
+    `The nx-sst local cloud (moto) does not support ${service}:${action} (moto answered HTTP ${response.status}).`,
+  );
+  return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
+};
+
 /** moto's gaps the front fills, in the order they are tried. */
 export const allGaps: GapHandler[] = [failResourceTypes];
 
 /** Filters applied to every answer. */
-export const answerFilters: AnswerFilter[] = [s3Cors, jsonAuthErrors];
+export const answerFilters: AnswerFilter[] = [unsupportedOperations, s3Cors, jsonAuthErrors];
