@@ -2,9 +2,10 @@
 // What the nx-sst graph plugin adds to computing the project graph.
 //
 // For each workspace size (projects) and number of infra apps, a workspace is generated on disk and
-// measured twice in the same run: without the plugin in nx.json (the baseline) and with it. Reported:
+// measured in the same run without the plugin in nx.json (the baseline), with a no-op plugin (what any
+// plugin costs: Nx runs each plugin in a worker process), and with nx-sst. Reported:
 //   - `nx graph --file` wall time (median of --runs, daemon off, graph cache off so it is recomputed),
-//     baseline vs plugin, with the plugin's parse cache warm, and cold (cache files deleted first);
+//     baseline vs no-op vs nx-sst with its parse cache warm, and cold (cache files deleted first, 1 run);
 //   - the plugin's own functions (createNodes + createDependencies + createMetadata) timed in a fresh
 //     Node process, cold and warm, which isolates them from Nx's own work and process start.
 // Needs the built plugin: `npx nx run nx-sst:build` first.
@@ -61,6 +62,9 @@ function generate(projects, apps) {
   const files = {
     'package.json': JSON.stringify({ name: 'bench', private: true, workspaces: ['apps/*', 'libs/*'] }),
     '.gitignore': 'node_modules\n.nx\n.sst\n',
+    'tools/noop-plugin.js':
+      "exports.createNodes = ['**/sst.config.{ts,js,mjs}', async (files) => files.map((f) => [f, {}])];\n" +
+      'exports.createDependencies = () => [];\nexports.createMetadata = () => ({});\n',
   };
   const libs = projects - 2 * apps;
   for (let i = 0; i < libs; i++) {
@@ -94,8 +98,10 @@ function generate(projects, apps) {
   return root;
 }
 
-function setPlugin(root, on) {
-  write(root, { 'nx.json': JSON.stringify({ analytics: false, plugins: on ? ['nx-sst'] : [] }) });
+/** `none`, `noop` (a local plugin that infers nothing) or `nx-sst`. */
+function setPlugin(root, which) {
+  const plugins = { none: [], noop: ['./tools/noop-plugin.js'], 'nx-sst': ['nx-sst'] }[which];
+  write(root, { 'nx.json': JSON.stringify({ analytics: false, plugins }) });
 }
 
 function clearPluginCache(root) {
@@ -158,20 +164,23 @@ for (const projects of sizes) {
   for (const apps of appCounts) {
     const root = generate(projects, apps);
     try {
-      setPlugin(root, false);
+      setPlugin(root, 'none');
       timeGraph(root); // warm the OS file cache and Nx's own file index
       const baseline = median(Array.from({ length: runs }, () => timeGraph(root)));
-      setPlugin(root, true);
-      const cold = median(Array.from({ length: runs }, () => (clearPluginCache(root), timeGraph(root))));
-      timeGraph(root);
+      setPlugin(root, 'noop');
+      const noop = median(Array.from({ length: runs }, () => timeGraph(root)));
+      setPlugin(root, 'nx-sst');
+      clearPluginCache(root);
+      const cold = timeGraph(root);
       const warm = median(Array.from({ length: runs }, () => timeGraph(root)));
       clearPluginCache(root);
       const inCold = timePluginInProcess(root);
       const inWarm = median(Array.from({ length: runs }, () => timePluginInProcess(root).total));
-      rows.push({ projects, apps, baseline, warm, cold, inCold: inCold.total, inWarm });
+      rows.push({ projects, apps, baseline, noop, warm, cold, inCold: inCold.total, inWarm });
       console.log(
-        `${String(projects).padStart(4)} projects, ${apps} app(s): nx graph ${baseline.toFixed(0)} ms without → ` +
-          `${warm.toFixed(0)} ms with plugin (×${(warm / baseline).toFixed(2)}, +${(warm - baseline).toFixed(0)} ms), ` +
+        `${String(projects).padStart(4)} projects, ${apps} app(s): nx graph ${baseline.toFixed(0)} ms without, ` +
+          `${noop.toFixed(0)} ms with a no-op plugin, ` +
+          `${warm.toFixed(0)} ms with nx-sst (×${(warm / baseline).toFixed(2)}; ×${(warm / noop).toFixed(2)} of no-op), ` +
           `cold cache ${cold.toFixed(0)} ms (×${(cold / baseline).toFixed(2)}); plugin functions in-process: ` +
           `${inCold.total.toFixed(1)} ms cold, ${inWarm.toFixed(1)} ms warm`,
       );
@@ -181,12 +190,13 @@ for (const projects of sizes) {
   }
 }
 console.log(
-  '\n| projects | apps | nx graph without (ms) | with plugin, warm (ms) | ratio | with plugin, cold (ms) | ratio | plugin fns cold (ms) | plugin fns warm (ms) |',
+  '\n| projects | apps | no plugin (ms) | no-op plugin (ms) | nx-sst warm (ms) | ÷ no plugin | ÷ no-op | nx-sst cold (ms) | plugin fns cold (ms) | plugin fns warm (ms) |',
 );
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.projects} | ${r.apps} | ${r.baseline.toFixed(0)} | ${r.warm.toFixed(0)} | ${(r.warm / r.baseline).toFixed(2)} | ` +
-      `${r.cold.toFixed(0)} | ${(r.cold / r.baseline).toFixed(2)} | ${r.inCold.toFixed(1)} | ${r.inWarm.toFixed(1)} |`,
+    `| ${r.projects} | ${r.apps} | ${r.baseline.toFixed(0)} | ${r.noop.toFixed(0)} | ${r.warm.toFixed(0)} | ` +
+      `${(r.warm / r.baseline).toFixed(2)} | ${(r.warm / r.noop).toFixed(2)} | ${r.cold.toFixed(0)} | ` +
+      `${r.inCold.toFixed(1)} | ${r.inWarm.toFixed(1)} |`,
   );
 }
