@@ -11,6 +11,7 @@ export {
   type StackContext,
 } from './app';
 export { Stack, type StackProps } from './stack';
+export { registerBindable } from './bindable';
 export {
   envKeyFor,
   fallbackParameterPathFor,
