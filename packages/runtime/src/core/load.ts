@@ -49,8 +49,9 @@ export function load(options: LoadOptions = {}): Promise<void> {
   const placeholders = placeholderEntries(snapshot);
   if (placeholders.length === 0) return Promise.resolve();
   if (placeholders.some(({ entry }) => needsFetch(entry))) return fetchInto(snapshot);
+  // Every value is there: a refresh that may be running does not hold this caller up.
   if (options.maxAge === undefined || Date.now() - (snapshot.attemptedAt ?? 0) < options.maxAge) {
-    return snapshot.inflight ?? Promise.resolve();
+    return Promise.resolve();
   }
   return fetchInto(snapshot).catch((error: Error) => {
     // Stale values beat an outage; the error names what failed, never a value.
