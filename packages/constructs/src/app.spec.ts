@@ -31,6 +31,8 @@ describe('App', () => {
     expect(stacks).toEqual(['dev-my-app-Storage', 'dev-my-app-Api']);
     expect(fromOther).toBeInstanceOf(Bucket);
     expect(app.ssmPrefix).toBe('/sst/my-app/dev/');
+    // the warn-only schema validation costs tens of seconds per synthesis: off unless asked for
+    expect(app._builtinCloudFormationValidation).toBe(false);
   });
 
   it('refuses use() of a stack that was not added yet, naming the fix', () => {

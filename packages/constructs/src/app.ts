@@ -51,9 +51,9 @@ export interface AppProps {
    */
   readonly context?: Record<string, unknown>;
   /**
-   * aws-cdk-lib's built-in CloudFormation schema validation at synthesis (it only warns, and costs seconds
-   * on the first synthesis of a process).
-   * @default true, unless CDK_VALIDATION=false
+   * aws-cdk-lib's built-in CloudFormation schema validation at synthesis. It only warns, and it costs tens of
+   * seconds on the first synthesis of a process (bench/constructs), so deploys skip it unless asked.
+   * @default false
    */
   readonly builtinCloudFormationValidation?: boolean;
 }
@@ -158,7 +158,7 @@ export class App extends cdk.App {
       outdir: props.outdir ?? path.join(workspaceRoot, '.sst', 'cdk.out'),
       context: props.context,
       analyticsReporting: false,
-      builtinCloudFormationValidation: props.builtinCloudFormationValidation,
+      builtinCloudFormationValidation: props.builtinCloudFormationValidation ?? false,
     });
     this.name = props.name;
     this.stage = props.stage;

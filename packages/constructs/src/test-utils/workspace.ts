@@ -38,8 +38,6 @@ export function testApp(root: string, props: Partial<AppProps> = {}): App {
     account: '123456789012',
     workspaceRoot: root,
     outdir: path.join(root, '.sst', 'cdk.out'),
-    // Schema validation only warns; it would add seconds to every spec file's first synthesis.
-    builtinCloudFormationValidation: false,
     resolveProject: (abs) => {
       const rel = path.relative(root, abs).split(path.sep);
       if (rel[0] === 'packages' || rel[0] === 'apps') return { name: rel[1], root: `${rel[0]}/${rel[1]}` };
