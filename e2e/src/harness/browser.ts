@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 
 /** Debian's chromium (`apt-get install -y chromium`); override with NX_SST_E2E_CHROMIUM. */
 export const CHROMIUM = process.env.NX_SST_E2E_CHROMIUM ?? '/usr/bin/chromium';
@@ -33,7 +33,6 @@ export async function launchChromium(): Promise<Browser> {
       `no chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set NX_SST_E2E_CHROMIUM`,
     );
   }
-  const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'nx-sst-e2e-chromium-'));
   // playwright passes the profile directory as --user-data-dir itself (and refuses it in args).
   const context = await chromium.launchPersistentContext(profile, {

@@ -6,6 +6,10 @@
 export function storySteps(): (name: string, fn: () => Promise<void>, timeoutMs: number) => void {
   let failed: string | undefined;
   return (name, fn, timeoutMs) => {
+    if (RESUME && Number.parseInt(name, 10) < RESUME.from) {
+      test.skip(`${name} (resumed from step ${RESUME.from} in ${RESUME.workspace})`, () => undefined);
+      return;
+    }
     test(
       name,
       async () => {
@@ -22,6 +26,15 @@ export function storySteps(): (name: string, fn: () => Promise<void>, timeoutMs:
     );
   };
 }
+
+/**
+ * For someone working on a late step: NX_SST_E2E_WORKSPACE=<a workspace kept by NX_SST_E2E_KEEP=1>
+ * and NX_SST_E2E_FROM=<n> run steps n… in that workspace; the earlier ones show as skipped.
+ */
+export const RESUME =
+  process.env.NX_SST_E2E_WORKSPACE && process.env.NX_SST_E2E_FROM
+    ? { workspace: process.env.NX_SST_E2E_WORKSPACE, from: Number(process.env.NX_SST_E2E_FROM) }
+    : undefined;
 
 /** Whether the full end-to-end suites run (they install Next.js and deploy; CI turns them on). */
 export const E2E_ENABLED = process.env.NX_SST_E2E === '1';

@@ -67,7 +67,15 @@ export class Workspace {
   constructor(readonly root: string) {}
 
   /** A fresh temporary directory holding `workspace/` (the Nx workspace) and `packs/` (the tarballs). */
-  static createTempDir(): { base: string; workspace: Workspace; packs: string } {
+  static createTempDir(resume?: { workspace: string }): {
+    base: string;
+    workspace: Workspace;
+    packs: string;
+  } {
+    if (resume) {
+      const base = dirname(resolve(resume.workspace));
+      return { base, workspace: new Workspace(resolve(resume.workspace)), packs: join(base, 'packs') };
+    }
     const base = mkdtempSync(join(tmpdir(), 'nx-sst-e2e-'));
     const root = join(base, 'workspace');
     mkdirSync(root);
