@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -24,15 +24,33 @@ export function createDiskWorkspace(files: Record<string, string>): { root: stri
   const root = mkdtempSync(join(tmpdir(), 'nx-sst-plugin-'));
   const modules = join(root, 'node_modules');
   mkdirSync(join(modules, '.bin'), { recursive: true });
-  for (const entry of readdirSync(REPO_NODE_MODULES)) {
-    if (entry !== '.bin') symlinkSync(join(REPO_NODE_MODULES, entry), join(modules, entry));
-  }
+  linkPackages(REPO_NODE_MODULES, modules);
   for (const entry of readdirSync(join(REPO_NODE_MODULES, '.bin'))) {
     symlinkSync(join(REPO_NODE_MODULES, '.bin', entry), join(modules, '.bin', entry));
   }
-  symlinkSync(join(REPO_NODE_MODULES, 'nx-sst', 'dist', 'cli', 'main.js'), join(modules, '.bin', 'nx-sst'));
+  // npm links the bin only when the package was built at install time.
+  if (!existsSync(join(modules, '.bin', 'nx-sst'))) {
+    symlinkSync(join(REPO_NODE_MODULES, 'nx-sst', 'dist', 'cli', 'main.js'), join(modules, '.bin', 'nx-sst'));
+  }
   writeFiles(root, files);
   return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Links each package, one by one (scopes are real folders holding links), so that a package manager
+ * run in the test workspace by mistake can only remove links, never the monorepo's own packages.
+ */
+export function linkPackages(from: string, to: string): void {
+  for (const entry of readdirSync(from)) {
+    if (entry === '.bin' || entry.startsWith('.')) continue;
+    if (entry.startsWith('@')) {
+      mkdirSync(join(to, entry), { recursive: true });
+      for (const scoped of readdirSync(join(from, entry)))
+        symlinkSync(join(from, entry, scoped), join(to, entry, scoped));
+    } else {
+      symlinkSync(join(from, entry), join(to, entry));
+    }
+  }
 }
 
 export function writeFiles(root: string, files: Record<string, string>): void {

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { createDiskWorkspace, nx } from '../plugin/test-utils/disk-workspace';
+
+// Real Nx processes on a loaded machine: each command takes seconds.
+jest.setTimeout(300_000);
+
+/** The generators as a user runs them: through the nx CLI, from the built package's generators.json. */
+describe('generators through the nx CLI', () => {
+  let ws: { root: string; dispose(): void };
+  beforeAll(() => {
+    ws = createDiskWorkspace({
+      'package.json': JSON.stringify({ name: 'ws', private: true, workspaces: ['apps/*', 'libs/*'] }),
+      'nx.json': JSON.stringify({ analytics: false }),
+      'apps/web/package.json': JSON.stringify({ name: 'web', scripts: { dev: 'next dev' } }),
+    });
+  });
+  afterAll(() => ws.dispose());
+
+  const read = (file: string) => readFileSync(join(ws.root, file), 'utf-8');
+
+  it('creates an app, a site, a bound resource; --dry-run writes nothing', () => {
+    // --skipPackageJson: the install callback would run npm in the test workspace.
+    nx(ws.root, ['g', 'nx-sst:app', 'infra', '--skipPackageJson', '--no-interactive']);
+    expect(JSON.parse(read('nx.json')).plugins).toEqual(['nx-sst']);
+    nx(ws.root, ['g', 'nx-sst:site', '--project', 'web', '--no-interactive']);
+    nx(ws.root, [
+      'g',
+      'nx-sst:resource',
+      '--type',
+      'bucket',
+      '--name',
+      'public',
+      '--bind',
+      'web',
+      '--no-interactive',
+    ]);
+    const stack = read('apps/infra/stacks/Default.ts');
+    expect(stack).toMatch(/const publicBucket = new Bucket\(stack, ["']public["']\);/);
+    expect(stack).toMatch(
+      /new NextjsSite\(stack, ["']web["'], \{ path: ["']apps\/web["'], bind: \[publicBucket\] \}\)/,
+    );
+    expect(JSON.parse(read('apps/web/package.json')).scripts.dev).toBe('nx-sst bind -- next dev');
+
+    const output = nx(ws.root, [
+      'g',
+      'nx-sst:secret',
+      'STRIPE_KEY',
+      '--bind',
+      'web',
+      '--dry-run',
+      '--no-interactive',
+    ]);
+    expect(stripVTControlCharacters(output)).toContain('UPDATE apps/infra/stacks/Default.ts');
+    expect(read('apps/infra/stacks/Default.ts')).toBe(stack);
+  });
+});
