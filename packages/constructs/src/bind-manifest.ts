@@ -2,7 +2,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { App, ProjectRef } from './app';
-import { estimateValueLength } from './binding';
+import { estimateResolvedLength } from './binding';
 import type { BindTarget } from './bind-target';
 
 export type { BindTarget } from './bind-target';
@@ -97,7 +97,7 @@ function manifestParameter(scope: Construct, id: string, parameterName: string, 
     stringValue: value,
     description: 'nx-sst bind manifest',
     tier:
-      estimateValueLength(value) > SSM_STANDARD_LIMIT
+      estimateResolvedLength(scope, value) > SSM_STANDARD_LIMIT
         ? ssm.ParameterTier.ADVANCED
         : ssm.ParameterTier.STANDARD,
   });

@@ -32,6 +32,10 @@ describe('Lambda 4 KB environment limit', () => {
     const env = lambdaEnv(template, 'fn');
     expect(env[COMPACT_BINDINGS_VAR]).toBeUndefined();
     expect(Object.keys(env).filter((k) => k.startsWith('SST_Bucket_'))).toHaveLength(5);
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/sst/my-app/dev/_bind/target/fn',
+      Tier: 'Standard',
+    });
   });
 
   it('switches a target whose bindings would exceed 4 KB to SST_BINDINGS, which the runtime reads', () => {
@@ -60,6 +64,11 @@ describe('Lambda 4 KB environment limit', () => {
     expect(compact.Parameter.FEATURE_FLAG_7).toEqual({ value: 'on' });
     expect(compact.Bucket).toEqual({ files: { bucketName: '<deploy-time>' } });
     expect(compact.Secret).toEqual({ STRIPE_KEY: { value: '__FETCH_FROM_SSM__' } });
+    // the manifest holds that JSON inside JSON: above SSM's 4 KB standard tier
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: '/sst/my-app/dev/_bind/target/fn',
+      Tier: 'Advanced',
+    });
   });
 
   it('reads plain values from their parameters when even the compact form would not fit', () => {

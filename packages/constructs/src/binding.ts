@@ -1,4 +1,4 @@
-import { Aws, Token } from 'aws-cdk-lib';
+import { Aws, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -179,4 +179,22 @@ export function estimateValueLength(value: string): number {
   const literal = value.replace(/\$\{Token\[[^\]]+\]\}/g, '');
   const tokens = value.match(/\$\{Token\[[^\]]+\]\}/g)?.length ?? 1;
   return Buffer.byteLength(literal) + tokens * UNRESOLVED_VALUE_ESTIMATE;
+}
+
+/**
+ * Length of a value once CloudFormation has resolved it, with every deploy-time part bounded from above.
+ * Resolving the token first sees through values built from other tokens (a JSON of tokens is one token).
+ */
+export function estimateResolvedLength(scope: IConstruct, value: string): number {
+  if (!Token.isUnresolved(value)) return Buffer.byteLength(value);
+  const measure = (node: unknown): number => {
+    if (typeof node === 'string') return Buffer.byteLength(node);
+    if (typeof node === 'number') return String(node).length;
+    if (node && typeof node === 'object' && 'Fn::Join' in node) {
+      const [sep, parts] = (node as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+      return parts.reduce<number>((n, p) => n + measure(p), 0) + Math.max(0, parts.length - 1) * sep.length;
+    }
+    return UNRESOLVED_VALUE_ESTIMATE;
+  };
+  return measure(Stack.of(scope).resolve(value));
 }
