@@ -136,7 +136,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
           reason === 'credentials'
             ? await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations })
             : credentials;
-        if (reason === 'values' && sameValues(next, values)) return;
+        if (over || (reason === 'values' && sameValues(next, values))) return;
         values = next;
         credentials = nextCredentials;
         log(`${why}; restarting ${opts.command.join(' ')}`);

@@ -36,6 +36,7 @@ export class ChildRunner {
   private childExit?: Promise<ChildExit>;
   private stopping = false;
   private interruptCount = 0;
+  private ended = false;
   private readonly interactive: boolean;
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
   private finished!: (exit: ChildExit) => void;
@@ -49,6 +50,8 @@ export class ChildRunner {
 
   /** Starts the command; `secrets` replaces the values to mask (they change when secrets do). */
   start(env: NodeJS.ProcessEnv = this.opts.env, secrets: string[] = this.opts.secrets ?? []): void {
+    // Once the command has ended for good, a late restart (a refresh racing the exit) starts nothing.
+    if (this.ended) return;
     this.opts.secrets = secrets;
     const [file, ...args] = this.opts.command;
     const masker = new SecretMasker(secrets);
@@ -84,6 +87,7 @@ export class ChildRunner {
       if (this.child !== child || this.stopping) return;
       // The child is gone; whatever it left running in its group goes with it.
       this.signalTree(child, 'SIGKILL');
+      this.ended = true;
       this.finished(exit);
     });
     this.listen();

@@ -16,9 +16,14 @@ function workspace(files: Record<string, string>): string {
   return root;
 }
 
-function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd,
+      env,
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (stdin !== undefined) child.stdin!.end(stdin);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -118,5 +123,32 @@ describe('nx-sst CLI: bad input gets a clear message and a non-zero exit', () =>
     expect(out.code).toBe(1);
     expect(out.stderr).toContain('The value of BIG is 9000 bytes; SSM holds at most 8192 bytes (8 KB).');
     expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
+  });
+});
+
+describe('nx-sst CLI: secrets and the local cloud', () => {
+  it('sets a secret from stdin, reads it back, and manages the local cloud', async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': 'export default { config: () => ({ name: "x" }), stacks() {} };',
+    });
+    roots.push(root);
+    try {
+      expect((await run(root, ['local', 'status'])).stdout).toBe('Local cloud is not running.\n');
+      const set = await run(root, ['secrets', 'set', 'API_KEY'], process.env, 'from-stdin-value\n');
+      expect(set.code).toBe(0);
+      expect(set.stderr).toContain('✔ Set API_KEY');
+      const get = await run(root, ['secrets', 'get', 'API_KEY']);
+      expect(get).toMatchObject({ code: 0, stdout: 'from-stdin-value' });
+      const list = await run(root, ['secrets', 'list', 'env']);
+      expect(list.stdout).toBe("API_KEY='from-stdin-value'\n");
+      expect((await run(root, ['local', 'status'])).stdout).toMatch(
+        /^Local cloud running at http:\/\/127\.0\.0\.1:\d+/,
+      );
+      const missing = await run(root, ['secrets', 'get', 'NOPE']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('"NOPE" is not set.');
+    } finally {
+      expect((await run(root, ['local', 'stop'])).stdout).toBe('Local cloud stopped.\n');
+    }
   });
 });

@@ -196,6 +196,28 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     expect(result.stacks.map((s) => s.status)).toEqual(['deployed']);
   });
 
+  it('fails a deploy whose resource fails, naming the resource and the reason', async () => {
+    const cloud = await startLocalCloud({ stateDir: localCloudDir(root) });
+    await cloud.setFaults({ failResourceTypes: ['AWS::SQS::Queue'] });
+    const stacks = path.join(appRoot, 'stacks/Default.ts');
+    const before = fs.readFileSync(stacks, 'utf8');
+    fs.writeFileSync(
+      stacks,
+      before
+        .replace('import { Bucket, Config,', 'import { Bucket, Config, Queue,')
+        .replace("new Bucket(stack, 'public');", "new Bucket(stack, 'public');\n  new Queue(stack, 'jobs');"),
+    );
+    try {
+      const error = await deploy(base).catch((e) => e);
+      expect(error.name).toBe('NxSstError');
+      expect(error.message).toMatch(/^The deploy of shop on the stage "local" failed: /);
+      expect(error.message).toMatch(/local-shop-Default \S*jobs\S* \(AWS::SQS::Queue\) \w+_FAILED: \S/);
+    } finally {
+      await cloud.clearFaults();
+      fs.writeFileSync(stacks, before);
+    }
+  });
+
   it('removes the app', async () => {
     const out = await run(['remove', '--stage', 'local']);
     expect(out.stdout).toContain('Removed shop from the stage "local"');
