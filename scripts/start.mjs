@@ -26,7 +26,9 @@ const DEMO_STRIPE_KEY = 'sk_test_nx_sst_quickstart_demo';
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 
-const say = (line) => process.stdout.write(`\x1b[1m[start]\x1b[0m ${line}\n`);
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code, text) => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
+const say = (line) => process.stdout.write(`${paint(1, '[start]')} ${line}\n`);
 
 class StartError extends Error {}
 
@@ -138,7 +140,7 @@ async function startWeb() {
       if (!announced && /Ready in/.test(chunk.toString())) {
         announced = true;
         say(
-          `\x1b[32mOpen http://localhost:${port}\x1b[0m — upload a file; it lands in the local cloud's bucket. Ctrl-C stops.`,
+          `${paint(32, `Open http://localhost:${port}`)} — upload a file; it lands in the local cloud's bucket. Ctrl-C stops.`,
         );
       }
     });
