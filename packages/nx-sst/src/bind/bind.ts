@@ -42,6 +42,8 @@ export interface RunBoundOptions {
   onReady?(url: string): void;
   /** Run the command through a shell. */
   shell?: boolean;
+  /** Mask secret values in the command's output: when not a terminal (`auto`, default), `always`, `never`. */
+  mask?: 'auto' | 'always' | 'never';
   /** Role session lengths to try, longest first; default 12 h then 1 h. */
   roleDurations?: number[];
   /** How often values are re-read from SSM to catch changes made elsewhere; default 60 s, 0 = never. */
@@ -93,8 +95,19 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   let values: ResolvedValues;
   let credentials: RoleCredentials | undefined;
   try {
-    values = await readValues();
-    credentials = await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations });
+    if (scope.manifest) {
+      // Once the manifest names the role, secrets and credentials are fetched at the same time.
+      const manifest = await readManifest(aws, scope.manifest);
+      if (!manifest) throw notDeployed(scope, stage, opts.target);
+      roleArn = manifest.roleArn;
+      [values, credentials] = await Promise.all([
+        resolveValues({ aws, app: scope.entry.name, stage, ssmPrefix: scope.ssmPrefix, env: manifest.env }),
+        assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations }),
+      ]);
+    } else {
+      values = await readValues();
+      credentials = await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations });
+    }
   } catch (error) {
     aws.close();
     throw error;
@@ -120,6 +133,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     env: envOf(values, credentials),
     cwd: opts.cwd,
     shell: opts.shell,
+    mask: opts.mask,
   });
   runner.start(envOf(values, credentials), values.secrets);
   opts.onReady?.(cloud.endpoint ?? '');

@@ -6,11 +6,11 @@ jest.setTimeout(60_000);
 // The runner installs process-wide signal handlers, so it is exercised in its own process, as built.
 const runner = path.join(__dirname, '../../dist/bind/run-child.js');
 
-function harness(command: string[], secrets: string[] = []) {
+function harness(command: string[], secrets: string[] = [], mask = 'auto') {
   const script = `
     const { ChildRunner } = require(${JSON.stringify(runner)});
     const r = new ChildRunner({ command: ${JSON.stringify(command)}, env: process.env, cwd: process.cwd(),
-      secrets: ${JSON.stringify(secrets)}, interactive: false, killGraceMs: 2000 });
+      secrets: ${JSON.stringify(secrets)}, mask: ${JSON.stringify(mask)}, interactive: false, killGraceMs: 2000 });
     r.start();
     r.done.then((e) => { r.dispose(); process.exit(e.code); });`;
   const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -95,5 +95,11 @@ describe('ChildRunner', () => {
     const h = harness(['node', '-e', child], ['sup3r-secret!']);
     expect(await h.exited).toBe(0);
     expect(h.output()).toBe('key=*****\n');
+  });
+
+  it('leaves output alone with mask: never', async () => {
+    const h = harness(['node', '-e', 'console.log("key=sup3r-secret!")'], ['sup3r-secret!'], 'never');
+    expect(await h.exited).toBe(0);
+    expect(h.output()).toBe('key=sup3r-secret!\n');
   });
 });

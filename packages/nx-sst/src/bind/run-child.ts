@@ -10,6 +10,11 @@ export interface ChildOptions {
   shell?: boolean;
   /** Values to mask in the child's stdout/stderr when those are not a terminal. */
   secrets?: string[];
+  /**
+   * `auto` masks a stream when it is not a terminal (a terminal gets the child's output untouched);
+   * `always` also pipes a terminal (for output that is recorded, e.g. by a task runner's cache).
+   */
+  mask?: 'auto' | 'always' | 'never';
   /** Whether we sit in an interactive terminal; defaults to `process.stdin.isTTY`. */
   interactive?: boolean;
   /** How long a child may take to stop after SIGTERM before it gets SIGKILL. */
@@ -55,8 +60,9 @@ export class ChildRunner {
     this.opts.secrets = secrets;
     const [file, ...args] = this.opts.command;
     const masker = new SecretMasker(secrets);
-    const maskOut = masker.active && !process.stdout.isTTY;
-    const maskErr = masker.active && !process.stderr.isTTY;
+    const mask = this.opts.mask ?? 'auto';
+    const maskOut = masker.active && mask !== 'never' && (mask === 'always' || !process.stdout.isTTY);
+    const maskErr = masker.active && mask !== 'never' && (mask === 'always' || !process.stderr.isTTY);
     const child = spawn(file, args, {
       cwd: this.opts.cwd,
       env,

@@ -31,6 +31,7 @@ Options:
   --target <id>      (bind) a function, site or service by construct id
   --script           (bind) every value of the stage, for tests not tied to one target
   --shell            (bind) run the command through a shell
+  --mask <when>      (bind) mask secrets in the output: auto (when not a terminal), always, never
   --bootstrap        (deploy) bootstrap the AWS environment first
   --stacks <a,b>     (deploy, remove, diff) only these stacks
   --verbose          Show toolkit-lib's detailed messages
@@ -44,6 +45,7 @@ const OPTIONS = {
   target: { type: 'string' },
   script: { type: 'boolean' },
   shell: { type: 'boolean' },
+  mask: { type: 'string' },
   bootstrap: { type: 'boolean' },
   stacks: { type: 'string' },
   format: { type: 'string' },
@@ -138,6 +140,10 @@ export async function main(argv: string[]): Promise<number> {
         );
       }
       if (values.target && values.script) throw new NxSstError('Use either --target or --script, not both.');
+      const mask = values.mask ?? 'auto';
+      if (mask !== 'auto' && mask !== 'always' && mask !== 'never') {
+        throw new NxSstError(`Unknown --mask "${mask}".`, 'Use auto, always or never.');
+      }
       const { runBound } = require('../bind/bind') as typeof import('../bind/bind.js');
       return runBound({
         workspaceRoot,
@@ -147,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
         target: values.target,
         script: values.script,
         shell: values.shell,
+        mask,
         command: childCommand,
         env: startEnv,
       });

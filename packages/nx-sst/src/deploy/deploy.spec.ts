@@ -134,6 +134,23 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     expect(out.stdout + out.stderr).not.toContain('sk_test_masked_value');
   });
 
+  it('gives every value of the stage with --script, secrets resolved', async () => {
+    const code =
+      'const e = process.env; console.log(JSON.stringify([e.SST_Bucket_bucketName_public, e.SST_Table_tableName_orders, e.SST_Secret_value_STRIPE_KEY.length, e.SST_STAGE]))';
+    const out = await run(['bind', '--script', '--', 'node', '-e', code], {
+      cwd: path.join(root, 'apps/api'),
+    });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(/every value of shop on stage "local"/);
+    const [bucket, table, secretLength, stage] = JSON.parse(out.stdout);
+    expect([typeof bucket, typeof table, secretLength, stage]).toEqual([
+      'string',
+      'string',
+      'sk_test_masked_value'.length,
+      'local',
+    ]);
+  });
+
   it('says which targets exist for an unknown --target', async () => {
     const out = await run(['bind', '--target', 'nope', '--', 'node', '-e', '0']);
     expect(out.code).toBe(1);
