@@ -14,115 +14,170 @@
  *    `x-nx-sst-fail-resource-types` header) rolls the deploy back and names the failing resource.
  */
 export const MOTO_PATCHES = String.raw`
-import sys, threading
 
 def _nx_log(msg):
     sys.stderr.write("nx-sst moto patch: " + msg + "\n")
 
-try:
-    from moto.cloudformation import models as _cfm
-    from moto.cloudformation import responses as _cfr
-    from moto.cloudformation import custom_model as _ccm
-    from moto.cloudformation.exceptions import CloudFormationError as _CfnError, ValidationError as _ValidationError
-    _nx_ok = all(hasattr(x, y) for x, y in [
-        (_cfm, "CloudFormationBackend"), (_cfm, "ChangeSet"), (_cfm, "Stack"), (_cfm, "Event"),
-        (_cfm.CloudFormationBackend, "execute_change_set"), (_cfm.CloudFormationBackend, "describe_change_set"),
-        (_cfm.CloudFormationBackend, "delete_change_set"), (_cfm.CloudFormationBackend, "create_stack"),
-        (_cfm.CloudFormationBackend, "update_stack"), (_cfr, "CloudFormationResponse"),
-        (_ccm, "CustomModel"),
-    ])
-except Exception as e:  # pragma: no cover - depends on the installed moto
-    _nx_ok = False
-    _nx_log("CloudFormation patches skipped: " + repr(e))
+import importlib.abc, importlib.util, sys, threading
 
-try:
-    from moto.iam import access_control as _iac
-    _orig_check_principal = _iac.IAMPolicyStatement._check_principal
+# Patches are applied when moto itself first imports the module they change: importing moto's
+# CloudFormation eagerly loads every service model and would add seconds to each cold start.
+_nx_hooks = {}
 
-    def _account_of(arn):
-        parts = str(arn).split(":")
-        return parts[4] if len(parts) > 5 and parts[0] == "arn" else None
 
-    def _check_principal(self, principal):
-        if _orig_check_principal(self, principal):
-            return True
-        expected = (self._statement.get("Principal") or {})
-        expected = expected.get("AWS") if isinstance(expected, dict) else None
-        if expected is None:
-            return False
-        account = _account_of(principal)
-        for entry in (expected if isinstance(expected, list) else [expected]):
-            entry = str(entry)
-            if account and (entry == account or (entry.endswith(":root") and _account_of(entry) == account)):
+def _nx_run_hook(name):
+    fn = _nx_hooks.pop(name, None)
+    if fn is not None:
+        try:
+            fn()
+        except Exception as e:  # pragma: no cover - depends on the installed moto
+            _nx_log(name + " patch failed: " + repr(e))
+
+
+class _NxPostImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in _nx_hooks:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return None
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            _nx_run_hook(fullname)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _NxPostImport())
+
+
+def _nx_on_import(name, fn):
+    _nx_hooks[name] = fn
+    if name in sys.modules:
+        _nx_run_hook(name)
+
+
+def _patch_iam():
+    try:
+        from moto.iam import access_control as _iac
+        _orig_check_principal = _iac.IAMPolicyStatement._check_principal
+
+        def _account_of(arn):
+            parts = str(arn).split(":")
+            return parts[4] if len(parts) > 5 and parts[0] == "arn" else None
+
+        def _check_principal(self, principal):
+            if _orig_check_principal(self, principal):
                 return True
-        return False
+            expected = (self._statement.get("Principal") or {})
+            expected = expected.get("AWS") if isinstance(expected, dict) else None
+            if expected is None:
+                return False
+            account = _account_of(principal)
+            for entry in (expected if isinstance(expected, list) else [expected]):
+                entry = str(entry)
+                if account and (entry == account or (entry.endswith(":root") and _account_of(entry) == account)):
+                    return True
+            return False
 
-    _iac.IAMPolicyStatement._check_principal = _check_principal
-except Exception as e:  # pragma: no cover - depends on the installed moto
-    _nx_log("IAM trust patch skipped: " + repr(e))
+        _iac.IAMPolicyStatement._check_principal = _check_principal
+    except Exception as e:  # pragma: no cover - depends on the installed moto
+        _nx_log("IAM trust patch skipped: " + repr(e))
 
-try:
-    import base64 as _b64
-    from moto.sts import utils as _stsu, models as _stsm
-    from moto.moto_api._internal import mock_random as _mock_random
+    try:
+        from moto.core.authorization import ActionAuthenticatorMixin as _AAM
+        from moto.utilities.utils import get_partition as _partition
+        _orig_authorize = _AAM._authenticate_and_authorize_normal_action
 
-    def _random_session_token():
-        prefix = _stsu.SESSION_TOKEN_PREFIX
-        return prefix + _b64.b64encode(_mock_random.randbytes(266))[len(prefix):].decode()
+        def _authorize(self, resource="*"):
+            # A call that touches several resources (GetParameters) must be allowed on each.
+            for one in (resource if isinstance(resource, list) else [resource]) or ["*"]:
+                _orig_authorize(self, one)
 
-    _stsu.random_session_token = _random_session_token
-    _stsm.random_session_token = _random_session_token
-except Exception as e:  # pragma: no cover - depends on the installed moto
-    _nx_log("STS session token patch skipped: " + repr(e))
+        _AAM._authenticate_and_authorize_normal_action = _authorize
 
-try:
-    from moto.core.authorization import ActionAuthenticatorMixin as _AAM
-    from moto.utilities.utils import get_partition as _partition
-    _orig_authorize = _AAM._authenticate_and_authorize_normal_action
+        def _arn(self, service, rest):
+            return "arn:" + _partition(self.region) + ":" + service + ":" + self.region + ":" + self.current_account + ":" + rest
 
-    def _authorize(self, resource="*"):
-        # A call that touches several resources (GetParameters) must be allowed on each.
-        for one in (resource if isinstance(resource, list) else [resource]) or ["*"]:
-            _orig_authorize(self, one)
+        def _ssm_parameter_arn(self, name):
+            name = str(name)
+            if name.startswith("arn:"):
+                return name
+            return _arn(self, "ssm", "parameter" + (name if name.startswith("/") else "/" + name))
 
-    _AAM._authenticate_and_authorize_normal_action = _authorize
+        def _ssm_resource(self):
+            action = self._get_action()
+            if action == "GetParametersByPath":
+                return _ssm_parameter_arn(self, str(self._get_param("Path") or "/").rstrip("/") or "/")
+            names = self._get_param("Names")
+            if action in ("GetParameters", "DeleteParameters") and isinstance(names, list):
+                return [_ssm_parameter_arn(self, n) for n in names]
+            name = self._get_param("Name")
+            return _ssm_parameter_arn(self, name) if name else "*"
 
-    def _arn(self, service, rest):
-        return "arn:" + _partition(self.region) + ":" + service + ":" + self.region + ":" + self.current_account + ":" + rest
+        def _dynamodb_resource(self):
+            table = self._get_param("TableName")
+            return _arn(self, "dynamodb", "table/" + str(table)) if table else "*"
 
-    def _ssm_parameter_arn(self, name):
-        name = str(name)
-        if name.startswith("arn:"):
-            return name
-        return _arn(self, "ssm", "parameter" + (name if name.startswith("/") else "/" + name))
+        def _sns_resource(self):
+            return self._get_param("TopicArn") or self._get_param("TargetArn") or "*"
 
-    def _ssm_resource(self):
-        action = self._get_action()
-        if action == "GetParametersByPath":
-            return _ssm_parameter_arn(self, str(self._get_param("Path") or "/").rstrip("/") or "/")
-        names = self._get_param("Names")
-        if action in ("GetParameters", "DeleteParameters") and isinstance(names, list):
-            return [_ssm_parameter_arn(self, n) for n in names]
-        name = self._get_param("Name")
-        return _ssm_parameter_arn(self, name) if name else "*"
+        def _resource_of(module, cls, fn):
+            def apply():
+                setattr(getattr(sys.modules[module], cls), "_determine_resource", fn)
+            _nx_on_import(module, apply)
 
-    def _dynamodb_resource(self):
-        table = self._get_param("TableName")
-        return _arn(self, "dynamodb", "table/" + str(table)) if table else "*"
+        _resource_of("moto.ssm.responses", "SimpleSystemManagerResponse", _ssm_resource)
+        _resource_of("moto.dynamodb.responses", "DynamoHandler", _dynamodb_resource)
+        _resource_of("moto.sns.responses", "SNSResponse", _sns_resource)
+    except Exception as e:  # pragma: no cover - depends on the installed moto
+        _nx_log("IAM resource patch skipped: " + repr(e))
 
-    def _sns_resource(self):
-        return self._get_param("TopicArn") or self._get_param("TargetArn") or "*"
+def _patch_sts():
+    try:
+        import base64 as _b64
+        from moto.sts import utils as _stsu, models as _stsm
+        from moto.moto_api._internal import mock_random as _mock_random
 
-    from moto.ssm.responses import SimpleSystemManagerResponse as _SSMR
-    from moto.dynamodb.responses import DynamoHandler as _DDBR
-    from moto.sns.responses import SNSResponse as _SNSR
-    _SSMR._determine_resource = _ssm_resource
-    _DDBR._determine_resource = _dynamodb_resource
-    _SNSR._determine_resource = _sns_resource
-except Exception as e:  # pragma: no cover - depends on the installed moto
-    _nx_log("IAM resource patch skipped: " + repr(e))
+        def _random_session_token():
+            prefix = _stsu.SESSION_TOKEN_PREFIX
+            return prefix + _b64.b64encode(_mock_random.randbytes(266))[len(prefix):].decode()
 
-if _nx_ok:
+        _stsu.random_session_token = _random_session_token
+        _stsm.random_session_token = _random_session_token
+    except Exception as e:  # pragma: no cover - depends on the installed moto
+        _nx_log("STS session token patch skipped: " + repr(e))
+
+def _patch_cloudformation():
+    try:
+        from moto.cloudformation import models as _cfm
+        from moto.cloudformation import responses as _cfr
+        from moto.cloudformation import custom_model as _ccm
+        from moto.cloudformation.exceptions import CloudFormationError as _CfnError, ValidationError as _ValidationError
+        _nx_ok = all(hasattr(x, y) for x, y in [
+            (_cfm, "CloudFormationBackend"), (_cfm, "ChangeSet"), (_cfm, "Stack"), (_cfm, "Event"),
+            (_cfm.CloudFormationBackend, "execute_change_set"), (_cfm.CloudFormationBackend, "describe_change_set"),
+            (_cfm.CloudFormationBackend, "delete_change_set"), (_cfm.CloudFormationBackend, "create_stack"),
+            (_cfm.CloudFormationBackend, "update_stack"), (_cfr, "CloudFormationResponse"),
+            (_ccm, "CustomModel"),
+        ])
+    except Exception as e:  # pragma: no cover - depends on the installed moto
+        _nx_ok = False
+        _nx_log("CloudFormation patches skipped: " + repr(e))
+
+    if not _nx_ok:
+        return
     class ChangeSetNotFound(_CfnError):
         code = "ChangeSetNotFoundException"
 
@@ -343,4 +398,9 @@ if _nx_ok:
     _ccm.CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
     _ccm.CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
     _ccm.CustomModel.delete = _custom_delete
+
+
+_nx_on_import("moto.iam.access_control", _patch_iam)
+_nx_on_import("moto.sts.models", _patch_sts)
+_nx_on_import("moto.cloudformation.responses", _patch_cloudformation)
 `;
