@@ -28,7 +28,8 @@ const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('NX_') || key === 'INIT_CWD') continue;
+    // NX_SST_PYTHON (which Python has moto) is the user's own setting, not task context.
+    if ((key.startsWith('NX_') && key !== 'NX_SST_PYTHON') || key === 'INIT_CWD') continue;
     if (
       key.startsWith('npm_') &&
       !/^npm_config_(cache|registry|cafile|proxy|https_proxy|noproxy|strict_ssl)$/i.test(key)

@@ -16,7 +16,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { buildPackages, cleanEnv, packPackages, PACKAGES, repoRoot } from './pack-packages.mjs';
 
 const exampleDir = resolve(process.env.NX_SST_EXAMPLE_DIR ?? join(repoRoot, 'examples/quickstart'));
@@ -32,16 +32,42 @@ const say = (line) => process.stdout.write(`${paint(1, '[start]')} ${line}\n`);
 
 class StartError extends Error {}
 
+/**
+ * The Python that has moto, for the local cloud (NX_SST_PYTHON). npm puts node's own directory
+ * (often /usr/bin) first on the PATH of `npm start` and `npx`, ahead of pyenv or a virtualenv, so the
+ * first python3 found may lack moto: ask each python3 on PATH, in order.
+ */
+function findMotoPython() {
+  if (process.env.NX_SST_PYTHON) return process.env.NX_SST_PYTHON;
+  const seen = new Set();
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of ['python3', 'python']) {
+      const candidate = join(dir, name);
+      if (seen.has(candidate) || !existsSync(candidate)) continue;
+      seen.add(candidate);
+      try {
+        execFileSync(candidate, ['-c', 'import moto.server, flask'], { stdio: 'ignore' });
+        return candidate;
+      } catch {
+        // Not this one.
+      }
+    }
+  }
+  return undefined;
+}
+
+let motoPython;
+const exampleEnv = (extra = {}) => cleanEnv({ NX_SST_PYTHON: motoPython, ...extra });
+
 function checkPrerequisites() {
   const [major, minor] = process.versions.node.split('.').map(Number);
   if (major < 20 || (major === 20 && minor < 19)) {
     throw new StartError(`Node ${process.versions.node} is too old: nx-sst needs Node 20.19 or later.`);
   }
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
-  } catch {
+  motoPython = findMotoPython();
+  if (!motoPython) {
     throw new StartError(
-      'moto_server is not on PATH: the local cloud runs on moto. Install it with: pip install "moto[server]"',
+      'No Python with moto on PATH: the local cloud runs on moto. Install it with: pip install "moto[server]"',
     );
   }
   if (!existsSync(join(exampleDir, 'package.json'))) {
@@ -90,14 +116,14 @@ function installExample(digests) {
 }
 
 function inExample(args, options = {}) {
-  return execFileSync(npx, args, { cwd: exampleDir, env: cleanEnv(), stdio: 'inherit', ...options });
+  return execFileSync(npx, args, { cwd: exampleDir, env: exampleEnv(), stdio: 'inherit', ...options });
 }
 
 function ensureDemoSecret() {
   try {
     execFileSync(npx, ['nx-sst', 'secrets', 'get', 'STRIPE_KEY'], {
       cwd: exampleDir,
-      env: cleanEnv(),
+      env: exampleEnv(),
       stdio: 'ignore',
     });
     say('the secret STRIPE_KEY is set');
@@ -130,7 +156,7 @@ async function startWeb() {
   say(`starting web with its bindings: npx nx run web:dev (port ${port})`);
   const child = spawn(npx, ['nx', 'run', 'web:dev'], {
     cwd: exampleDir,
-    env: cleanEnv({ PORT: String(port) }),
+    env: exampleEnv({ PORT: String(port) }),
     stdio: ['inherit', 'pipe', 'pipe'],
   });
   let announced = false;
