@@ -163,16 +163,11 @@ async function ensureBootstrap(s: Session, bootstrap?: boolean): Promise<void> {
   } finally {
     ssm.destroy();
   }
-  if (version !== undefined && version >= MIN_BOOTSTRAP_VERSION) return;
   const environment = `aws://${s.account}/${s.region}`;
-  if (!s.cloud.local && !bootstrap) {
-    throw new NxSstError(
-      version === undefined
-        ? `${environment} is not bootstrapped for the AWS CDK (no ${BOOTSTRAP_VERSION_PARAMETER}).`
-        : `${environment} has CDK bootstrap version ${version}; nx-sst needs ${MIN_BOOTSTRAP_VERSION} or later.`,
-      `Run the deploy with --bootstrap once (or: npx cdk bootstrap ${environment}).`,
-    );
-  }
+  const problem = bootstrapProblem(environment, version);
+  if (!problem) return;
+  // The local cloud is ours to set up; an AWS account is bootstrapped only when asked.
+  if (!s.cloud.local && !bootstrap) throw problem;
   s.host.notify({
     time: new Date(),
     level: 'info',
@@ -182,6 +177,17 @@ async function ensureBootstrap(s: Session, bootstrap?: boolean): Promise<void> {
     data: undefined,
   } as never);
   await s.toolkit.bootstrap(s.toolkitLib.BootstrapEnvironments.fromList([environment]), {});
+}
+
+/** What is wrong with an environment's CDK bootstrap (version from SSM, undefined when missing), if anything. */
+export function bootstrapProblem(environment: string, version: number | undefined): NxSstError | undefined {
+  if (version !== undefined && version >= MIN_BOOTSTRAP_VERSION) return undefined;
+  return new NxSstError(
+    version === undefined
+      ? `${environment} is not bootstrapped for the AWS CDK (no ${BOOTSTRAP_VERSION_PARAMETER}).`
+      : `${environment} has CDK bootstrap version ${version}; nx-sst needs ${MIN_BOOTSTRAP_VERSION} or later.`,
+    `Run the deploy with --bootstrap once (or: npx cdk bootstrap ${environment}).`,
+  );
 }
 
 function failureError(what: string, s: Session, error: unknown, failures: ResourceFailure[]): NxSstError {
