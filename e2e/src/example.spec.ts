@@ -27,12 +27,16 @@ const LEFTOVERS = new Set([
 
 describeE2e('npm start: the example workspace on the local cloud (scripts/start.mjs)', () => {
   const step = storySteps();
-  const base = mkdtempSync(join(tmpdir(), 'nx-sst-example-'));
-  const example = join(base, 'quickstart');
-  const env = userEnv({ NX_SST_EXAMPLE_DIR: example });
+  // Made in beforeAll, not here: a skipped describe still runs its body, and must leave nothing behind.
+  let base: string;
+  let example: string;
+  let env: NodeJS.ProcessEnv;
   let start: BackgroundCommand | undefined;
 
   beforeAll(() => {
+    base = mkdtempSync(join(tmpdir(), 'nx-sst-example-'));
+    example = join(base, 'quickstart');
+    env = userEnv({ NX_SST_EXAMPLE_DIR: example });
     cpSync(join(repoRoot, 'examples/quickstart'), example, {
       recursive: true,
       filter: (source) => !LEFTOVERS.has(source.split('/').pop()!),
@@ -40,6 +44,7 @@ describeE2e('npm start: the example workspace on the local cloud (scripts/start.
   });
 
   afterAll(async () => {
+    if (!base) return;
     await start?.stop(10_000);
     const inExample = { cwd: example, env, timeoutMs: 5 * MINUTE };
     await runStep('clean up', 'npx nx run infra:remove', inExample).catch((e: Error) =>

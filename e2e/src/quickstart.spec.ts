@@ -26,8 +26,11 @@ const SECRET_VALUE = 'sk_test_abc123';
 
 describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)', () => {
   const step = storySteps();
-  const { base, workspace, packs } = Workspace.createTempDir(RESUME);
-  let tarballs: Tarballs = RESUME ? JSON.parse(readFileSync(join(packs, 'tarballs.json'), 'utf8')) : {};
+  // Made in beforeAll, not here: a skipped describe still runs its body, and must leave nothing behind.
+  let base: string;
+  let workspace: Workspace;
+  let packs: string;
+  let tarballs: Tarballs = {};
   let dev: BackgroundCommand | undefined;
 
   /** Runs the commands of a `run` sample of the docs, in order. */
@@ -56,7 +59,13 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
     }
   }
 
+  beforeAll(() => {
+    ({ base, workspace, packs } = Workspace.createTempDir(RESUME));
+    if (RESUME) tarballs = JSON.parse(readFileSync(join(packs, 'tarballs.json'), 'utf8'));
+  });
+
   afterAll(async () => {
+    if (!workspace) return;
     await dev?.stop(10_000);
     await workspace.dispose();
     if (process.env.NX_SST_E2E_KEEP === '1')
