@@ -58,6 +58,28 @@ export async function getParameters(aws: BindAws, names: string[]): Promise<Map<
   return new Map(pages.flat().map((p) => [p.name, p.value]));
 }
 
+/** The one variable a target gets instead of `SST_*` ones when those would pass Lambda's 4 KB (see constructs). */
+export const COMPACT_BINDINGS_VAR = 'SST_BINDINGS';
+
+/**
+ * Expands the compact form `SST_BINDINGS={"Type":{"id":{"prop":"value"}}}` back into one
+ * `SST_{Type}_{prop}_{id}` per value: a local process has no 4 KB limit, and placeholders inside it
+ * are then resolved like any other.
+ */
+export function expandCompactBindings(env: Record<string, string>): Record<string, string> {
+  const compact = env[COMPACT_BINDINGS_VAR];
+  if (compact === undefined) return env;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (key !== COMPACT_BINDINGS_VAR) out[key] = value;
+  const grouped = JSON.parse(compact) as Record<string, Record<string, Record<string, string>>>;
+  for (const [type, ids] of Object.entries(grouped)) {
+    for (const [id, props] of Object.entries(ids)) {
+      for (const [prop, value] of Object.entries(props)) out[`SST_${type}_${prop}_${id}`] = value;
+    }
+  }
+  return out;
+}
+
 /**
  * Turns a manifest's env (plain values and placeholders) into real values: SSM values fetched,
  * secrets fetched with their fallback, secret references filled in. Every missing secret is named
@@ -73,7 +95,7 @@ export async function resolveValues(opts: {
   const env: Record<string, string> = {};
   const wanted = new Map<string, { type: string; id: string; prop: string }>();
   const references = new Map<string, string>();
-  for (const [key, value] of Object.entries(opts.env)) {
+  for (const [key, value] of Object.entries(expandCompactBindings(opts.env))) {
     const parsed = parseBindingEnvName(key);
     if (value === FETCH_FROM_SSM && parsed) wanted.set(key, parsed);
     else if (value.startsWith(FETCH_FROM_SECRET)) {
