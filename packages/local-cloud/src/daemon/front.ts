@@ -44,14 +44,64 @@ export interface FrontOptions {
 }
 
 /**
- * The published endpoint: a loopback HTTP server in front of moto. Writes are serialized (one at a
- * time, each preceded by a seed of moto's random generator) and reach the journal on disk before
- * the client gets its answer; reads pass concurrently.
+ * Reads run together; a write runs alone. moto draws from one random generator for every request
+ * (even a read's request id), so a read running between a write's seed and the write would shift
+ * the ids that write makes, and a replay would not recreate them.
+ */
+export class ReadWriteGate {
+  private readers = 0;
+  private writing = false;
+  private writersWaiting = 0;
+  private waiters: (() => void)[] = [];
+
+  private async waitUntil(ready: () => boolean): Promise<void> {
+    while (!ready()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  async read<T>(task: () => Promise<T>): Promise<T> {
+    // Writers go first, so a stream of reads cannot starve them.
+    await this.waitUntil(() => !this.writing && this.writersWaiting === 0);
+    this.readers++;
+    try {
+      return await task();
+    } finally {
+      this.readers--;
+      this.wake();
+    }
+  }
+
+  async write<T>(task: () => Promise<T>): Promise<T> {
+    this.writersWaiting++;
+    try {
+      await this.waitUntil(() => !this.writing && this.readers === 0);
+    } finally {
+      this.writersWaiting--;
+    }
+    this.writing = true;
+    try {
+      return await task();
+    } finally {
+      this.writing = false;
+      this.wake();
+    }
+  }
+}
+
+/**
+ * The published endpoint: a loopback HTTP server in front of moto. Writes run one at a time (each
+ * preceded by a seed of moto's random generator, with no read in between) and reach the journal on
+ * disk before the client gets its answer; reads run concurrently with each other.
  */
 export class Front {
   faults: Faults = {};
   private readonly throttler = new Throttler();
-  private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly gate = new ReadWriteGate();
   private server?: http.Server;
 
   constructor(private readonly options: FrontOptions) {}
@@ -66,11 +116,9 @@ export class Front {
     this.throttler.reset();
   }
 
-  /** Runs `task` once every earlier write has finished; the queue survives a failed task. */
+  /** Runs `task` alone: after every earlier write and with no read in flight. */
   serialized<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.writeQueue.then(task, task);
-    this.writeQueue = run.catch(() => undefined);
-    return run;
+    return this.gate.write(task);
   }
 
   async listen(port: number): Promise<number> {
@@ -152,7 +200,7 @@ export class Front {
 
     const answer = info.mutating
       ? await this.serialized(() => this.answer(exchange, true))
-      : await this.answer(exchange, false);
+      : await this.gate.read(() => this.answer(exchange, false));
     send(res, answer);
   }
 

@@ -1,0 +1,36 @@
+import { ReadWriteGate } from './front';
+
+describe('ReadWriteGate', () => {
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+
+  it('runs reads together and a write alone, writers first', async () => {
+    const gate = new ReadWriteGate();
+    const log: string[] = [];
+    const task = (name: string, ms: number) => async () => {
+      log.push(`${name}+`);
+      await new Promise((r) => setTimeout(r, ms));
+      log.push(`${name}-`);
+    };
+    const r1 = gate.read(task('r1', 30));
+    const r2 = gate.read(task('r2', 30));
+    await tick();
+    const w1 = gate.write(task('w1', 10));
+    await tick();
+    // Arrives after the writer: waits for it although a read is still running.
+    const r3 = gate.read(task('r3', 5));
+    await Promise.all([r1, r2, w1, r3]);
+    expect(log.slice(0, 2).sort()).toEqual(['r1+', 'r2+']);
+    const w = log.indexOf('w1+');
+    expect(log.indexOf('r1-')).toBeLessThan(w);
+    expect(log.indexOf('r2-')).toBeLessThan(w);
+    expect(log[w + 1]).toBe('w1-');
+    expect(log.indexOf('r3+')).toBeGreaterThan(w);
+  });
+
+  it('keeps going after a task fails', async () => {
+    const gate = new ReadWriteGate();
+    await expect(gate.write(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(gate.read(async () => 'read')).resolves.toBe('read');
+    await expect(gate.write(async () => 'write')).resolves.toBe('write');
+  });
+});
