@@ -67,7 +67,8 @@ describeE2e('npm start: the example workspace on the local cloud (scripts/start.
       const [, url] = await start.waitFor(/Open (http:\/\/localhost:\d+)/, 20 * MINUTE, 'the URL to open');
       expect(url).toBe(`http://localhost:${port}`);
       const response = await fetch(url);
-      const html = await response.text();
+      // React separates adjacent text nodes with <!-- --> in server-rendered HTML.
+      const html = (await response.text()).replace(/<!-- -->/g, '');
       expect(response.status).toBe(200);
       expect(html).toContain('Acme uploads');
       expect(html).toContain('STRIPE_KEY is set');
