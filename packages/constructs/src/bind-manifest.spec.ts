@@ -3,7 +3,8 @@ import { Config } from './config';
 import { Function } from './function';
 import { NextjsSite } from './nextjs-site';
 import { projectManifestName, targetManifestName } from './bind-manifest';
-import { logicalId, removeWorkspace, synthDefault, tempWorkspace } from './test-utils/workspace';
+import type { StackContext } from './app';
+import { logicalId, removeWorkspace, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
@@ -65,6 +66,30 @@ describe('bind manifests', () => {
     const web = manifestOf(template, '/sst/my-app/dev/_bind/project/web');
     expect(web).toMatchObject({ targets: ['web'], env: { SST_Bucket_bucketName_files: bucketRef } });
     expect(String(web.roleArn)).toContain('webServerFunctionServiceRole');
+  });
+
+  it('gives a project spanning stacks placeholders for other stacks, never a cross-stack reference', () => {
+    const app = testApp(root);
+    const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+    function Data({ stack }: StackContext) {
+      const bucket = new Bucket(stack, 'files');
+      new Function(stack, 'early', { handler: 'packages/functions/src/lambda.handler', bind: [bucket] });
+      return { bucket };
+    }
+    function Later({ stack }: StackContext) {
+      new Function(stack, 'late', {
+        handler: 'packages/functions/src/notes.list',
+        environment: { MODE: 'x' },
+      });
+    }
+    app.stack(Data).stack(Later);
+    const later = Template.fromStack(app.node.findChild('Later') as import('aws-cdk-lib').Stack);
+    const project = manifestOf(later, projectManifestName('/sst/my-app/dev/', 'functions'));
+    expect(project).toMatchObject({
+      targets: ['early', 'late'],
+      env: { SST_Bucket_bucketName_files: '__FETCH_FROM_SSM__', MODE: 'x', SST_APP: 'my-app' },
+    });
+    expect(JSON.stringify(later.toJSON())).not.toContain('Fn::ImportValue');
   });
 
   it('encodes project names SSM refuses', () => {

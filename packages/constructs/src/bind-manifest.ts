@@ -2,8 +2,8 @@ import * as cdk from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { App, ProjectRef } from './app';
-import { estimateResolvedLength } from './binding';
-import type { BindTarget } from './bind-target';
+import { bindingEnvironment, estimateResolvedLength, PLACEHOLDER_SSM } from './binding';
+import { type BindTarget, COMPACT_BINDINGS_VAR } from './bind-target';
 
 export type { BindTarget } from './bind-target';
 
@@ -65,8 +65,19 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
     }
   }
   for (const { project, targets: members } of byProject.values()) {
+    // The latest stack holding one of the project's targets owns the manifest (functional stacks only use()
+    // earlier ones). Targets in other stacks contribute placeholders, never cross-stack references.
+    const stack = latestStack(
+      app,
+      members.map((m) => cdk.Stack.of(m.target)),
+    );
     const env: Record<string, string> = {};
-    for (const m of members) Object.assign(env, m.manifest.env);
+    for (const m of members) {
+      Object.assign(
+        env,
+        cdk.Stack.of(m.target) === stack ? m.manifest.env : portableEnv(m.target, m.manifest.env),
+      );
+    }
     const withRole = members.filter((m) => m.manifest.roleArn);
     const manifest: ProjectBindManifest = {
       project,
@@ -74,15 +85,37 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       ...(members.length === 1 && withRole.length === 1 ? { roleArn: withRole[0].manifest.roleArn! } : {}),
       env,
     };
-    // Its env refers to values of every stack holding one of the project's targets. Functional stacks only
-    // reference earlier stacks (use()), so the latest of those stacks can refer to the others without a cycle.
-    const stack = latestStack(
-      app,
-      members.map((m) => cdk.Stack.of(m.target)),
-    );
     const holder = new Construct(stack, `BindProject-${project.name.replace(/[^a-zA-Z0-9-]/g, '-')}`);
     manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest);
   }
+}
+
+/**
+ * The env of a target in another stack, without a reference to that stack: a cross-stack reference would
+ * become a CloudFormation export, which blocks the other stack from ever dropping the value. Deploy-time
+ * values become `__FETCH_FROM_SSM__` (each bound value has its String parameter); other deploy-time
+ * variables are left out.
+ */
+function portableEnv(target: BindTarget, env: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (!cdk.Token.isUnresolved(value)) out[key] = value;
+    else if (isBindingKey(key)) out[key] = PLACEHOLDER_SSM;
+  }
+  if (COMPACT_BINDINGS_VAR in env) {
+    delete out[COMPACT_BINDINGS_VAR];
+    for (const resource of target.boundResources()) {
+      for (const [key, value] of Object.entries(bindingEnvironment(resource))) {
+        out[key] = cdk.Token.isUnresolved(value) ? PLACEHOLDER_SSM : value;
+      }
+    }
+  }
+  return out;
+}
+
+function isBindingKey(key: string): boolean {
+  const [prefix, type, prop, ...id] = key.split('_');
+  return prefix === 'SST' && Boolean(type && prop && id.join('_'));
 }
 
 function latestStack(app: App, stacks: cdk.Stack[]): cdk.Stack {

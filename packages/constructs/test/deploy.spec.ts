@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CloudFormationClient, DescribeStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
 import { App } from '../src';
-import { Http, Sample, writeSampleWorkspace } from './sample-app';
+import { Compact, Http, Sample, writeSampleWorkspace } from './sample-app';
 
 jest.setTimeout(600_000);
 
@@ -37,6 +37,8 @@ function resolveWithRuntime(env: Record<string, string>, cloud: LocalCloud): Rec
       put('secret', () => Config.STRIPE_KEY);
       put('version', () => Config.VERSION);
       put('web', () => NextjsSite.web.url);
+      put('flag7', () => Config.FLAG_7);
+      put('archive', () => Bucket.archive.bucketName);
       process.stdout.write(JSON.stringify(out));
     })().catch((e) => { process.stderr.write(String(e.stack)); process.exit(1); });`;
   const out = execFileSync(process.execPath, ['-e', script], {
@@ -85,16 +87,20 @@ describe('the sample app on the local cloud', () => {
         return kind === 'apps' || kind === 'packages' ? { name, root: `${kind}/${name}` } : undefined;
       },
     });
-    app.stack(Sample).stack(Http);
+    app.stack(Sample).stack(Http).stack(Compact);
     toolkit = new Toolkit({ ioHost: silentIo });
     assembly = app.synth();
     await deploy('Sample');
-    const { StackResources } = await cfn.send(
-      new DescribeStackResourcesCommand({ StackName: 'local-sample-Sample' }),
-    );
-    physical = Object.fromEntries(
-      (StackResources ?? []).map((r) => [`${r.ResourceType} ${r.LogicalResourceId}`, r.PhysicalResourceId!]),
-    );
+    await deploy('Compact');
+    physical = {};
+    for (const StackName of ['local-sample-Sample', 'local-sample-Compact']) {
+      // DescribeStackResources stops at 100 resources; the listing pages through all of them.
+      for await (const page of paginateListStackResources({ client: cfn }, { StackName })) {
+        for (const r of page.StackResourceSummaries ?? []) {
+          physical[`${r.ResourceType} ${r.LogicalResourceId}`] = r.PhysicalResourceId!;
+        }
+      }
+    }
     await ssm.send(
       new PutParameterCommand({
         Name: '/sst/sample/local/Secret/STRIPE_KEY/value',
@@ -177,8 +183,27 @@ describe('the sample app on the local cloud', () => {
     const web = JSON.parse((await get('/sst/sample/local/_bind/project/web'))!);
     expect(web).toMatchObject({ targets: ['web'], roleArn: manifest.roleArn, env: manifest.env });
     expect(JSON.stringify(web)).not.toContain('sk_test_123');
+    // the project spans three stacks: its manifest lives in the latest, with placeholders for the others
+    const functions = JSON.parse((await get('/sst/sample/local/_bind/project/functions'))!);
+    expect(functions.targets).toEqual(['api-GET-notes', 'api-GET-notes-id', 'jobs-consumer', 'many']);
+    expect(functions.env.SST_Table_tableName_notes).toBe('__FETCH_FROM_SSM__');
+    expect(JSON.parse(functions.env.SST_BINDINGS).Bucket.archive.bucketName).toBe(
+      physicalOf('AWS::S3::Bucket', 'archiveBucket'),
+    );
     // the static site is deployed too (its files are uploaded by a custom resource the local cloud answers)
     expect(physicalOf('AWS::S3::Bucket', 'landingBucket')).toBeTruthy();
+  });
+
+  it('deploys a function over the 4 KB limit with SST_BINDINGS, which the runtime resolves', async () => {
+    const env = await envOf('many');
+    expect(Object.keys(env).filter((k) => /^SST_[A-Za-z]+_[a-zA-Z]+_/.test(k))).toEqual([]);
+    expect(JSON.parse(env.SST_BINDINGS).Parameter.FLAG_7).toEqual({ value: 'on-7' });
+    const resolved = resolveWithRuntime(env, cloud);
+    expect(resolved).toMatchObject({
+      flag7: 'on-7',
+      archive: physicalOf('AWS::S3::Bucket', 'archiveBucket'),
+      secret: 'sk_test_123',
+    });
   });
 
   // moto's CloudFormation has no AWS::ApiGatewayV2::* resources yet: the HTTP API stack cannot deploy to the

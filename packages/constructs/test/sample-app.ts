@@ -81,3 +81,18 @@ export function Http({ stack }: StackContext) {
   api.bind([bucket, table, queue, topic, STRIPE_KEY, version]);
   return { api };
 }
+
+/** A function bound to more values than Lambda's 4 KB environment holds one variable each. */
+export function Compact({ stack }: StackContext) {
+  // Its own bucket: cross-stack exports of a bucket ARN do not resolve on the local cloud yet.
+  const { STRIPE_KEY } = use(Sample);
+  const bucket = new Bucket(stack, 'archive');
+  const flags = Array.from(
+    { length: 130 },
+    (_, i) => new Config.Parameter(stack, `FLAG_${i}`, { value: `on-${i}` }),
+  );
+  new Function(stack, 'many', {
+    handler: 'packages/functions/src/worker.handler',
+    bind: [...flags, bucket, STRIPE_KEY],
+  });
+}
