@@ -74,3 +74,30 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
     expect(web?.targets?.dev.dependsOn).toEqual([{ projects: ['shop-infra'], target: 'types' }]);
   });
 });
+
+describe('listInfraSources', () => {
+  it('reads only stacks/ for an app at the workspace root, and skips build output and specs', () => {
+    const { listInfraSources } = jest.requireActual('./infra-sources') as typeof import('./infra-sources');
+    const root = mkdtempSync(join(tmpdir(), 'nx-sst-sources-'));
+    try {
+      for (const file of [
+        'sst.config.ts',
+        'stacks/Default.ts',
+        'stacks/Default.spec.ts',
+        'stacks/nested/Api.ts',
+        'apps/web/src/page.ts',
+        'infra/stacks/Data.ts',
+        'infra/.sst/types/index.ts',
+        'infra/cdk.out/x.js',
+        'infra/types.d.ts',
+      ]) {
+        mkdirSync(dirname(join(root, file)), { recursive: true });
+        writeFileSync(join(root, file), '');
+      }
+      expect(listInfraSources(root, '.')).toEqual(['stacks/Default.ts', 'stacks/nested/Api.ts']);
+      expect(listInfraSources(root, 'infra')).toEqual(['infra/stacks/Data.ts']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

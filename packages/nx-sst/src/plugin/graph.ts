@@ -67,7 +67,8 @@ export function readWorkspaceBindings(
 
 /** Files under an infra app that hold no stack sources (same folders `listInfraSources` skips). */
 function isIgnoredPath(root: string, file: string): boolean {
-  const rel = root === '.' ? file : file.slice(root.length + 1);
+  if (root === '.' || root === '') return !file.startsWith('stacks/');
+  const rel = file.slice(root.length + 1);
   return rel
     .split('/')
     .slice(0, -1)

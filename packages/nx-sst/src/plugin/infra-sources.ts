@@ -30,7 +30,10 @@ export function isStackSource(file: string): boolean {
   );
 }
 
-/** The stack sources of an infra app on disk, workspace-relative and sorted. */
+/**
+ * The stack sources of an infra app on disk, workspace-relative and sorted. An app at the workspace
+ * root (SST's classic layout) keeps its stacks in `stacks/`: only that folder is read, not every project.
+ */
 export function listInfraSources(workspaceRoot: string, infraRoot: string): string[] {
   const files: string[] = [];
   const walk = (relDir: string) => {
@@ -49,7 +52,7 @@ export function listInfraSources(workspaceRoot: string, infraRoot: string): stri
       }
     }
   };
-  walk(infraRoot === '.' ? '' : infraRoot);
+  walk(infraRoot === '.' || infraRoot === '' ? 'stacks' : infraRoot);
   return files.sort();
 }
 

@@ -90,7 +90,8 @@ export function staticBindingModel(
       }
     }
   };
-  walk(app.root);
+  // An app at the workspace root keeps its stacks in stacks/ (as the graph plugin reads them).
+  walk(app.root === '.' || app.root === '' ? 'stacks' : app.root);
   files.sort((a, b) => (a.file < b.file ? -1 : 1));
   const bindings = locateTargets(readStaticBindings(files), locate);
   const name = configuredAppName(tree.read(app.configFile, 'utf-8')!) ?? app.name;
