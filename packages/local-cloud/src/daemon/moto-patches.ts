@@ -395,6 +395,23 @@ def _patch_cloudformation():
         original_resource.nx_properties = cloudformation_json.get("Properties") or {}
         return original_resource
 
+    # moto deletes a stack's resources in set order, not in reverse dependency order, and its S3
+    # "deletes" a non-empty bucket by doing nothing. Custom resources (which depend on what they
+    # manage, e.g. the bucket they empty) therefore run their delete first, as on AWS.
+    from moto.cloudformation import parsing as _cfp
+    _orig_resource_map_delete = _cfp.ResourceMap.delete
+
+    def _resource_map_delete(self):
+        for resource in list(self._parsed_resources.values()):
+            if isinstance(resource, _ccm.CustomModel):
+                try:
+                    resource.delete(self._account_id, self._region_name)
+                except Exception as e:
+                    _nx_log("custom resource delete failed: " + repr(e))
+        return _orig_resource_map_delete(self)
+
+    _cfp.ResourceMap.delete = _resource_map_delete
+
     _ccm.CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
     _ccm.CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
     _ccm.CustomModel.delete = _custom_delete
