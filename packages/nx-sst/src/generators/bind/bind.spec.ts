@@ -14,15 +14,14 @@ describe('bind generator', () => {
     await resourceGenerator(tree, { type: 'bucket', name: 'public', skipFormat: true });
   });
 
-  it('binds a resource declared after the target with a .bind() call after it', async () => {
+  it('moves a resource declared below a site above it: a site takes bindings only in its props', async () => {
     await bindGenerator(tree, { resource: 'public', project: 'web', skipFormat: true });
     expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
      "import { type StackContext, NextjsSite, Bucket } from '@nx-sst/constructs';
 
      export function Default({ stack }: StackContext) {
-       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web' });
        const publicBucket = new Bucket(stack, 'public');
-       webSite.bind([publicBucket]);
+       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [publicBucket] });
      }
      "
     `);
@@ -39,6 +38,39 @@ describe('bind generator', () => {
     expect(tree.read(STACK, 'utf-8')).toContain(
       `new Function(stack, 'worker', { handler: 'libs/functions/src/index.handler', bind: [publicBucket] })`,
     );
+  });
+
+  it('binds a resource declared below a function with a .bind() call after it', async () => {
+    await resourceGenerator(tree, {
+      type: 'function',
+      name: 'worker',
+      handler: 'libs/functions/src/index.handler',
+      skipFormat: true,
+    });
+    await resourceGenerator(tree, { type: 'queue', name: 'jobs', skipFormat: true });
+    await bindGenerator(tree, { resource: 'jobs', project: 'functions', skipFormat: true });
+    expect(tree.read(STACK, 'utf-8')).toContain(
+      `const jobsQueue = new Queue(stack, 'jobs');\n  workerFunction.bind([jobsQueue]);`,
+    );
+  });
+
+  it('refuses to move a resource above a site when it uses something declared after the site', async () => {
+    tree.write(
+      STACK,
+      `import { Bucket, NextjsSite, type StackContext } from '@nx-sst/constructs';
+
+export function Default({ stack }: StackContext) {
+  const site = new NextjsSite(stack, 'web', { path: 'apps/web' });
+  const name = \`\${stack.stage}-files\`;
+  const files = new Bucket(stack, 'files', { cdk: { bucket: { bucketName: name } } });
+}
+`,
+    );
+    const before = treeContent(tree);
+    await expect(
+      bindGenerator(tree, { resource: 'files', project: 'web', skipFormat: true }),
+    ).rejects.toThrow(`it uses name, declared after 'web'. Move 'files' above 'web' by hand`);
+    expect(treeContent(tree)).toEqual(before);
   });
 
   it('changes nothing when run twice', async () => {

@@ -27,7 +27,9 @@ describe('secret generator', () => {
     await secretGenerator(tree, { name: 'STRIPE_KEY', skipFormat: true });
     await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
     const second = treeContent(tree);
-    expect(second['apps/infra/stacks/Default.ts']).toContain(`webSite.bind([STRIPE_KEY]);`);
+    expect(second['apps/infra/stacks/Default.ts']).toContain(
+      `new NextjsSite(stack, 'web', { path: 'apps/web', bind: [STRIPE_KEY] })`,
+    );
     await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
     expect(treeContent(tree)).toEqual(second);
   });

@@ -122,19 +122,26 @@ export class StackEditor {
   }
 
   /**
-   * Binds the construct held in `resourceVariable` to `target`: through the target's `bind` prop when the
-   * resource is declared before it (the prop is read when the target is constructed), else with a
-   * `target.bind([...])` statement after the resource (so the variable is initialised by then).
-   * Returns false when it was already bound.
+   * Binds the construct held in `resourceVariable` to `target`, through the target's `bind` prop (read
+   * when the target is constructed, so the resource must be declared above it). A resource declared
+   * below its target is bound with `target.bind([...])` after it when the target has that method
+   * (functions, Api, Cron, Queue…), and is moved above the target otherwise (sites and services only
+   * take the prop). Returns false when it was already bound.
    */
   bind(targetId: string, resourceVariable: string): boolean {
-    const target = this.findById(targetId);
+    let target = this.findById(targetId);
     const resource = this.source.constructs.find((c) => c.variable === resourceVariable);
     if (!target || !resource)
       throw new Error(`Cannot bind '${resourceVariable}' to '${targetId}' in ${this.fileName}.`);
     if (target.boundVariables.includes(resourceVariable)) return false;
-    const usesProp = ['Function', 'NextjsSite', 'StaticSite', 'Service'].includes(target.type);
-    if (usesProp && resource.node.getStart() < target.node.getStart()) {
+    const propOnly = PROP_ONLY_TARGETS.has(target.type);
+    if ((propOnly || target.type === 'Function') && resource.node.getStart() < target.node.getStart()) {
+      this.bindThroughProp(target, resourceVariable);
+      return true;
+    }
+    if (propOnly) {
+      this.moveAbove(resource, target);
+      target = this.findById(targetId)!;
       this.bindThroughProp(target, resourceVariable);
       return true;
     }
@@ -153,6 +160,45 @@ export class StackEditor {
       },
     ]);
     return true;
+  }
+
+  /** Moves the resource's statement just above the target's, when nothing it uses is declared in between. */
+  private moveAbove(resource: StackConstruct, target: StackConstruct): void {
+    const from = resource.statement;
+    const to = target.statement;
+    const refuse = (why: string) =>
+      new Error(
+        `Cannot bind '${resource.id}' to the ${target.type} '${target.id}' in ${this.fileName}: a ${target.type} ` +
+          `takes its bindings in its props, so '${resource.id}' must be declared above it, and ${why}. ` +
+          `Move '${resource.id}' above '${target.id}' by hand and run this again.`,
+      );
+    if (!from || !to || from.parent !== to.parent) throw refuse('they are not in the same block');
+    const block = from.parent as ts.Block;
+    const between = block.statements.slice(block.statements.indexOf(to), block.statements.indexOf(from));
+    const declared = new Set<string>();
+    for (const statement of between) {
+      if (ts.isVariableStatement(statement)) {
+        for (const d of statement.declarationList.declarations)
+          if (ts.isIdentifier(d.name)) declared.add(d.name.text);
+      }
+    }
+    const used: string[] = [];
+    const visit = (node: ts.Node) => {
+      if (ts.isIdentifier(node) && declared.has(node.text)) used.push(node.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(from);
+    if (used.length) throw refuse(`it uses ${[...new Set(used)].join(', ')}, declared after '${target.id}'`);
+    const statementText = this.text.slice(from.getStart(), from.getEnd());
+    const lineStart = this.text.lastIndexOf('\n', from.getStart() - 1);
+    this.apply([
+      { type: ChangeType.Delete, start: lineStart, length: from.getEnd() - lineStart },
+      {
+        type: ChangeType.Insert,
+        index: to.getStart(),
+        text: `${statementText}\n${indentationAt(this.text, to.getStart())}`,
+      },
+    ]);
   }
 
   private bindThroughProp(target: StackConstruct, variable: string): void {
@@ -211,6 +257,9 @@ export class StackEditor {
     this.source = parseStackSource(this.fileName, this.text);
   }
 }
+
+/** Targets that take bindings only through their `bind` prop (they have no `bind()` method). */
+const PROP_ONLY_TARGETS = new Set(['NextjsSite', 'StaticSite', 'Service']);
 
 /** The whitespace that starts the line holding `position`. */
 function indentationAt(text: string, position: number): string {
