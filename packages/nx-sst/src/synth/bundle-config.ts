@@ -6,7 +6,7 @@ import type { Plugin } from 'esbuild';
 import { NxSstError } from '../core/errors';
 
 /** Bumped when the bundling options change, so old bundles in `.sst/` are not reused. */
-const BUNDLE_FORMAT = 1;
+const BUNDLE_FORMAT = 2;
 
 /**
  * Packages that must be the very instance the engine uses (App, construct classes, `instanceof`
@@ -53,6 +53,9 @@ export async function bundleConfig(opts: {
       outfile: path.join(cacheDir, 'bundle.cjs'),
       metafile: true,
       logLevel: 'silent',
+      // Stack ids come from stack function names: without this, two `Default` functions in different
+      // files would silently become `Default` and `Default2` and a stack would be renamed.
+      keepNames: true,
       // `import.meta.url` in an ESM config still works once compiled to CommonJS.
       define: { 'import.meta.url': '__nxSstImportMetaUrl' },
       banner: {
