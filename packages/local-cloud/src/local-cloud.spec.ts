@@ -10,7 +10,7 @@ import {
   SSMClient,
   paginateGetParametersByPath,
 } from '@aws-sdk/client-ssm';
-import { startLocalCloud, startTestCloud, type LocalCloud } from './index';
+import { resetLocalCloud, startLocalCloud, startTestCloud, type LocalCloud } from './index';
 import { isAlive, readJson, type DaemonInfo } from './state-dir';
 
 jest.setTimeout(120_000);
@@ -143,6 +143,29 @@ describe('startLocalCloud', () => {
       expect(Parameters?.[0].Value).toBe('still here');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('reset deletes the state but keeps the workspace`s account, region and port', async () => {
+    const cloud = await startLocalCloud({ stateDir });
+    const ssm = new SSMClient(cloud.clientConfig);
+    await ssm.send(
+      new PutParameterCommand({ Name: '/to-forget', Value: 'x', Type: 'String', Overwrite: true }),
+    );
+    ssm.destroy();
+    await resetLocalCloud(stateDir);
+    expect(fs.existsSync(path.join(stateDir, 'daemon.json'))).toBe(false);
+    const fresh = await startLocalCloud({ stateDir });
+    try {
+      expect(fresh.endpoint).toBe(cloud.endpoint);
+      const ssm2 = new SSMClient(fresh.clientConfig);
+      const { InvalidParameters } = await ssm2.send(
+        new GetParametersCommand({ Names: ['/to-forget', '/kept'] }),
+      );
+      ssm2.destroy();
+      expect(InvalidParameters).toEqual(['/to-forget', '/kept']);
+    } finally {
+      await fresh.stop();
     }
   });
 
