@@ -51,6 +51,25 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps the names of stack functions, which are their stack ids', async () => {
+    const root = workspace({
+      'apps/infra/stacks/a.ts': 'export function Default() {}',
+      'apps/infra/stacks/b.ts': 'export function Default() {}',
+      'apps/infra/sst.config.ts': [
+        "import { Default as A } from './stacks/a';",
+        "import { Default as B } from './stacks/b';",
+        'export default { config: () => ({ name: [A.name, B.name].join("-") }), stacks() {} };',
+      ].join('\n'),
+    });
+    roots.push(root);
+    const { config } = await loadConfig({
+      workspaceRoot: root,
+      appRoot: path.join(root, 'apps/infra'),
+      stage: 'dev',
+    });
+    expect(config).toEqual({ name: 'Default-Default' });
+  });
+
   it('reuses the bundle while inputs are unchanged and rebuilds when one changes', async () => {
     const root = workspace({
       'apps/infra/name.ts': 'export const name = "one";',
