@@ -139,7 +139,7 @@ describe('generated declarations type-check', () => {
 });
 
 describe('writeTypesFromModel', () => {
-  it('writes the app and project files, skips unchanged ones and clears projects no longer bound', () => {
+  it('writes the app and project files, skips unchanged ones and removes the generated file of projects no longer bound', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-write-'));
     const appRoot = path.join(root, 'apps/infra');
     const first = writeTypesFromModel({ workspaceRoot: root, appRoot, model });
@@ -157,7 +157,13 @@ describe('writeTypesFromModel', () => {
       'apps/api/sst-env.d.ts',
       'apps/infra/.sst/types/projects.json',
     ]);
-    expect(fs.readFileSync(path.join(root, 'apps/api/sst-env.d.ts'), 'utf8')).not.toMatch(/TableResources/);
+    expect(fs.existsSync(path.join(root, 'apps/api/sst-env.d.ts'))).toBe(false);
+
+    // A hand-written file in a project that is no longer bound is left alone.
+    writeTypesFromModel({ workspaceRoot: root, appRoot, model });
+    fs.writeFileSync(path.join(root, 'apps/api/sst-env.d.ts'), '// mine\n');
+    writeTypesFromModel({ workspaceRoot: root, appRoot, model: withoutApi });
+    expect(fs.readFileSync(path.join(root, 'apps/api/sst-env.d.ts'), 'utf8')).toBe('// mine\n');
     fs.rmSync(root, { recursive: true, force: true });
   });
 });
