@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -41,36 +41,42 @@ ${MOTO_PATCHES}
 moto.server.main(sys.argv[1:])
 `;
 
-function onPath(name: string): string | undefined {
+function allOnPath(name: string): string[] {
+  const found: string[] = [];
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
+      if (!found.includes(candidate)) found.push(candidate);
     } catch {
       // keep looking
     }
   }
-  return undefined;
+  return found;
+}
+
+function hasMoto(python: string): boolean {
+  return spawnSync(python, ['-c', 'import moto.server'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 }
 
 /**
  * The Python that has moto: `NX_SST_PYTHON` if set; else the interpreter in the shebang of
  * `moto_server` (a pip console script, so it is moto's own Python, also inside a venv or pipx);
- * else `python3`.
+ * else the first `python3`/`python` on PATH that can import moto. Asking each one matters: npm and
+ * npx put node's own directory (often `/usr/bin`) first on PATH, so the first `python3` found under
+ * `npm run`/`nx` may be the system one without moto while moto lives in a pyenv or venv Python.
  */
 export function resolvePython(): string {
   if (process.env.NX_SST_PYTHON) return process.env.NX_SST_PYTHON;
-  const motoServer = onPath('moto_server');
-  if (motoServer) {
+  for (const motoServer of allOnPath('moto_server')) {
     const firstLine = fs.readFileSync(motoServer, 'utf8').split('\n', 1)[0];
     const shebang = /^#!\s*(\S*python[\d.]*)\s*$/.exec(firstLine);
     if (shebang && fs.existsSync(shebang[1])) return shebang[1];
   }
-  const python = onPath('python3') ?? onPath('python');
-  if (!python) throw new MotoMissingError('no python3 on PATH');
-  return python;
+  const pythons = [...allOnPath('python3'), ...allOnPath('python')];
+  if (pythons.length === 0) throw new MotoMissingError('no python3 on PATH');
+  return pythons.find(hasMoto) ?? pythons[0];
 }
 
 export async function freePort(): Promise<number> {
