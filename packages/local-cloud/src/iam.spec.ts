@@ -22,7 +22,10 @@ describe('IAM enforcement (iam: true)', () => {
           RoleName: 'reader',
           AssumeRolePolicyDocument: JSON.stringify({
             Version: '2012-10-17',
+            // As a Lambda role that nx-sst bind assumes: the service statement must not spoil the
+            // account's (moto fails the whole AssumeRole on it without the local cloud's patch).
             Statement: [
+              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
               {
                 Effect: 'Allow',
                 Principal: { AWS: `arn:aws:iam::${cloud.accountId}:root` },

@@ -92,6 +92,18 @@ def _patch_iam():
             return False
 
         _iac.IAMPolicyStatement._check_principal = _check_principal
+
+        # A trust statement for a service (lambda.amazonaws.com) or federated users says nothing of an
+        # IAM caller; moto reads its missing "AWS" key as a list and fails the whole AssumeRole (HTTP 500).
+        _orig_is_action_permitted = _iac.IAMPolicyStatement.is_action_permitted
+
+        def _is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+            expected = self._statement.get("Principal")
+            if principal and isinstance(expected, dict) and "AWS" not in expected:
+                return _iac.PermissionResult.NEUTRAL
+            return _orig_is_action_permitted(self, action, resource, principal, incoming_condition_values)
+
+        _iac.IAMPolicyStatement.is_action_permitted = _is_action_permitted
     except Exception as e:  # pragma: no cover - depends on the installed moto
         _nx_log("IAM trust patch skipped: " + repr(e))
 

@@ -71,18 +71,6 @@ describe('bind with IAM enforced on the local cloud', () => {
       child.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
     expect(out.code).toBe(0);
-    // moto 5.2.1 fails sts:AssumeRole under IAM enforcement for any role whose trust policy has a
-    // Service principal (every Lambda role): its trust check raises (HTTP 500), which the local cloud
-    // reports as NotImplemented. Until the local cloud repairs that, bind must say so and fall back
-    // to the local cloud's credentials; once it does, the full check below applies by itself.
-    const gap = /cannot assume \S+: NotImplemented/.test(out.stderr);
-    if (gap) {
-      expect(out.stderr).toMatch(
-        /as the local cloud credentials \(cannot assume arn:aws:iam::\d+:role\/\S+: NotImplemented: /,
-      );
-      expect(JSON.parse(out.stdout)).toEqual({ table: 'allowed', bucket: 'allowed' });
-      return;
-    }
     expect(out.stderr).toMatch(/as the role arn:aws:iam::\d+:role\/\S+ \(12 h\)/);
     expect(JSON.parse(out.stdout)).toEqual({ table: 'allowed', bucket: 'AccessDenied' });
   });
