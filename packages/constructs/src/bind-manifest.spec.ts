@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Bucket } from './bucket';
 import { Config } from './config';
 import { Function } from './function';
 import { NextjsSite } from './nextjs-site';
+import { StaticSite } from './static-site';
 import { projectManifestName, targetManifestName } from './bind-manifest';
 import type { StackContext } from './app';
 import { logicalId, removeWorkspace, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
@@ -90,6 +93,68 @@ describe('bind manifests', () => {
       env: { SST_Bucket_bucketName_files: '__FETCH_FROM_SSM__', MODE: 'x', SST_APP: 'my-app' },
     });
     expect(JSON.stringify(later.toJSON())).not.toContain('Fn::ImportValue');
+  });
+
+  it('refuses at synthesis a project manifest over SSM 8 KB, naming the project, its size and the fix', () => {
+    const app = testApp(root, { outdir: path.join(root, 'too-big.out') });
+    app.stack(function Default({ stack }) {
+      // three functions of one project, each under Lambda's 4 KB but together ~10 KB of env
+      for (const fn of ['a', 'b', 'c']) {
+        const params = Array.from(
+          { length: 25 },
+          (_, i) =>
+            new Config.Parameter(stack, `${fn.toUpperCase()}_SETTING_${i}`, { value: 'v'.repeat(100) }),
+        );
+        new Function(stack, fn, { handler: 'packages/functions/src/lambda.handler', bind: params });
+      }
+    });
+    let error: Error | undefined;
+    try {
+      app.synth();
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(
+      /^Project "functions" \(targets a, b, c\): its bind manifest \/sst\/my-app\/dev\/_bind\/project\/functions would be about \d+ bytes .*over the 8192-byte limit of an SSM parameter \(Advanced tier\)\. .*bind fewer resources to them, or split the project/,
+    );
+    const size = Number(/about (\d+) bytes/.exec(error!.message)![1]);
+    expect(size).toBeGreaterThan(9000);
+    // nothing written: no cloud assembly for a deploy to pick up
+    expect(fs.existsSync(path.join(app.outdir, 'manifest.json'))).toBe(false);
+  });
+
+  it('puts a project manifest between 4 and 8 KB on the Advanced tier', () => {
+    const { template } = synthDefault(root, ({ stack }) => {
+      for (const fn of ['a', 'b']) {
+        const params = Array.from(
+          { length: 20 },
+          (_, i) =>
+            new Config.Parameter(stack, `${fn.toUpperCase()}_SETTING_${i}`, { value: 'v'.repeat(100) }),
+        );
+        new Function(stack, fn, { handler: 'packages/functions/src/lambda.handler', bind: params });
+      }
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: projectManifestName('/sst/my-app/dev/', 'functions'),
+      Tier: 'Advanced',
+    });
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Name: targetManifestName('/sst/my-app/dev/', 'a'),
+      Tier: 'Standard',
+    });
+  });
+
+  it('refuses at synthesis a static site whose environment makes its manifest exceed 8 KB', () => {
+    const app = testApp(root);
+    app.stack(function Default({ stack }) {
+      const environment = Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [`VITE_TEXT_${i}`, 't'.repeat(200)]),
+      );
+      new StaticSite(stack, 'landing', { path: 'apps/landing', environment });
+    });
+    expect(() => app.synth()).toThrow(
+      /^StaticSite "landing": its bind manifest \/sst\/my-app\/dev\/_bind\/target\/landing would be about \d+ bytes .*Advanced tier\)\. Give it a smaller "environment"/,
+    );
   });
 
   it('encodes project names SSM refuses', () => {

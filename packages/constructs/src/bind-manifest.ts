@@ -2,7 +2,12 @@ import * as cdk from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { App, ProjectRef } from './app';
-import { bindingEnvironment, estimateResolvedLength, PLACEHOLDER_SSM } from './binding';
+import {
+  bindingEnvironment,
+  estimateResolvedLength,
+  PLACEHOLDER_SSM,
+  UNRESOLVED_VALUE_ESTIMATE,
+} from './binding';
 import { type BindTarget, COMPACT_BINDINGS_VAR } from './bind-target';
 
 export type { BindTarget } from './bind-target';
@@ -39,7 +44,9 @@ export function projectManifestName(ssmPrefix: string, projectName: string): str
   return `${ssmPrefix}_bind/project/${projectName.replace(/[^a-zA-Z0-9_.\-/]/g, '_')}`;
 }
 
+/** SSM's largest value: 4 KB on the Standard tier, 8 KB on the Advanced tier. */
 const SSM_STANDARD_LIMIT = 4096;
+const SSM_ADVANCED_LIMIT = 8192;
 
 /** Finalizes every target's bindings and writes the target and project manifests as String parameters. */
 export function writeBindManifests(app: App, targets: BindTarget[]): void {
@@ -57,7 +64,10 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       roleArn: roleArn ?? null,
       env,
     };
-    manifestParameter(target, 'BindManifest', targetManifestName(app.ssmPrefix, target.targetId), manifest);
+    manifestParameter(target, 'BindManifest', targetManifestName(app.ssmPrefix, target.targetId), manifest, {
+      owner: `${describeTarget(target)} "${target.targetId}"`,
+      fix: 'Give it a smaller "environment", or bind fewer resources to it.',
+    });
     if (project) {
       const entry = byProject.get(project.name) ?? { project, targets: [] };
       entry.targets.push({ target, manifest });
@@ -86,7 +96,10 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       env,
     };
     const holder = new Construct(stack, `BindProject-${project.name.replace(/[^a-zA-Z0-9-]/g, '-')}`);
-    manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest);
+    manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest, {
+      owner: `Project "${project.name}" (targets ${manifest.targets.join(', ')})`,
+      fix: `It holds the union of the env of its ${members.length} targets: bind fewer resources to them, or split the project so that each Nx project holds fewer of them.`,
+    });
   }
 }
 
@@ -113,6 +126,11 @@ function portableEnv(target: BindTarget, env: Record<string, string>): Record<st
   return out;
 }
 
+function describeTarget(target: BindTarget): string {
+  const declared = target.constructor as { bindingType?: string; constructName?: string };
+  return declared.constructName ?? declared.bindingType ?? target.targetKind;
+}
+
 function isBindingKey(key: string): boolean {
   const [prefix, type, prop, ...id] = key.split('_');
   return prefix === 'SST' && Boolean(type && prop && id.join('_'));
@@ -123,15 +141,29 @@ function latestStack(app: App, stacks: cdk.Stack[]): cdk.Stack {
   return stacks.reduce((latest, s) => (order.indexOf(s) > order.indexOf(latest) ? s : latest));
 }
 
-function manifestParameter(scope: Construct, id: string, parameterName: string, manifest: object): void {
+/**
+ * Writes a manifest as a String parameter, on the Advanced tier above 4 KB. Above 8 KB SSM would refuse it only
+ * at deploy, deep inside CloudFormation, so synthesis refuses it first, naming its owner and the fix.
+ */
+function manifestParameter(
+  scope: Construct,
+  id: string,
+  parameterName: string,
+  manifest: object,
+  about: { owner: string; fix: string },
+): void {
   const value = cdk.Stack.of(scope).toJsonString(manifest);
+  const size = estimateResolvedLength(scope, value);
+  if (size > SSM_ADVANCED_LIMIT) {
+    throw new Error(
+      `${about.owner}: its bind manifest ${parameterName} would be about ${size} bytes (values known only at deploy counted as ${UNRESOLVED_VALUE_ESTIMATE} bytes each), ` +
+        `over the ${SSM_ADVANCED_LIMIT}-byte limit of an SSM parameter (Advanced tier). ${about.fix}`,
+    );
+  }
   new ssm.StringParameter(scope, id, {
     parameterName,
     stringValue: value,
     description: 'nx-sst bind manifest',
-    tier:
-      estimateResolvedLength(scope, value) > SSM_STANDARD_LIMIT
-        ? ssm.ParameterTier.ADVANCED
-        : ssm.ParameterTier.STANDARD,
+    tier: size > SSM_STANDARD_LIMIT ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
   });
 }
