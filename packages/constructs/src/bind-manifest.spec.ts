@@ -157,6 +157,37 @@ describe('bind manifests', () => {
     );
   });
 
+  it('merges the SST_BINDINGS of two compact targets of one project, losing neither', () => {
+    const { template } = synthDefault(root, ({ stack }) => {
+      const flags = Array.from(
+        { length: 110 },
+        (_, i) => new Config.Parameter(stack, `FEATURE_FLAG_${i}`, { value: 'on' }),
+      );
+      for (const fn of ['a', 'b']) {
+        const bucket = new Bucket(stack, `${fn}-files`);
+        new Function(stack, fn, {
+          handler: 'packages/functions/src/lambda.handler',
+          bind: [...flags, bucket],
+        });
+      }
+    });
+    const { env } = manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')) as {
+      env: Record<string, string>;
+    };
+    expect(Object.keys(env).filter((k) => k.startsWith('SST_'))).toEqual([
+      'SST_APP',
+      'SST_STAGE',
+      'SST_SSM_PREFIX',
+      'SST_BINDINGS',
+    ]);
+    const bindings = JSON.parse(env.SST_BINDINGS);
+    expect(Object.keys(bindings.Parameter)).toHaveLength(110);
+    expect(bindings.Bucket).toEqual({
+      a_files: { bucketName: expect.stringContaining('afiles') },
+      b_files: { bucketName: expect.stringContaining('bfiles') },
+    });
+  });
+
   it('encodes project names SSM refuses', () => {
     expect(projectManifestName('/sst/a/dev/', '@scope/web')).toBe('/sst/a/dev/_bind/project/_scope/web');
   });

@@ -8,7 +8,7 @@ import {
   PLACEHOLDER_SSM,
   UNRESOLVED_VALUE_ESTIMATE,
 } from './binding';
-import { type BindTarget, COMPACT_BINDINGS_VAR } from './bind-target';
+import { type BindTarget, COMPACT_BINDINGS_VAR, type CompactBindings } from './bind-target';
 
 export type { BindTarget } from './bind-target';
 
@@ -52,10 +52,13 @@ const SSM_ADVANCED_LIMIT = 8192;
 export function writeBindManifests(app: App, targets: BindTarget[]): void {
   const byProject = new Map<
     string,
-    { project: ProjectRef; targets: { target: BindTarget; manifest: TargetBindManifest }[] }
+    {
+      project: ProjectRef;
+      targets: { target: BindTarget; manifest: TargetBindManifest; compact?: CompactBindings }[];
+    }
   >();
   for (const target of [...targets].sort((a, b) => a.targetId.localeCompare(b.targetId))) {
-    const { env, roleArn } = target._finalizeBindings();
+    const { env, roleArn, compact } = target._finalizeBindings();
     const project = app.resolveProject(target.targetPath) ?? null;
     const manifest: TargetBindManifest = {
       target: target.targetId,
@@ -70,7 +73,7 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
     });
     if (project) {
       const entry = byProject.get(project.name) ?? { project, targets: [] };
-      entry.targets.push({ target, manifest });
+      entry.targets.push({ target, manifest, compact });
       byProject.set(project.name, entry);
     }
   }
@@ -82,12 +85,24 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       members.map((m) => cdk.Stack.of(m.target)),
     );
     const env: Record<string, string> = {};
+    // Two compact targets each have their own SST_BINDINGS: merged, so neither target's bindings are lost.
+    const compact: CompactBindings = {};
+    let compactTargets = 0;
     for (const m of members) {
-      Object.assign(
-        env,
-        cdk.Stack.of(m.target) === stack ? m.manifest.env : portableEnv(m.target, m.manifest.env),
-      );
+      if (cdk.Stack.of(m.target) !== stack) {
+        Object.assign(env, portableEnv(m.target, m.manifest.env));
+        continue;
+      }
+      if (!m.compact) {
+        Object.assign(env, m.manifest.env);
+        continue;
+      }
+      const { [COMPACT_BINDINGS_VAR]: _encoded, ...rest } = m.manifest.env;
+      Object.assign(env, rest);
+      compactTargets++;
+      for (const [type, byId] of Object.entries(m.compact)) Object.assign((compact[type] ??= {}), byId);
     }
+    if (compactTargets) env[COMPACT_BINDINGS_VAR] = stack.toJsonString(compact);
     const withRole = members.filter((m) => m.manifest.roleArn);
     const manifest: ProjectBindManifest = {
       project,

@@ -31,7 +31,17 @@ export interface BindTarget extends IConstruct {
    * Called once, at synthesis.
    * @internal
    */
-  _finalizeBindings(): { env: Record<string, string>; roleArn?: string };
+  _finalizeBindings(): FinalBindings;
+}
+
+/** `SST_BINDINGS` before it is serialized: `{ Type: { id: { prop: value } } }`. */
+export type CompactBindings = Record<string, Record<string, Record<string, string>>>;
+
+/** A target's env vars as set, its role, and the object behind `SST_BINDINGS` when it has one. */
+export interface FinalBindings {
+  env: Record<string, string>;
+  roleArn?: string;
+  compact?: CompactBindings;
 }
 
 /** Lambda refuses an environment (keys plus values) above 4 KB. */
@@ -105,7 +115,7 @@ export function fitEnvironment(
   bindingEnv: Record<string, string>,
   otherEnv: Record<string, string>,
   describeTarget: string,
-): { env: Record<string, string>; extraStatements: iam.PolicyStatement[] } {
+): { env: Record<string, string>; extraStatements: iam.PolicyStatement[]; compact?: CompactBindings } {
   if (estimateEnvironmentSize({ ...otherEnv, ...bindingEnv }) <= LAMBDA_ENV_LIMIT) {
     return { env: bindingEnv, extraStatements: [] };
   }
@@ -118,7 +128,7 @@ export function fitEnvironment(
     entries.push({ type, id, prop, value });
   }
   const group = (values: typeof entries, render: (value: string) => string) => {
-    const grouped: Record<string, Record<string, Record<string, string>>> = {};
+    const grouped: CompactBindings = {};
     for (const e of values) ((grouped[e.type] ??= {})[e.id] ??= {})[e.prop] = render(e.value);
     return grouped;
   };
@@ -131,11 +141,11 @@ export function fitEnvironment(
       Buffer.byteLength(sized);
     return size <= LAMBDA_ENV_LIMIT;
   };
-  const encode = (values: typeof entries) => ({
-    ...base,
-    [COMPACT_BINDINGS_VAR]: cdk.Stack.of(scope).toJsonString(group(values, (v) => v)),
-  });
-  if (fits(entries)) return { env: encode(entries), extraStatements: [] };
+  const encode = (values: typeof entries) => {
+    const compact = group(values, (v) => v);
+    return { env: { ...base, [COMPACT_BINDINGS_VAR]: cdk.Stack.of(scope).toJsonString(compact) }, compact };
+  };
+  if (fits(entries)) return { ...encode(entries), extraStatements: [] };
   const viaSsm = entries.map((e) =>
     e.value.startsWith('__FETCH_FROM_') ? e : { ...e, value: PLACEHOLDER_SSM },
   );
@@ -150,7 +160,7 @@ export function fitEnvironment(
     parameterArn(app.region, app.account, parameterPathFor(app.ssmPrefix, e.type, e.id, e.prop)),
   );
   return {
-    env: smallest,
+    ...smallest,
     extraStatements: arns.length
       ? [
           new iam.PolicyStatement({

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { BindingPermission, BindingProps, BindingResource, Bindable } from './binding';
 import { checkedId, registerBindable } from './bindable';
-import { BindingSet, type BindTarget, fitEnvironment } from './bind-target';
+import { BindingSet, type BindTarget, type FinalBindings, fitEnvironment } from './bind-target';
 import { BundledCode, type NodejsBundleProps, resolveHandler } from './bundle';
 import { validateSiteEnvironment } from './site-environment';
 import { Stack } from './stack';
@@ -232,10 +232,10 @@ export class Function extends lambda.Function implements Bindable, BindTarget {
   }
 
   /** @internal */
-  public _finalizeBindings(): { env: Record<string, string>; roleArn?: string } {
+  public _finalizeBindings(): FinalBindings {
     this.code.materialize(this, this.app.outdir, `Function "${this.id}"`);
     const other = { ...(this.userEnvironment ?? {}) };
-    const { env, extraStatements } = fitEnvironment(
+    const { env, extraStatements, compact } = fitEnvironment(
       this.app,
       this,
       this.bindings.environment(this.app),
@@ -244,7 +244,7 @@ export class Function extends lambda.Function implements Bindable, BindTarget {
     );
     for (const [k, v] of Object.entries(env)) super.addEnvironment(k, v);
     for (const s of [...this.bindings.statements(), ...extraStatements]) this.addToRolePolicy(s);
-    return { env: { ...other, ...env }, roleArn: this.role!.roleArn };
+    return { env: { ...other, ...env }, roleArn: this.role!.roleArn, compact };
   }
 
   /** Makes a Function from a handler string, props or an existing Function. */

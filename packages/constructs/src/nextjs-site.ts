@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { Bindable, BindingProps, BindingResource } from './binding';
 import { checkedId, registerBindable } from './bindable';
-import { BindingSet, type BindTarget, fitEnvironment } from './bind-target';
+import { BindingSet, type BindTarget, type FinalBindings, fitEnvironment } from './bind-target';
 import { makeRoleAssumable, type Permission, toPolicyStatements } from './function';
 import { resolveSitePath, validateSiteEnvironment } from './site-environment';
 
@@ -125,9 +125,9 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
   }
 
   /** @internal */
-  public _finalizeBindings(): { env: Record<string, string>; roleArn?: string } {
+  public _finalizeBindings(): FinalBindings {
     const server = this.cdk.server;
-    const { env, extraStatements } = fitEnvironment(
+    const { env, extraStatements, compact } = fitEnvironment(
       this.app,
       this,
       this.bindings.environment(this.app),
@@ -136,6 +136,6 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
     );
     for (const [k, v] of Object.entries(env)) server.addEnvironment(k, v);
     for (const s of [...this.bindings.statements(), ...extraStatements]) server.addToRolePolicy(s);
-    return { env: { ...this.environment, ...env }, roleArn: server.role!.roleArn };
+    return { env: { ...this.environment, ...env }, roleArn: server.role!.roleArn, compact };
   }
 }
