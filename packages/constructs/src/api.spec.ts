@@ -1,26 +1,16 @@
 import { Api } from './api';
 import { Bucket } from './bucket';
 import { Function } from './function';
-import {
-  lambdaEnv,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-  testApp,
-} from './test-utils/workspace';
+import { lambdaEnv, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Api', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('routes to a function per route, binds to all of them, and binds its url', () => {
     let api!: Api;
-    const { template, app } = synthDefault(root, ({ stack }) => {
+    const { template, app } = ws.synth(({ stack }) => {
       const bucket = new Bucket(stack, 'files');
       api = new Api(stack, 'api', {
         routes: {
@@ -51,7 +41,7 @@ describe('Api', () => {
 
   it('refuses a malformed route key, naming the api and the route', () => {
     expect(() =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         new Api(stack, 'api', { routes: { 'FETCH /x': 'packages/functions/src/lambda.handler' } });
       }),
     ).toThrow('Api "api" route "FETCH /x": route keys are "METHOD /path"');

@@ -7,17 +7,15 @@ import { NextjsSite } from './nextjs-site';
 import { Table } from './table';
 import { Function } from './function';
 import { Secret } from './secret';
-import { lambdaEnv, removeWorkspace, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
+import { lambdaEnv, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('App', () => {
-  let root: string;
-  beforeEach(() => (root = tempWorkspace()));
-  afterEach(() => removeWorkspace(root));
+  const ws = useWorkspace({ each: true });
 
   it('names stacks {stage}-{app}-{id} in the app account and region', () => {
-    const app = testApp(root);
+    const app = ws.app();
     function Storage({ stack }: StackContext) {
       return { bucket: new Bucket(stack, 'files') };
     }
@@ -36,7 +34,7 @@ describe('App', () => {
   });
 
   it('refuses use() of a stack that was not added yet, naming the fix', () => {
-    const app = testApp(root);
+    const app = ws.app();
     function Database() {
       return 1;
     }
@@ -47,7 +45,7 @@ describe('App', () => {
   });
 
   it('builds the binding model from the tree without synthesizing', () => {
-    const app = testApp(root);
+    const app = ws.app();
     app.stack(function Default({ stack }) {
       const bucket = new Bucket(stack, 'files');
       const secret = new Secret(stack, 'STRIPE_KEY');
@@ -98,13 +96,13 @@ describe('App', () => {
       ],
     });
     // nothing was bundled or synthesized
-    const outdir = path.join(root, '.sst', 'cdk.out');
+    const outdir = path.join(ws.root, '.sst', 'cdk.out');
     expect(fs.existsSync(path.join(outdir, 'bundles'))).toBe(false);
     expect(fs.existsSync(path.join(outdir, 'manifest.json'))).toBe(false);
   });
 
   it('applies app and stack default function props and bindings to functions created after the call', () => {
-    const { template } = synthDefault(root, ({ app, stack }) => {
+    const { template } = ws.synth(({ app, stack }) => {
       const early = new Function(stack, 'early', { handler: 'packages/functions/src/lambda.handler' });
       const files = new Bucket(stack, 'files');
       app.setDefaultFunctionProps({ timeout: 20, environment: { A: 'app' } });
@@ -130,7 +128,7 @@ describe('App', () => {
   });
 
   it('applies a destroy removal policy to tables on non-production stages', () => {
-    const { template } = synthDefault(root, ({ app, stack }) => {
+    const { template } = ws.synth(({ app, stack }) => {
       app.setDefaultRemovalPolicy('destroy');
       new Table(stack, 'notes', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
     });
@@ -139,13 +137,13 @@ describe('App', () => {
 
   it('refuses two bind targets with one id, and bad app props, naming the fix', () => {
     expect(() =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         new Function(stack, 'web', { handler: 'packages/functions/src/lambda.handler' });
         new NextjsSite(stack, 'site', { path: 'apps/web', cdk: { id: 'site' } });
         new NextjsSite(stack, 'web', { path: 'apps/web', cdk: { id: 'web2' } });
       }),
     ).toThrow('NextjsSite "web": another bind target (function "web" at Default/web) has the same id');
-    expect(() => testApp(root, { stage: 'my_stage' })).toThrow('Stage "my_stage" is invalid');
-    expect(() => testApp(root).stack(() => undefined)).toThrow('app.stack() was given an anonymous function');
+    expect(() => ws.app({ stage: 'my_stage' })).toThrow('Stage "my_stage" is invalid');
+    expect(() => ws.app().stack(() => undefined)).toThrow('app.stack() was given an anonymous function');
   });
 });

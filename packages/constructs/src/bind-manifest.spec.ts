@@ -7,7 +7,7 @@ import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
 import { projectManifestName, targetManifestName } from './bind-manifest';
 import type { StackContext } from './app';
-import { logicalId, removeWorkspace, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
+import { joinedText, logicalId, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
@@ -20,23 +20,18 @@ function manifestOf(
     (p) => p.Properties.Name === name,
   );
   expect(params).toHaveLength(1);
-  const value = params[0].Properties.Value as string | { 'Fn::Join': [string, unknown[]] };
-  const text =
-    typeof value === 'string'
-      ? value
-      : value['Fn::Join'][1]
-          .map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part).replace(/"/g, "'")}>`))
-          .join('');
+  const text = joinedText(
+    params[0].Properties.Value,
+    (part) => `<${JSON.stringify(part).replace(/"/g, "'")}>`,
+  );
   return JSON.parse(text);
 }
 
 describe('bind manifests', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('writes one String parameter per target and per project, with env exactly as the target gets it', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const bucket = new Bucket(stack, 'files');
       const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
       new Function(stack, 'api', {
@@ -72,7 +67,7 @@ describe('bind manifests', () => {
   });
 
   it('gives a project spanning stacks placeholders for other stacks, never a cross-stack reference', () => {
-    const app = testApp(root);
+    const app = ws.app();
     const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
     function Data({ stack }: StackContext) {
       const bucket = new Bucket(stack, 'files');
@@ -96,7 +91,7 @@ describe('bind manifests', () => {
   });
 
   it('refuses at synthesis a project manifest over SSM 8 KB, naming the project, its size and the fix', () => {
-    const app = testApp(root, { outdir: path.join(root, 'too-big.out') });
+    const app = ws.app({ outdir: path.join(ws.root, 'too-big.out') });
     app.stack(function Default({ stack }) {
       // three functions of one project, each under Lambda's 4 KB but together ~10 KB of env
       for (const fn of ['a', 'b', 'c']) {
@@ -124,7 +119,7 @@ describe('bind manifests', () => {
   });
 
   it('puts a project manifest between 4 and 8 KB on the Advanced tier', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       for (const fn of ['a', 'b']) {
         const params = Array.from(
           { length: 20 },
@@ -145,7 +140,7 @@ describe('bind manifests', () => {
   });
 
   it('refuses at synthesis a static site whose environment makes its manifest exceed 8 KB', () => {
-    const app = testApp(root);
+    const app = ws.app();
     app.stack(function Default({ stack }) {
       const environment = Object.fromEntries(
         Array.from({ length: 40 }, (_, i) => [`VITE_TEXT_${i}`, 't'.repeat(200)]),
@@ -158,7 +153,7 @@ describe('bind manifests', () => {
   });
 
   it('merges the SST_BINDINGS of two compact targets of one project, losing neither', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const flags = Array.from(
         { length: 110 },
         (_, i) => new Config.Parameter(stack, `FEATURE_FLAG_${i}`, { value: 'on' }),

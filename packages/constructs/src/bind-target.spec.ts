@@ -2,30 +2,15 @@ import { Bucket } from './bucket';
 import { Config } from './config';
 import { Function } from './function';
 import { COMPACT_BINDINGS_VAR } from './bind-target';
-import {
-  lambdaEnv,
-  removeWorkspace,
-  roleStatements,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { joinedText, lambdaEnv, roleStatements, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
-/** Fn::Join → text with `<…>` where CloudFormation fills in a value. */
-function joined(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
-  return parts.map((p) => (typeof p === 'string' ? p : '<deploy-time>')).join('');
-}
-
 describe('Lambda 4 KB environment limit', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('keeps one variable per value while the environment fits', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const buckets = Array.from({ length: 5 }, (_, i) => new Bucket(stack, `bucket${i}`));
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: buckets });
     });
@@ -39,7 +24,7 @@ describe('Lambda 4 KB environment limit', () => {
   });
 
   it('switches a target whose bindings would exceed 4 KB to SST_BINDINGS, which the runtime reads', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const flags = Array.from(
         { length: 110 },
         (_, i) => new Config.Parameter(stack, `FEATURE_FLAG_${i}`, { value: 'on' }),
@@ -59,7 +44,7 @@ describe('Lambda 4 KB environment limit', () => {
       'SST_SSM_PREFIX',
       'SST_STAGE',
     ]);
-    const compact = JSON.parse(joined(env[COMPACT_BINDINGS_VAR]));
+    const compact = JSON.parse(joinedText(env[COMPACT_BINDINGS_VAR]));
     expect(Object.keys(compact.Parameter)).toHaveLength(110);
     expect(compact.Parameter.FEATURE_FLAG_7).toEqual({ value: 'on' });
     expect(compact.Bucket).toEqual({ files: { bucketName: '<deploy-time>' } });
@@ -72,11 +57,11 @@ describe('Lambda 4 KB environment limit', () => {
   });
 
   it('reads plain values from their parameters when even the compact form would not fit', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const buckets = Array.from({ length: 40 }, (_, i) => new Bucket(stack, `b${i}`));
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: buckets });
     });
-    const compact = JSON.parse(joined(lambdaEnv(template, 'fn')[COMPACT_BINDINGS_VAR]));
+    const compact = JSON.parse(joinedText(lambdaEnv(template, 'fn')[COMPACT_BINDINGS_VAR]));
     expect(compact.Bucket.b0).toEqual({ bucketName: '__FETCH_FROM_SSM__' });
     const statements = roleStatements(template, 'fnServiceRole');
     const ssm = statements.find((s) => s.Action === 'ssm:GetParameters');

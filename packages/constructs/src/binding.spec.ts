@@ -5,14 +5,7 @@ import { Function } from './function';
 import type { Bindable, BindingProps } from './binding';
 import { registerBindable } from './bindable';
 import type { Secret } from './secret';
-import {
-  lambdaEnv,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
@@ -44,12 +37,10 @@ class Auth extends Construct implements Bindable {
 class UploadsBucket extends Bucket {}
 
 describe('binding', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('binds the secrets a construct references, with their permissions', () => {
-    const { template, app } = synthDefault(root, ({ stack }) => {
+    const { template, app } = ws.synth(({ stack }) => {
       const { AUTH_KEY } = Config.Secret.create(stack, 'AUTH_KEY');
       const auth = new Auth(stack, 'auth', AUTH_KEY);
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [auth] });
@@ -71,7 +62,7 @@ describe('binding', () => {
   });
 
   it('uses the declared type name, not the class name', () => {
-    const { template, app } = synthDefault(root, ({ stack }) => {
+    const { template, app } = ws.synth(({ stack }) => {
       const bucket = new UploadsBucket(stack, 'uploads');
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [bucket] });
     });
@@ -85,7 +76,7 @@ describe('binding', () => {
 
   it('refuses a { resource, permissions } binding without a permissions list', () => {
     expect(() =>
-      synthDefault(root, ({ stack }) => {
+      ws.synth(({ stack }) => {
         const bucket = new Bucket(stack, 'files');
         new Function(stack, 'fn', {
           handler: 'packages/functions/src/lambda.handler',

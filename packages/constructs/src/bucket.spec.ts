@@ -1,24 +1,14 @@
 import { Function } from './function';
 import { Bucket } from './bucket';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Bucket', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('binds bucketName with s3:* on the bucket and its objects, and has its parameter even when unbound', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const bucket = new Bucket(stack, 'my-files', { cors: true });
       new Bucket(stack, 'unbound');
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [bucket] });
@@ -42,19 +32,19 @@ describe('Bucket', () => {
   });
 
   it('empties and deletes itself on removal only when the app asks for destroy', () => {
-    const { template } = synthDefault(root, ({ app, stack }) => {
+    const { template } = ws.synth(({ app, stack }) => {
       app.setDefaultRemovalPolicy('destroy');
       new Bucket(stack, 'scratch');
     });
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
-    const kept = synthDefault(root, ({ stack }) => new Bucket(stack, 'kept')).template;
+    const kept = ws.synth(({ stack }) => new Bucket(stack, 'kept')).template;
     kept.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 
   it('refuses destroy on a production stage, naming the fix', () => {
-    expect(() =>
-      synthDefault(root, ({ app }) => app.setDefaultRemovalPolicy('destroy'), { stage: 'prod' }),
-    ).toThrow('setDefaultRemovalPolicy("destroy") on the production stage "prod" would delete its data');
+    expect(() => ws.synth(({ app }) => app.setDefaultRemovalPolicy('destroy'), { stage: 'prod' })).toThrow(
+      'setDefaultRemovalPolicy("destroy") on the production stage "prod" would delete its data',
+    );
   });
 });

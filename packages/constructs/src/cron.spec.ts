@@ -1,16 +1,14 @@
 import { Bucket } from './bucket';
 import { Cron } from './cron';
-import { lambdaEnv, removeWorkspace, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
+import { lambdaEnv, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Cron', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('runs its job on a schedule, is not bindable, and binds to its job', () => {
-    const { template, app } = synthDefault(root, ({ stack }) => {
+    const { template, app } = ws.synth(({ stack }) => {
       const bucket = new Bucket(stack, 'files');
       const cron = new Cron(stack, 'nightly', {
         schedule: 'rate(1 day)',
@@ -27,7 +25,7 @@ describe('Cron', () => {
 
   it('refuses a bad schedule', () => {
     expect(() =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         new Cron(stack, 'nightly', { schedule: 'every day', job: 'packages/functions/src/lambda.handler' });
       }),
     ).toThrow('Cron "nightly": schedule "every day" must be "rate(5 minutes)" or "cron(15 10 * * ? *)".');

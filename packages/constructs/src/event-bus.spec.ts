@@ -1,24 +1,14 @@
 import { EventBus } from './event-bus';
 import { Function } from './function';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('EventBus', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('has rules with function targets and binds eventBusName with events:* on the bus', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const bus = new EventBus(stack, 'bus', {
         rules: {
           created: {

@@ -10,28 +10,21 @@ import { Secret } from './secret';
 import {
   lambdaEnv,
   logicalId,
-  removeWorkspace,
   roleStatements,
+  ssmParameterArn,
   ssmParameters,
-  synthDefault,
-  tempWorkspace,
-  testApp,
+  useWorkspace,
 } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
-const ARN = (name: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]],
-});
-
 describe('Function', () => {
-  let root: string;
+  const ws = useWorkspace();
   let template: Template;
   let app: App;
 
   beforeAll(() => {
-    root = tempWorkspace();
-    ({ template, app } = synthDefault(root, ({ app, stack }) => {
+    ({ template, app } = ws.synth(({ app, stack }) => {
       const bucket = new Bucket(stack, 'files');
       const secret = new Secret(stack, 'STRIPE_KEY');
       const version = new Parameter(stack, 'VERSION', { value: '1.2.3' });
@@ -57,7 +50,6 @@ describe('Function', () => {
       custom.bind([api]);
     }));
   });
-  afterAll(() => removeWorkspace(root));
 
   it('sets the wire-format env vars, the app variables and the user environment', () => {
     expect(lambdaEnv(template, 'api')).toEqual({
@@ -84,8 +76,8 @@ describe('Function', () => {
         Action: 'ssm:GetParameters',
         Effect: 'Allow',
         Resource: [
-          ARN('/sst/my-app/dev/Secret/STRIPE_KEY/value'),
-          ARN('/sst/my-app/.fallback/Secret/STRIPE_KEY/value'),
+          ssmParameterArn('/sst/my-app/dev/Secret/STRIPE_KEY/value'),
+          ssmParameterArn('/sst/my-app/.fallback/Secret/STRIPE_KEY/value'),
         ],
       },
     ]);
@@ -152,12 +144,10 @@ describe('Function', () => {
 });
 
 describe('Function bad input', () => {
-  let root: string;
-  beforeEach(() => (root = tempWorkspace()));
-  afterEach(() => removeWorkspace(root));
+  const ws = useWorkspace({ each: true });
 
   const inStack = (build: (stack: import('./stack').Stack) => void) => () =>
-    testApp(root).stack(function Default({ stack }) {
+    ws.app().stack(function Default({ stack }) {
       build(stack);
     });
 

@@ -1,24 +1,14 @@
 import { Function } from './function';
 import { KinesisStream } from './kinesis-stream';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('KinesisStream', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('has consumers and binds streamName with kinesis:* on the stream', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const stream = new KinesisStream(stack, 'clicks', {
         consumers: { count: 'packages/functions/src/lambda.handler' },
       });

@@ -1,26 +1,15 @@
 import { Bucket } from './bucket';
 import { Config } from './config';
 import { NextjsSite } from './nextjs-site';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-  testApp,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('NextjsSite', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('deploys a placeholder server function with the bindings, the environment and an assumable role', () => {
-    const { template, app } = synthDefault(root, ({ stack }) => {
+    const { template, app } = ws.synth(({ stack }) => {
       const bucket = new Bucket(stack, 'files');
       const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
       new NextjsSite(stack, 'web', {
@@ -75,7 +64,7 @@ describe('NextjsSite', () => {
 
   it('refuses a path that does not exist', () => {
     expect(() =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         new NextjsSite(stack, 'web', { path: 'apps/missing' });
       }),
     ).toThrow('NextjsSite "web": path "apps/missing" does not exist (resolved to');

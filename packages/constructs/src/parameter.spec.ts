@@ -1,25 +1,15 @@
 import { Bucket } from './bucket';
 import { Config } from './config';
 import { Function } from './function';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Config.Parameter', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('binds its value as a plain value with no permissions, and creates its parameter', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const bucket = new Bucket(stack, 'files');
       const params = Config.Parameter.create(stack, { VERSION: '1.2.3', FILES: bucket.bucketName });
       new Function(stack, 'fn', {

@@ -1,24 +1,14 @@
 import { Function } from './function';
 import { Queue } from './queue';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Queue', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('has a consumer and binds queueUrl with sqs:* on the queue', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const queue = new Queue(stack, 'jobs', { consumer: 'packages/functions/src/lambda.handler' });
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [queue] });
     });

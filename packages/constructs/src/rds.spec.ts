@@ -1,24 +1,14 @@
 import { Function } from './function';
 import { RDS } from './rds';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('RDS', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('is Aurora Serverless v2 with the Data API and binds clusterArn, secretArn and defaultDatabaseName', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const db = new RDS(stack, 'db', { engine: 'postgresql16', defaultDatabaseName: 'main' });
       new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [db] });
     });

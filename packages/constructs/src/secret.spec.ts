@@ -4,29 +4,15 @@ import { Config } from './config';
 import { Function } from './function';
 import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
-import {
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-  testApp,
-} from './test-utils/workspace';
+import { roleStatements, ssmParameterArn, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
-const ARN = (name: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]],
-});
-
 describe('Config.Secret', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('is never created by CloudFormation and grants ssm:GetParameters on exactly its two parameters', () => {
-    const { template } = synthDefault(
-      root,
+    const { template } = ws.synth(
       ({ stack }) => {
         const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
         new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [STRIPE_KEY] });
@@ -40,8 +26,8 @@ describe('Config.Secret', () => {
         Effect: 'Allow',
         // the fallback path ignores a custom prefix, as in SST v2
         Resource: [
-          ARN('/custom/prefix/Secret/STRIPE_KEY/value'),
-          ARN('/sst/my-app/.fallback/Secret/STRIPE_KEY/value'),
+          ssmParameterArn('/custom/prefix/Secret/STRIPE_KEY/value'),
+          ssmParameterArn('/sst/my-app/.fallback/Secret/STRIPE_KEY/value'),
         ],
       },
     ]);
@@ -49,7 +35,7 @@ describe('Config.Secret', () => {
 
   it('shares one namespace with Parameter, hyphens and underscores included', () => {
     const build = (fn: (stack: import('./stack').Stack) => void) => () =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         fn(stack);
       });
     expect(
@@ -70,7 +56,7 @@ describe('Config.Secret', () => {
 
   it('is refused in a client-visible environment key, and in any other environment key', () => {
     const build = (fn: (stack: import('./stack').Stack) => void) => () =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         fn(stack);
       });
     for (const key of ['NEXT_PUBLIC_STRIPE', 'VITE_STRIPE', 'PUBLIC_STRIPE']) {
@@ -109,7 +95,7 @@ describe('Config.Secret', () => {
     // Everything a careless implementation could copy from: the process environment, in every spelling.
     Object.assign(process.env, { SST_Secret_value_STRIPE_KEY: canary, STRIPE_KEY: canary, SECRET: canary });
     try {
-      const { app } = synthDefault(root, ({ stack }) => {
+      const { app } = ws.synth(({ stack }) => {
         const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
         new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [STRIPE_KEY] });
         new NextjsSite(stack, 'web', {

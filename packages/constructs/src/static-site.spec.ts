@@ -2,26 +2,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Api } from './api';
 import { StaticSite } from './static-site';
-import { removeWorkspace, ssmParameters, synthDefault, tempWorkspace, testApp } from './test-utils/workspace';
+import { ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('StaticSite', () => {
-  let root: string;
+  const ws = useWorkspace();
   beforeAll(() => {
-    root = tempWorkspace();
     // A "build" that writes the env it was given into the output, as Vite does with import.meta.env.
     fs.writeFileSync(
-      path.join(root, 'apps/landing/build.js'),
+      path.join(ws.root, 'apps/landing/build.js'),
       `const fs = require('fs'); fs.mkdirSync('dist', { recursive: true });
 fs.writeFileSync('dist/index.html', '<script>const api = "' + process.env.VITE_API_URL + '"; const mode = "' + process.env.VITE_MODE + '";</script>');
 fs.writeFileSync('dist/logo.svg', '<svg/>');`,
     );
   });
-  afterAll(() => removeWorkspace(root));
 
   it('builds with {{ KEY }} placeholders for deploy-time values and replaces them at deploy', () => {
-    const { template, app } = synthDefault(root, ({ stack }) => {
+    const { template, app } = ws.synth(({ stack }) => {
       const api = new Api(stack, 'api', { routes: { 'GET /': 'packages/functions/src/lambda.handler' } });
       new StaticSite(stack, 'landing', {
         path: 'apps/landing',
@@ -30,7 +28,7 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
         environment: { VITE_API_URL: api.url, VITE_MODE: 'production' },
       });
     });
-    expect(fs.readFileSync(path.join(root, 'apps/landing/dist/index.html'), 'utf8')).toBe(
+    expect(fs.readFileSync(path.join(ws.root, 'apps/landing/dist/index.html'), 'utf8')).toBe(
       '<script>const api = "{{ VITE_API_URL }}"; const mode = "production";</script>',
     );
     const deployment = Object.values(template.findResources('Custom::CDKBucketDeployment'))[0];
@@ -52,9 +50,8 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
   });
 
   it('is neither built nor deployed on the local stage, and binds url as localhost', () => {
-    fs.rmSync(path.join(root, 'apps/landing/dist'), { recursive: true, force: true });
-    const { template } = synthDefault(
-      root,
+    fs.rmSync(path.join(ws.root, 'apps/landing/dist'), { recursive: true, force: true });
+    const { template } = ws.synth(
       ({ stack }) => {
         new StaticSite(stack, 'landing', {
           path: 'apps/landing',
@@ -64,19 +61,19 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
       },
       { stage: 'local' },
     );
-    expect(fs.existsSync(path.join(root, 'apps/landing/dist'))).toBe(false);
+    expect(fs.existsSync(path.join(ws.root, 'apps/landing/dist'))).toBe(false);
     template.resourceCountIs('AWS::S3::Bucket', 0);
     expect(ssmParameters(template)['/sst/my-app/local/StaticSite/landing/url']).toBe('localhost');
   });
 
   it('refuses a path that does not exist and a failing build, naming the site', () => {
     expect(() =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         new StaticSite(stack, 'landing', { path: 'apps/nope' });
       }),
     ).toThrow('StaticSite "landing": path "apps/nope" does not exist');
     expect(() =>
-      synthDefault(root, ({ stack }) => {
+      ws.synth(({ stack }) => {
         new StaticSite(stack, 'landing', { path: 'apps/landing', buildCommand: 'node -e "process.exit(3)"' });
       }),
     ).toThrow('StaticSite "landing": build command "node -e "process.exit(3)"" failed');

@@ -1,25 +1,14 @@
 import { Function } from './function';
 import { Table } from './table';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-  testApp,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Table', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('has fields, indexes and a stream, and binds tableName with dynamodb:* on the table and its indexes', () => {
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const table = new Table(stack, 'notes', {
         fields: { pk: 'string', sk: 'string', byUser: 'string' },
         primaryIndex: { partitionKey: 'pk', sortKey: 'sk' },
@@ -52,7 +41,7 @@ describe('Table', () => {
 
   it('refuses an index key that is not a field, naming the table and the fix', () => {
     expect(() =>
-      testApp(root).stack(function Default({ stack }) {
+      ws.app().stack(function Default({ stack }) {
         new Table(stack, 'notes', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'id' } });
       }),
     ).toThrow(

@@ -1,26 +1,16 @@
 import { Function } from './function';
 import { Queue } from './queue';
 import { Topic } from './topic';
-import {
-  lambdaEnv,
-  logicalId,
-  removeWorkspace,
-  roleStatements,
-  ssmParameters,
-  synthDefault,
-  tempWorkspace,
-} from './test-utils/workspace';
+import { lambdaEnv, logicalId, roleStatements, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
 describe('Topic', () => {
-  let root: string;
-  beforeAll(() => (root = tempWorkspace()));
-  afterAll(() => removeWorkspace(root));
+  const ws = useWorkspace();
 
   it('subscribes functions and queues, and binds topicArn with sns:* on the topic', () => {
     let topic!: Topic;
-    const { template } = synthDefault(root, ({ stack }) => {
+    const { template } = ws.synth(({ stack }) => {
       const audit = new Queue(stack, 'audit');
       topic = new Topic(stack, 'events', {
         subscribers: { notify: 'packages/functions/src/lambda.handler', audit },

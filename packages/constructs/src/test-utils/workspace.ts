@@ -62,6 +62,63 @@ export function synthDefault(
   return { app, stack, template: Template.fromStack(stack) };
 }
 
+/** The temporary workspace of one `describe` block, with an App and a synthesized stack on it. */
+export interface TestWorkspace {
+  /** Absolute path of the workspace; valid inside the block's tests. */
+  readonly root: string;
+  /** A fresh App on the workspace ({@link testApp}). */
+  app(props?: Partial<AppProps>): App;
+  /** One stack `Default` in a fresh App, synthesized ({@link synthDefault}). */
+  synth(
+    build: (ctx: StackContext) => void,
+    props?: Partial<AppProps>,
+  ): { app: App; stack: Stack; template: Template };
+}
+
+/**
+ * Creates a temporary workspace before the tests of the calling `describe` block and deletes it after them:
+ * once for the block, or afresh for each test (`{ each: true }`) when tests write into it.
+ */
+export function useWorkspace(options: { each?: boolean } = {}): TestWorkspace {
+  let root: string | undefined;
+  (options.each ? beforeEach : beforeAll)(() => {
+    root = tempWorkspace();
+  });
+  (options.each ? afterEach : afterAll)(() => {
+    if (root) removeWorkspace(root);
+    root = undefined;
+  });
+  const current = (): string => {
+    if (!root)
+      throw new Error('useWorkspace(): the workspace exists only inside the tests of its describe block');
+    return root;
+  };
+  return {
+    get root() {
+      return current();
+    },
+    app: (props) => testApp(current(), props),
+    synth: (build, props) => synthDefault(current(), build, props),
+  };
+}
+
+/** The ARN CDK renders for an SSM parameter of the test app (account 123456789012, us-east-1). */
+export function ssmParameterArn(name: string): unknown {
+  return {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]],
+  };
+}
+
+/** Text of a value CloudFormation joins at deploy, with `render(part)` where it fills something in. */
+export function joinedText(
+  value: unknown,
+  render: (part: unknown) => string = () => '<deploy-time>',
+): string {
+  if (typeof value === 'string') return value;
+  const [separator, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  return parts.map((part) => (typeof part === 'string' ? part : render(part))).join(separator);
+}
+
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 /** The environment variables of the Lambda function whose logical id starts with `prefix`. */
