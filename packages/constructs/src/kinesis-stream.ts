@@ -1,10 +1,10 @@
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
 import { checkedId, registerBindable } from './bindable';
-import { Function, type FunctionDefinition } from './function';
+import type { Function, FunctionDefinition } from './function';
+import { StreamConsumers } from './stream-consumers';
 
 /** Props of {@link KinesisStream}. */
 export interface KinesisStreamProps {
@@ -39,7 +39,7 @@ export class KinesisStream extends Construct implements Bindable {
   public readonly streamName: string;
   public readonly streamArn: string;
   public readonly cdk: { stream: kinesis.Stream };
-  private readonly consumerFunctions = new Map<string, Function>();
+  private readonly consumers: StreamConsumers;
 
   constructor(scope: Construct, id: string, props: KinesisStreamProps = {}) {
     super(scope, checkedId(scope, id, 'KinesisStream', { nodeId: props.cdk?.id }));
@@ -51,24 +51,23 @@ export class KinesisStream extends Construct implements Bindable {
     this.cdk = { stream };
     this.streamName = stream.streamName;
     this.streamArn = stream.streamArn;
-    for (const [name, def] of Object.entries(props.consumers ?? {})) {
-      const fn = Function.fromDefinition(this, `${id}-${name}`, def);
-      fn.addEventSource(
-        new sources.KinesisEventSource(stream, { startingPosition: lambda.StartingPosition.LATEST }),
-      );
-      this.consumerFunctions.set(name, fn);
-    }
+    this.consumers = new StreamConsumers(
+      this,
+      id,
+      props.consumers,
+      (startingPosition) => new sources.KinesisEventSource(stream, { startingPosition }),
+    );
     registerBindable(this);
   }
 
   /** The function of a consumer. */
   public getFunction(name: string): Function | undefined {
-    return this.consumerFunctions.get(name);
+    return this.consumers.get(name);
   }
 
   /** Binds constructs to every consumer function. */
   public bind(constructs: BindingResource[]): void {
-    for (const fn of this.consumerFunctions.values()) fn.bind(constructs);
+    this.consumers.bind(constructs);
   }
 
   public getBindings(): BindingProps {

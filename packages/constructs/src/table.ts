@@ -1,12 +1,12 @@
 import * as cdk from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { appOf } from './app';
 import type { Bindable, BindingProps, BindingResource } from './binding';
 import { checkedId, registerBindable } from './bindable';
-import { Function, type FunctionDefinition } from './function';
+import type { Function, FunctionDefinition } from './function';
+import { StreamConsumers } from './stream-consumers';
 
 /** Type of a key attribute. */
 export type TableFieldType = 'string' | 'number' | 'binary';
@@ -72,7 +72,7 @@ export class Table extends Construct implements Bindable {
   public readonly tableName: string;
   public readonly tableArn: string;
   public readonly cdk: { table: dynamodb.Table };
-  private readonly consumerFunctions = new Map<string, Function>();
+  private readonly consumers: StreamConsumers;
 
   constructor(scope: Construct, id: string, props: TableProps) {
     super(scope, checkedId(scope, id, 'Table', { nodeId: props?.cdk?.id }));
@@ -128,24 +128,23 @@ export class Table extends Construct implements Bindable {
     this.cdk = { table };
     this.tableName = table.tableName;
     this.tableArn = table.tableArn;
-    for (const [name, def] of Object.entries(props.consumers ?? {})) {
-      const fn = Function.fromDefinition(this, `${id}-${name}`, def);
-      fn.addEventSource(
-        new sources.DynamoEventSource(table, { startingPosition: lambda.StartingPosition.LATEST }),
-      );
-      this.consumerFunctions.set(name, fn);
-    }
+    this.consumers = new StreamConsumers(
+      this,
+      id,
+      props.consumers,
+      (startingPosition) => new sources.DynamoEventSource(table, { startingPosition }),
+    );
     registerBindable(this);
   }
 
   /** The function of a stream consumer. */
   public getFunction(name: string): Function | undefined {
-    return this.consumerFunctions.get(name);
+    return this.consumers.get(name);
   }
 
   /** Binds constructs to every stream consumer. */
   public bind(constructs: BindingResource[]): void {
-    for (const fn of this.consumerFunctions.values()) fn.bind(constructs);
+    this.consumers.bind(constructs);
   }
 
   public getBindings(): BindingProps {
