@@ -154,7 +154,9 @@ describe('Function bad input', () => {
   it('refuses a handler file that does not exist, naming the function and the path', () => {
     expect(
       inStack((stack) => new Function(stack, 'api', { handler: 'packages/functions/src/missing.handler' })),
-    ).toThrow('Function "api": handler file "packages/functions/src/missing.ts" does not exist');
+    ).toThrow(
+      /^Function "api": handler file "packages\/functions\/src\/missing.ts" does not exist \(looked for .*\)\. Handlers are relative to the workspace root; fix the path or create the file\.$/,
+    );
   });
 
   it('refuses a handler without an export name', () => {
@@ -186,18 +188,45 @@ describe('Function bad input', () => {
             bind: ['files' as never],
           }),
       ),
-    ).toThrow('Function "api" cannot bind string "files": it is not a bindable construct.');
+    ).toThrow(
+      'Function "api" cannot bind string "files": it is not a bindable construct. Bindable constructs: Bucket, Table,',
+    );
   });
 
   it('refuses invalid and duplicate ids', () => {
     expect(
       inStack((stack) => new Function(stack, '1api', { handler: 'packages/functions/src/lambda.handler' })),
-    ).toThrow('Function "1api": invalid id. Ids start with a letter');
+    ).toThrow(/^Function "1api": invalid id\. Ids start with a letter .* Rename it, e\.g\. "api"\.$/);
     expect(
       inStack((stack) => {
         new Function(stack, 'my-fn', { handler: 'packages/functions/src/lambda.handler' });
         new Function(stack, 'my_fn', { handler: 'packages/functions/src/lambda.handler' });
       }),
-    ).toThrow('Function "my_fn" clashes with Function "my-fn": ids are compared with "-" read as "_"');
+    ).toThrow(
+      'Function "my_fn" clashes with Function "my-fn": ids are compared with "-" read as "_", so both would be Function.my_fn. Rename one of them.',
+    );
+    expect(
+      inStack((stack) => {
+        new Function(stack, 'api', { handler: 'packages/functions/src/lambda.handler' });
+        new Function(stack, 'api', { handler: 'packages/functions/src/notes.list' });
+      }),
+    ).toThrow('Function "api" already exists in app "my-app". Ids are unique per type; rename one of them.');
+  });
+
+  it('refuses one id in two stacks, where CDK alone would allow it', () => {
+    const first = ({ stack }: { stack: import('./stack').Stack }) => {
+      new Function(stack, 'api', { handler: 'packages/functions/src/lambda.handler' });
+    };
+    expect(() =>
+      ws
+        .app()
+        .stack(first, { id: 'First' })
+        .stack(
+          ({ stack }) => void new Function(stack, 'api', { handler: 'packages/functions/src/notes.list' }),
+          {
+            id: 'Second',
+          },
+        ),
+    ).toThrow('Function "api" already exists in app "my-app". Ids are unique per type; rename one of them.');
   });
 });

@@ -67,6 +67,8 @@ describe('NextjsSite', () => {
       ws.app().stack(function Default({ stack }) {
         new NextjsSite(stack, 'web', { path: 'apps/missing' });
       }),
-    ).toThrow('NextjsSite "web": path "apps/missing" does not exist (resolved to');
+    ).toThrow(
+      /^NextjsSite "web": path "apps\/missing" does not exist \(resolved to .*\)\. Site paths are relative to the workspace root; fix the path or create the project\.$/,
+    );
   });
 });

@@ -44,14 +44,16 @@ describe('Config.Secret', () => {
         new Config.Parameter(stack, 'API_KEY', { value: 'x' });
       }),
     ).toThrow(
-      'Parameter "API_KEY": Secret "API_KEY" already exists. Secrets and Parameters share one namespace (Config.API_KEY)',
+      'Parameter "API_KEY": Secret "API_KEY" already exists. Secrets and Parameters share one namespace (Config.API_KEY); rename one of them.',
     );
     expect(
       build((stack) => {
         new Config.Secret(stack, 'api-key');
         new Config.Parameter(stack, 'api_key', { value: 'x' });
       }),
-    ).toThrow('Parameter "api_key" clashes with Secret "api-key": ids are compared with "-" read as "_"');
+    ).toThrow(
+      'Parameter "api_key" clashes with Secret "api-key": ids are compared with "-" read as "_", so both would be Config.api_key. Rename one of them.',
+    );
   });
 
   it('is refused in a client-visible environment key, and in any other environment key', () => {
@@ -65,7 +67,12 @@ describe('Config.Secret', () => {
           const secret = new Config.Secret(stack, 'STRIPE_KEY');
           new NextjsSite(stack, 'web', { path: 'apps/web', environment: { [key]: secret.value } });
         }),
-      ).toThrow(`NextjsSite "web": environment "${key}" would expose Secret "STRIPE_KEY" to the browser`);
+      ).toThrow(
+        new RegExp(
+          `^NextjsSite "web": environment "${key}" would expose Secret "STRIPE_KEY" to the browser .*` +
+            String.raw`Bind the secret instead \(bind: \[STRIPE_KEY\]\) and read Config\.STRIPE_KEY in server code only\.$`,
+        ),
+      );
     }
     expect(
       build((stack) => {

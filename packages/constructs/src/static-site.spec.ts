@@ -71,7 +71,9 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
       ws.app().stack(function Default({ stack }) {
         new StaticSite(stack, 'landing', { path: 'apps/nope' });
       }),
-    ).toThrow('StaticSite "landing": path "apps/nope" does not exist');
+    ).toThrow(
+      /^StaticSite "landing": path "apps\/nope" does not exist \(resolved to .*\)\. Site paths are relative to the workspace root; fix the path or create the project\.$/,
+    );
     expect(() =>
       ws.synth(({ stack }) => {
         new StaticSite(stack, 'landing', { path: 'apps/landing', buildCommand: 'node -e "process.exit(3)"' });
