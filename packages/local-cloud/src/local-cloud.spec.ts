@@ -1,6 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -11,6 +13,7 @@ import {
   paginateGetParametersByPath,
 } from '@aws-sdk/client-ssm';
 import { resetLocalCloud, startLocalCloud, startTestCloud, type LocalCloud } from './index';
+import { isHealthy } from './local-cloud';
 import { isAlive, readJson, type DaemonInfo } from './state-dir';
 
 jest.setTimeout(120_000);
@@ -110,6 +113,21 @@ describe('startTestCloud', () => {
       await ssm.send(new GetParametersByPathCommand({ Path: '/app' }));
     } finally {
       await cloud.clearFaults();
+    }
+  });
+
+  it('health check: true for its daemon, false for another server on the port or a wrong pid', async () => {
+    const info = readJson<DaemonInfo>(path.join(cloud.stateDir, 'daemon.json'))!;
+    expect(await isHealthy(info)).toBe(true);
+    // A daemon.json whose pid is alive but is not the one answering (a reused port) is not ours.
+    expect(await isHealthy({ ...info, pid: process.pid })).toBe(false);
+    const other = http.createServer((_req, res) => res.end('not json'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (other.address() as AddressInfo).port;
+      expect(await isHealthy({ ...info, port })).toBe(false);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
     }
   });
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Faults } from './faults';
@@ -74,12 +75,46 @@ export function cloudEnv(
   };
 }
 
-async function control(port: number, method: string, route: string, body?: unknown): Promise<Response> {
-  return fetch(`http://127.0.0.1:${port}/_nx-sst/${route}`, {
-    method,
-    headers: body === undefined ? undefined : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+interface ControlResponse {
+  ok: boolean;
+  status: number;
+  json(): unknown;
+}
+
+/**
+ * One request to the daemon's control routes. `node:http`, not `fetch`: undici's first use costs
+ * 50–100 ms, paid by every command that joins the cloud (`nx-sst bind` starts with this check).
+ */
+function control(port: number, method: string, route: string, body?: unknown): Promise<ControlResponse> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: `/_nx-sst/${route}`,
+        headers: payload === undefined ? undefined : { 'content-type': 'application/json' },
+        // A fresh connection that does not keep the caller's event loop alive afterwards.
+        agent: false,
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          resolve({ ok: status >= 200 && status < 300, status, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(new Error(`The local cloud on port ${port} did not answer ${route}`)),
+    );
+    req.on('error', reject);
+    req.end(payload);
   });
 }
 
@@ -88,7 +123,7 @@ export async function isHealthy(info: DaemonInfo): Promise<boolean> {
   if (!isAlive(info.pid)) return false;
   try {
     const res = await control(info.port, 'GET', 'health');
-    const json = (await res.json()) as { pid?: number };
+    const json = res.json() as { pid?: number };
     return res.ok && json.pid === info.pid;
   } catch {
     return false;
@@ -288,7 +323,7 @@ function connect(info: DaemonInfo, stateDir: string): LocalCloud {
     stateDir,
     async setFaults(faults: Faults) {
       const res = await control(info.port, 'PUT', 'faults', faults);
-      if (!res.ok) throw new Error(((await res.json()) as { error: string }).error);
+      if (!res.ok) throw new Error((res.json() as { error: string }).error);
     },
     async clearFaults() {
       const res = await control(info.port, 'DELETE', 'faults');
