@@ -12,6 +12,13 @@
  *    Lambda (moto would run it in Docker); `Custom::S3AutoDeleteObjects` empties its bucket on delete.
  * 4. A forced failure of named resource types (fault injection; the front passes them in the
  *    `x-nx-sst-fail-resource-types` header) rolls the deploy back and names the failing resource.
+ * 5. `AWS::ApiGatewayV2::Api/Stage/Integration/Route/Authorizer` are CloudFormation models over moto's
+ *    own apigatewayv2 backend (moto 5.2.1 has the API model but no CloudFormation support for it).
+ * 6. `Custom::CDKBucketDeployment` (aws-s3-deployment, used by StaticSite) does what the CDK handler
+ *    does: unzip the sources, replace the markers, sync to the destination (prune, metadata) and
+ *    empty the prefix on delete when the bucket is not owned — on moto's S3, in process.
+ *
+ * The Python below sits in a template literal: it must hold no backtick and no dollar-brace.
  */
 export const MOTO_PATCHES = String.raw`
 
@@ -170,6 +177,174 @@ def _patch_sts():
         _stsm.random_session_token = _random_session_token
     except Exception as e:  # pragma: no cover - depends on the installed moto
         _nx_log("STS session token patch skipped: " + repr(e))
+
+# ---- 6. Custom::CDKBucketDeployment (aws-s3-deployment) without its Lambda: what the CDK handler
+# (aws-cdk-lib custom-resource-handlers/.../bucket-deployment-handler/index.py) does with the AWS CLI,
+# done on moto's S3 in the same process, so a StaticSite's files are in its bucket after a deploy.
+BUCKET_DEPLOYMENT = "Custom::CDKBucketDeployment"
+
+
+def _cr_flag(value, default):
+    # CloudFormation hands custom resources every property as a string ("true"); moto keeps JSON types.
+    if value is None:
+        return default
+    return str(value).lower() == "true"
+
+
+def _cr_marker_value(name, value, config):
+    encoding = (config.get("markerEncodings") or {}).get(
+        name, "UNQUOTED_JSON_VALUE" if _cr_flag(config.get("jsonEscape"), False) else "LITERAL")
+    import json as _json
+    if encoding == "LITERAL":
+        if not isinstance(value, str):
+            raise ValueError("Expected a string for LITERAL encoding for marker " + name)
+        return value
+    if encoding == "UNQUOTED_JSON_VALUE":
+        serialized = _json.dumps(value)
+        return serialized[1:-1] if serialized.startswith('"') and serialized.endswith('"') else serialized
+    if encoding == "JSON_VALUE":
+        return _json.dumps(value)
+    if encoding == "YAML_STRING":
+        import re as _re
+        if not isinstance(value, str):
+            raise ValueError("Expected a string for YAML_STRING encoding for marker " + name)
+        if _re.fullmatch(r"[A-Za-z][A-Za-z0-9._-]*", value) and value.lower() not in (
+                "y", "n", "yes", "no", "true", "false", "on", "off", "null"):
+            return value
+        return _json.dumps(value)
+    raise ValueError("Unknown marker encoding: " + str(encoding))
+
+
+def _cr_included(rel, exclude, include):
+    # aws s3 sync: everything is included, then each --exclude and --include in order; the last match wins.
+    import fnmatch
+    included = True
+    for patterns, verdict in ((exclude, False), (include, True)):
+        for pattern in patterns or []:
+            if fnmatch.fnmatchcase(rel, pattern):
+                included = verdict
+    return included
+
+
+def _cr_live_keys(bucket, prefix):
+    from moto.s3.models import FakeKey
+    return [name for name in list(bucket.keys.keys())
+            if name.startswith(prefix) and isinstance(bucket.keys.get(name), FakeKey)]
+
+
+def _cr_bucket_owned(backend, bucket_name, prefix):
+    tag = "aws-cdk:cr-owned" + ((":" + prefix) if prefix else "")
+    try:
+        tags = backend.get_bucket_tagging(bucket_name).get("Tags") or []
+    except Exception:
+        return False
+    return any(str(t.get("Key", "")).startswith(tag) for t in tags)
+
+
+def _cr_remove(backend, bucket_name, prefix):
+    try:
+        bucket = backend.get_bucket(bucket_name)
+    except Exception:
+        return
+    for name in _cr_live_keys(bucket, prefix):
+        backend.delete_object(bucket_name, name)
+
+
+def _bucket_deployment(account_id, region_name, request_type, props, old_props):
+    import io, mimetypes, posixpath, zipfile
+    from moto.s3.models import s3_backends
+    from moto.s3.utils import metadata_from_headers
+    from moto.utilities.utils import get_partition
+    backend = s3_backends[account_id][get_partition(region_name)]
+
+    source_buckets = props.get("SourceBucketNames") or []
+    source_keys = props.get("SourceObjectKeys") or []
+    markers = props.get("SourceMarkers") or [{} for _ in source_buckets]
+    markers_config = props.get("SourceMarkersConfig") or [{} for _ in source_buckets]
+    dest_bucket = props.get("DestinationBucketName")
+    if not dest_bucket or len(source_buckets) != len(source_keys):
+        raise ValueError(BUCKET_DEPLOYMENT + ": DestinationBucketName, SourceBucketNames and SourceObjectKeys are required")
+    if len(markers) > len(source_keys):
+        raise ValueError("Can never have more SourceMarkers (" + str(len(markers)) + ") than SourceObjectKeys (" + str(len(source_keys)) + ")")
+    prefix = props.get("DestinationBucketKeyPrefix") or ""
+    if prefix == "/":
+        prefix = ""
+    extract = _cr_flag(props.get("Extract"), True)
+    retain_on_delete = _cr_flag(props.get("RetainOnDelete"), True)
+    prune = _cr_flag(props.get("Prune"), True)
+    exclude = props.get("Exclude") or []
+    include = props.get("Include") or []
+    # "aws s3 sync DIR s3://bucket/prefix" writes prefix/NAME even when the prefix has no trailing slash.
+    key_prefix = prefix + ("/" if prefix and not prefix.endswith("/") else "")
+    data = {
+        "DestinationBucketArn": props.get("DestinationBucketArn"),
+        "SourceObjectKeys": source_keys if _cr_flag(props.get("OutputObjectKeys"), True) else [],
+    }
+
+    if request_type == "Delete":
+        if not retain_on_delete and not _cr_bucket_owned(backend, dest_bucket, prefix):
+            _cr_remove(backend, dest_bucket, prefix)
+        return data
+    if request_type == "Update" and not retain_on_delete:
+        old_bucket = old_props.get("DestinationBucketName") or ""
+        old_prefix = old_props.get("DestinationBucketKeyPrefix") or ""
+        if old_bucket and (old_bucket, old_prefix) != (dest_bucket, props.get("DestinationBucketKeyPrefix") or ""):
+            _cr_remove(backend, old_bucket, old_prefix)
+
+    contents = {}
+    for i, (bucket_name, key) in enumerate(zip(source_buckets, source_keys)):
+        source = backend.get_object(bucket_name, key)
+        if source is None:
+            raise ValueError(BUCKET_DEPLOYMENT + ": source s3://" + bucket_name + "/" + key + " does not exist")
+        if not extract:
+            contents[posixpath.basename(key)] = source.value
+            continue
+        tokens = {}
+        config = markers_config[i] if i < len(markers_config) else {}
+        for name, value in (markers[i] if i < len(markers) else {}).items():
+            tokens[name.encode("utf-8")] = _cr_marker_value(name, value, config or {}).encode("utf-8")
+        with zipfile.ZipFile(io.BytesIO(source.value)) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                # as ZipFile.extractall: no absolute paths, no way out of the folder
+                parts = [p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+                if not parts:
+                    continue
+                body = archive.read(info)
+                for token, replacement in tokens.items():
+                    body = body.replace(token, replacement)
+                contents["/".join(parts)] = body
+
+    system = {str(k).lower(): v for k, v in (props.get("SystemMetadata") or {}).items()}
+    user = {str(k).lower(): v for k, v in (props.get("UserMetadata") or {}).items()}
+    uploaded = set()
+    for rel in sorted(contents):
+        if not _cr_included(rel, exclude, include):
+            continue
+        headers = {}
+        content_type = system.get("content-type") or mimetypes.guess_type(rel)[0]
+        if content_type:
+            headers["Content-Type"] = content_type
+        for name in ("cache-control", "content-disposition", "content-encoding", "content-language", "expires"):
+            if name in system:
+                headers[name.title()] = system[name]
+        for name, value in user.items():
+            headers["x-amz-meta-" + name] = value
+        key = backend.put_object(
+            dest_bucket, key_prefix + rel, contents[rel], storage=system.get("storage-class"),
+            encryption=system.get("sse"), kms_key_id=system.get("sse-kms-key-id"))
+        key.set_metadata(metadata_from_headers(headers), replace=True)
+        if system.get("website-redirect"):
+            key.website_redirect_location = system["website-redirect"]
+        uploaded.add(key_prefix + rel)
+    if prune:
+        bucket = backend.get_bucket(dest_bucket)
+        for name in _cr_live_keys(bucket, key_prefix):
+            if name not in uploaded and _cr_included(name[len(key_prefix):], exclude, include):
+                backend.delete_object(dest_bucket, name)
+    return data
+
 
 def _patch_cloudformation():
     try:
@@ -370,13 +545,23 @@ def _patch_cloudformation():
     _cfm.CloudFormationBackend.update_stack = update_stack
 
     # ---- 3. custom resources answer without Lambda
+    def _run_bucket_deployment(logical_id, account_id, region_name, request_type, properties, old_properties):
+        try:
+            return _bucket_deployment(account_id, region_name, request_type, properties, old_properties)
+        except Exception as e:
+            # A clear answer to the deploy call instead of moto's HTML 500.
+            raise _ValidationError(message=logical_id + " (" + BUCKET_DEPLOYMENT + ") failed: " + str(e))
+
     def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         properties = cloudformation_json.get("Properties") or {}
         resource = _ccm.CustomModel(region_name, "nx-sst-local", kwargs["LogicalId"], resource_name)
         resource.nx_resource_type = kwargs.get("ResourceType")
         resource.nx_properties = properties
         resource.nx_account_id = account_id
-        resource.set_data({})
+        data = {}
+        if resource.nx_resource_type == BUCKET_DEPLOYMENT:
+            data = _run_bucket_deployment(kwargs["LogicalId"], account_id, region_name, "Create", properties, {})
+        resource.set_data(data)
         stack = _cfm.cloudformation_backends[account_id][region_name].get_stack(kwargs["StackId"])
         stack.add_custom_resource(resource)
         return resource
@@ -396,15 +581,23 @@ def _patch_cloudformation():
             backend.delete_object(bucket_name, key_name)
 
     def _custom_delete(self, account_id, region_name):
-        if getattr(self, "nx_resource_type", None) == "Custom::S3AutoDeleteObjects":
+        resource_type = getattr(self, "nx_resource_type", None)
+        if resource_type == "Custom::S3AutoDeleteObjects":
             bucket_name = (self.nx_properties or {}).get("BucketName")
             if bucket_name:
                 _empty_bucket(account_id, region_name, bucket_name)
+        elif resource_type == BUCKET_DEPLOYMENT:
+            _bucket_deployment(account_id, region_name, "Delete", self.nx_properties or {}, {})
 
     def _custom_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
         # moto has no update for custom resources and would drop the resource from the stack,
         # so a later delete (e.g. emptying an autoDeleteObjects bucket) would never run.
+        old_properties = getattr(original_resource, "nx_properties", None) or {}
         original_resource.nx_properties = cloudformation_json.get("Properties") or {}
+        if getattr(original_resource, "nx_resource_type", None) == BUCKET_DEPLOYMENT:
+            original_resource.set_data(_run_bucket_deployment(
+                original_resource.logical_id, account_id, region_name, "Update",
+                original_resource.nx_properties, old_properties))
         return original_resource
 
     # moto deletes a stack's resources in set order, not in reverse dependency order, and its S3
@@ -429,7 +622,328 @@ def _patch_cloudformation():
     _ccm.CustomModel.delete = _custom_delete
 
 
+# ---- 5. AWS::ApiGatewayV2::{Api,Stage,Integration,Route,Authorizer} onto moto's own apigatewayv2 backend
+def _patch_apigatewayv2_cfn():
+    try:
+        from moto.core.common_models import CloudFormationModel
+        from moto.cloudformation import parsing as _cfp
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+        from moto.apigatewayv2 import models as _agm
+        from moto.apigatewayv2.exceptions import ApiNotFound
+        _ok = all(hasattr(x, y) for x, y in [
+            (_cfp, "get_model_list"), (_cfp, "get_model_map"), (_cfp, "get_name_type_map"),
+            (_agm, "apigatewayv2_backends"), (_agm.Api, "create_route"), (_agm.Api, "create_integration"),
+            (_agm.Api, "create_stage"), (_agm.Api, "create_authorizer"), (_agm.ApiGatewayV2Backend, "create_api"),
+        ])
+    except Exception as e:  # pragma: no cover - depends on the installed moto
+        _ok = False
+        _nx_log("ApiGatewayV2 CloudFormation patch skipped: " + repr(e))
+    if not _ok:
+        return
+    if "AWS::ApiGatewayV2::Api" in _cfp.get_model_map():
+        return  # a moto that models these itself
+
+    def _backend(account_id, region_name):
+        return _agm.apigatewayv2_backends[account_id][region_name]
+
+    def _camel(d):
+        # CloudFormation spells nested settings in PascalCase, the API (and moto's model) in camelCase.
+        if not isinstance(d, dict):
+            return d
+        return {(k[:1].lower() + k[1:]): v for k, v in d.items()}
+
+    def _props(cfn):
+        return cfn.get("Properties") or {}
+
+    class _CfnChild:
+        """A sub-resource of an API (stage, integration, route, authorizer): physical id + owning API.
+        A mixin: moto finds models through CloudFormationModel.__subclasses__(), direct ones only."""
+        _attrs = {}
+
+        def __init__(self, account_id, region_name, api_id, child_id):
+            self.account_id = account_id
+            self.region_name = region_name
+            self.api_id = api_id
+            self.child_id = child_id
+
+        @property
+        def physical_resource_id(self):
+            return self.child_id
+
+        @staticmethod
+        def cloudformation_name_type():
+            return ""
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return attr in cls._attrs
+
+        def get_cfn_attribute(self, attribute_name):
+            if attribute_name in self._attrs:
+                return getattr(self, self._attrs[attribute_name])
+            raise UnformattedGetAttTemplateException()
+
+        def is_created(self):
+            return True
+
+        def _api(self):
+            return _backend(self.account_id, self.region_name).get_api(self.api_id)
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            props = _props(cloudformation_json)
+            api = _backend(account_id, region_name).get_api(props["ApiId"])
+            return cls(account_id, region_name, api.api_id, cls._create(api, props, None))
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            props = _props(cloudformation_json)
+            if props.get("ApiId") != original_resource.api_id:
+                # A new API means a new resource, as on AWS (replacement).
+                original_resource.delete(account_id, region_name)
+                return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            # Recreated from the full new properties (so a removed property is reset) under the same id.
+            api = original_resource._api()
+            original_resource.child_id = cls._create(api, props, original_resource.child_id)
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            pass
+
+        def delete(self, account_id, region_name):
+            try:
+                api = self._api()
+            except ApiNotFound:
+                return  # deleted with its API (moto deletes a stack's resources in no set order)
+            self._remove(api, self.child_id)
+
+    def _rekey(store, obj, attr, new_id, keep_id):
+        # moto draws a fresh id; an update keeps the one CloudFormation already handed out.
+        if keep_id is None:
+            return new_id
+        store.pop(new_id, None)
+        setattr(obj, attr, keep_id)
+        store[keep_id] = obj
+        return keep_id
+
+    class NxApiGatewayV2Stage(_CfnChild, CloudFormationModel):
+        __module__ = "moto.apigatewayv2.models"
+        _attrs = {}
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::ApiGatewayV2::Stage"
+
+        @staticmethod
+        def _create(api, props, keep_id):
+            if keep_id is not None and keep_id != props.get("StageName"):
+                api.delete_stage(keep_id)
+            config = {"stageName": props["StageName"]}
+            for key in ("AutoDeploy", "Description", "ClientCertificateId", "StageVariables", "Tags", "DeploymentId"):
+                if key in props:
+                    config[key[:1].lower() + key[1:]] = props[key]
+            if "AccessLogSettings" in props:
+                config["accessLogSettings"] = _camel(props["AccessLogSettings"])
+            if "DefaultRouteSettings" in props:
+                config["defaultRouteSettings"] = _camel(props["DefaultRouteSettings"])
+            if "RouteSettings" in props:
+                config["routeSettings"] = {k: _camel(v) for k, v in (props["RouteSettings"] or {}).items()}
+            return api.create_stage(config).name
+
+        @staticmethod
+        def _remove(api, child_id):
+            api.delete_stage(child_id)
+
+    class NxApiGatewayV2Integration(_CfnChild, CloudFormationModel):
+        __module__ = "moto.apigatewayv2.models"
+        _attrs = {"IntegrationId": "child_id"}
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::ApiGatewayV2::Integration"
+
+        @staticmethod
+        def _create(api, props, keep_id):
+            integration = api.create_integration(
+                connection_type=props.get("ConnectionType"),
+                description=props.get("Description"),
+                integration_method=props.get("IntegrationMethod"),
+                integration_type=props.get("IntegrationType"),
+                integration_uri=props.get("IntegrationUri"),
+                connection_id=props.get("ConnectionId"),
+                content_handling_strategy=props.get("ContentHandlingStrategy"),
+                credentials_arn=props.get("CredentialsArn"),
+                passthrough_behavior=props.get("PassthroughBehavior"),
+                payload_format_version=props.get("PayloadFormatVersion"),
+                integration_subtype=props.get("IntegrationSubtype"),
+                request_parameters=props.get("RequestParameters"),
+                request_templates=props.get("RequestTemplates"),
+                response_parameters=props.get("ResponseParameters"),
+                template_selection_expression=props.get("TemplateSelectionExpression"),
+                timeout_in_millis=props.get("TimeoutInMillis"),
+                tls_config=_camel(props.get("TlsConfig")),
+            )
+            return _rekey(api.integrations, integration, "id", integration.id, keep_id)
+
+        @staticmethod
+        def _remove(api, child_id):
+            api.integrations.pop(child_id, None)
+
+    class NxApiGatewayV2Route(_CfnChild, CloudFormationModel):
+        __module__ = "moto.apigatewayv2.models"
+        _attrs = {"RouteId": "child_id"}
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::ApiGatewayV2::Route"
+
+        @staticmethod
+        def _create(api, props, keep_id):
+            request_parameters = props.get("RequestParameters")
+            if isinstance(request_parameters, dict):
+                request_parameters = {k: _camel(v) for k, v in request_parameters.items()}
+            route = api.create_route(
+                api_key_required=bool(props.get("ApiKeyRequired", False)),
+                authorization_scopes=props.get("AuthorizationScopes") or [],
+                route_key=props["RouteKey"],
+                target=props.get("Target"),
+                authorization_type=props.get("AuthorizationType"),
+                authorizer_id=props.get("AuthorizerId"),
+                model_selection_expression=props.get("ModelSelectionExpression"),
+                operation_name=props.get("OperationName"),
+                request_models=props.get("RequestModels"),
+                request_parameters=request_parameters,
+                route_response_selection_expression=props.get("RouteResponseSelectionExpression"),
+            )
+            return _rekey(api.routes, route, "route_id", route.route_id, keep_id)
+
+        @staticmethod
+        def _remove(api, child_id):
+            api.delete_route(child_id)
+
+    class NxApiGatewayV2Authorizer(_CfnChild, CloudFormationModel):
+        __module__ = "moto.apigatewayv2.models"
+        _attrs = {"AuthorizerId": "child_id"}
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::ApiGatewayV2::Authorizer"
+
+        @staticmethod
+        def _create(api, props, keep_id):
+            authorizer = api.create_authorizer(
+                auth_creds_arn=props.get("AuthorizerCredentialsArn"),
+                auth_payload_format_version=props.get("AuthorizerPayloadFormatVersion"),
+                auth_result_ttl=props.get("AuthorizerResultTtlInSeconds"),
+                authorizer_type=props.get("AuthorizerType"),
+                authorizer_uri=props.get("AuthorizerUri"),
+                enable_simple_response=props.get("EnableSimpleResponses"),
+                identity_source=props.get("IdentitySource"),
+                identity_validation_expr=props.get("IdentityValidationExpression"),
+                jwt_config=_camel(props.get("JwtConfiguration")),
+                name=props.get("Name"),
+            )
+            return _rekey(api.authorizers, authorizer, "id", authorizer.id, keep_id)
+
+        @staticmethod
+        def _remove(api, child_id):
+            api.authorizers.pop(child_id, None)
+
+    class NxApiGatewayV2Api(CloudFormationModel):
+        __module__ = "moto.apigatewayv2.models"
+
+        def __init__(self, account_id, region_name, api_id):
+            self.account_id = account_id
+            self.region_name = region_name
+            self.api_id = api_id
+
+        @property
+        def physical_resource_id(self):
+            return self.api_id
+
+        @staticmethod
+        def cloudformation_name_type():
+            return ""  # Name is required and not unique: no generated name
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::ApiGatewayV2::Api"
+
+        @classmethod
+        def has_cfn_attr(cls, attr):
+            return attr in ("ApiEndpoint", "ApiId")
+
+        def get_cfn_attribute(self, attribute_name):
+            api = _backend(self.account_id, self.region_name).get_api(self.api_id)
+            if attribute_name == "ApiEndpoint":
+                return api.api_endpoint
+            if attribute_name == "ApiId":
+                return api.api_id
+            raise UnformattedGetAttTemplateException()
+
+        def is_created(self):
+            return True
+
+        @staticmethod
+        def _fields(props):
+            return dict(
+                api_key_selection_expression=props.get("ApiKeySelectionExpression"),
+                cors_configuration=_camel(props.get("CorsConfiguration")),
+                description=props.get("Description"),
+                disable_schema_validation=props.get("DisableSchemaValidation"),
+                disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
+                name=props.get("Name"),
+                route_selection_expression=props.get("RouteSelectionExpression"),
+                version=props.get("Version"),
+            )
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            props = _props(cloudformation_json)
+            if not props.get("ProtocolType") and not props.get("Body"):
+                raise ValueError("AWS::ApiGatewayV2::Api " + str(kwargs.get("LogicalId")) + ": ProtocolType is required")
+            api = _backend(account_id, region_name).create_api(
+                protocol_type=props.get("ProtocolType") or "HTTP", tags=props.get("Tags") or {}, **cls._fields(props))
+            if props.get("Body"):
+                import json as _json
+                api.import_api(_json.dumps(props["Body"]), bool(props.get("FailOnWarnings")))
+            return cls(account_id, region_name, api.api_id)
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+            props = _props(cloudformation_json)
+            backend = _backend(account_id, region_name)
+            api = backend.get_api(original_resource.api_id)
+            if props.get("ProtocolType") and props["ProtocolType"] != api.protocol_type:
+                original_resource.delete(account_id, region_name)
+                return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+            fields = cls._fields(props)
+            # Every field from the new template: one left out returns to its default, as on AWS.
+            api.cors_configuration = fields["cors_configuration"]
+            api.description = fields["description"]
+            api.disable_schema_validation = fields["disable_schema_validation"]
+            api.disable_execute_api_endpoint = fields["disable_execute_api_endpoint"] or False
+            api.version = fields["version"]
+            api.name = fields["name"]
+            api.api_key_selection_expression = fields["api_key_selection_expression"] or "$request.header.x-api-key"
+            api.route_selection_expression = fields["route_selection_expression"] or "$request.method $request.path"
+            backend.tag_resource(api.arn, props.get("Tags") or {})
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            _backend(account_id, region_name).delete_api(resource_name)
+
+        def delete(self, account_id, region_name):
+            _backend(account_id, region_name).delete_api(self.api_id)
+
+    for fn in (_cfp.get_model_list, _cfp.get_model_map, _cfp.get_name_type_map):
+        fn.cache_clear()
+
+
 _nx_on_import("moto.iam.access_control", _patch_iam)
 _nx_on_import("moto.sts.models", _patch_sts)
 _nx_on_import("moto.cloudformation.responses", _patch_cloudformation)
+_nx_on_import("moto.cloudformation.parsing", _patch_apigatewayv2_cfn)
 `;

@@ -1,0 +1,210 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ApiGatewayV2Client,
+  GetApiCommand,
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+  GetStagesCommand,
+} from '@aws-sdk/client-apigatewayv2';
+import {
+  CloudFormationClient,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+} from '@aws-sdk/client-cloudformation';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
+import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import { bucketDeploymentApp, httpApiApp } from './test-utils/gap-apps';
+
+jest.setTimeout(300_000);
+
+type Build = () => ReturnType<ReturnType<typeof httpApiApp>>;
+
+describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () => {
+  let cloud: LocalCloud;
+  let toolkit: Toolkit;
+  let cfn: CloudFormationClient;
+  let apigw: ApiGatewayV2Client;
+  let s3: S3Client;
+  const savedValidation = process.env.CDK_VALIDATION;
+
+  beforeAll(async () => {
+    process.env.CDK_VALIDATION = 'false';
+    cloud = await startTestCloud();
+    await ensureBootstrapped(cloud);
+    toolkit = new Toolkit({
+      ioHost: { notify: async () => undefined, requestResponse: async (msg) => msg.defaultResponse },
+    });
+    cfn = new CloudFormationClient(cloud.clientConfig);
+    apigw = new ApiGatewayV2Client(cloud.clientConfig);
+    s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
+  });
+  afterAll(async () => {
+    cfn?.destroy();
+    apigw?.destroy();
+    s3?.destroy();
+    await cloud?.stop();
+    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = savedValidation;
+    for (const entry of fs.readdirSync(os.tmpdir())) {
+      if (entry.startsWith('nx-sst-gap-'))
+        fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
+    }
+  });
+
+  const deploy = (build: Build) =>
+    withCloudEnv(cloud, async () => {
+      const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => build()));
+      return result.stacks[0].outputs;
+    });
+  const destroy = (build: Build) =>
+    withCloudEnv(cloud, async () => {
+      await toolkit.destroy(await toolkit.fromAssemblyBuilder(async () => build()), {
+        stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
+      });
+    });
+  const routesOf = async (ApiId: string) => {
+    const [{ Items: routes = [] }, { Items: integrations = [] }] = await Promise.all([
+      apigw.send(new GetRoutesCommand({ ApiId })),
+      apigw.send(new GetIntegrationsCommand({ ApiId })),
+    ]);
+    const uriOf = Object.fromEntries(
+      integrations.map((i) => [`integrations/${i.IntegrationId}`, i.IntegrationUri]),
+    );
+    return Object.fromEntries(routes.map((r) => [r.RouteKey!, { id: r.RouteId!, uri: uriOf[r.Target!] }]));
+  };
+
+  describe('AWS::ApiGatewayV2 (HTTP API)', () => {
+    let apiId: string;
+    let firstRoutes: Awaited<ReturnType<typeof routesOf>>;
+
+    it('creates the API, its $default stage, integrations and routes; Ref and GetAtt resolve', async () => {
+      const outputs = await deploy(httpApiApp(cloud, 1));
+      apiId = outputs.ApiId;
+      expect(apiId).toMatch(/^[a-z0-9]+$/);
+      const api = await apigw.send(new GetApiCommand({ ApiId: apiId }));
+      expect(api).toMatchObject({ Name: 'Api', ProtocolType: 'HTTP', ApiEndpoint: outputs.Endpoint });
+      expect(api.CorsConfiguration?.AllowOrigins).toEqual(['*']);
+      expect(outputs.Url).toBe(`https://${apiId}.execute-api.${cloud.region}.amazonaws.com`);
+      expect(outputs.Endpoint).toBe(outputs.Url);
+      const { Items: apis = [] } = await apigw.send(new GetApisCommand({}));
+      expect(apis.map((a) => a.ApiId)).toEqual([apiId]);
+      const { Items: stages = [] } = await apigw.send(new GetStagesCommand({ ApiId: apiId }));
+      expect(stages.map((s) => [s.StageName, s.AutoDeploy])).toEqual([['$default', true]]);
+
+      firstRoutes = await routesOf(apiId);
+      expect(Object.keys(firstRoutes).sort()).toEqual(['GET /a', 'GET /b']);
+      expect(firstRoutes['GET /a'].uri).toBe(outputs.FunctionA);
+      expect(firstRoutes['GET /b'].uri).toMatch(/^arn:aws:lambda:us-east-1:000000000000:function:/);
+      // The stack's resources carry the physical ids the API holds.
+      const { StackResources = [] } = await cfn.send(
+        new DescribeStackResourcesCommand({ StackName: 'Http' }),
+      );
+      const physical = StackResources.filter((r) => r.ResourceType === 'AWS::ApiGatewayV2::Route')
+        .map((r) => r.PhysicalResourceId)
+        .sort();
+      expect(physical).toEqual([firstRoutes['GET /a'].id, firstRoutes['GET /b'].id].sort());
+    });
+
+    it('updates in place: changed routes keep their ids, removed ones go, new ones come', async () => {
+      const outputs = await deploy(httpApiApp(cloud, 2));
+      expect(outputs.ApiId).toBe(apiId);
+      const routes = await routesOf(apiId);
+      expect(Object.keys(routes).sort()).toEqual(['GET /a', 'POST /c']);
+      expect(routes['GET /a'].id).toBe(firstRoutes['GET /a'].id);
+      expect(routes['GET /a'].uri).not.toBe(firstRoutes['GET /a'].uri);
+      expect(routes['POST /c'].uri).toBe(outputs.FunctionA);
+      const { Items: integrations = [] } = await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }));
+      expect(integrations).toHaveLength(2);
+      const api = await apigw.send(new GetApiCommand({ ApiId: apiId }));
+      expect(api.CorsConfiguration?.AllowOrigins).toEqual(['https://example.com']);
+      const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'Http' }));
+      expect(Stacks?.[0].StackStatus).toBe('UPDATE_COMPLETE');
+    });
+
+    it('deletes the API with the stack', async () => {
+      await destroy(httpApiApp(cloud, 2));
+      await expect(apigw.send(new GetApiCommand({ ApiId: apiId }))).rejects.toMatchObject({
+        name: 'NotFoundException',
+      });
+      const { Items: apis = [] } = await apigw.send(new GetApisCommand({}));
+      expect(apis).toEqual([]);
+    });
+  });
+
+  describe('Custom::CDKBucketDeployment (aws-s3-deployment, StaticSite)', () => {
+    let bucket: string;
+    let other: string;
+    const text = async (Key: string) => {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      return { body: await got.Body!.transformToString(), type: got.ContentType, got };
+    };
+    const keys = async () =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents ?? []).map((o) => o.Key).sort();
+
+    it('puts the files in the bucket under the prefix, with deploy-time values in place', async () => {
+      const outputs = await deploy(
+        bucketDeploymentApp(cloud, {
+          'index.html': '<h1>v1</h1>',
+          'assets/app.css': 'body{}',
+          'old.txt': 'x',
+        }),
+      );
+      bucket = outputs.SiteBucket;
+      other = outputs.OtherBucket;
+      expect(await keys()).toEqual(['web/assets/app.css', 'web/config.js', 'web/index.html', 'web/old.txt']);
+      const config = await text('web/config.js');
+      expect(config.body).toBe(`window.BUCKET = "${other}";`);
+      expect(config.body).not.toContain('<<marker');
+      const index = await text('web/index.html');
+      expect(index.body).toBe('<h1>v1</h1>');
+      expect(index.type).toBe('text/html');
+      expect(index.got.CacheControl).toBe('max-age=60');
+      expect(index.got.Metadata).toEqual({ origin: 'nx-sst' });
+      expect((await text('web/assets/app.css')).type).toBe('text/css');
+    });
+
+    it('updates the files and prunes the ones the new version lacks', async () => {
+      await deploy(bucketDeploymentApp(cloud, { 'index.html': '<h1>v2</h1>', 'assets/app.css': 'body{}' }));
+      expect(await keys()).toEqual(['web/assets/app.css', 'web/config.js', 'web/index.html']);
+      expect((await text('web/index.html')).body).toBe('<h1>v2</h1>');
+    });
+
+    it('keeps the files of a bucket it owns when the stack goes, as the CDK handler does', async () => {
+      await destroy(bucketDeploymentApp(cloud, {}));
+      // the bucket carries the deployment's aws-cdk:cr-owned tag: the handler leaves its files alone
+      expect(await keys()).toEqual(['web/assets/app.css', 'web/config.js', 'web/index.html']);
+      await expect(s3.send(new HeadBucketCommand({ Bucket: other }))).rejects.toMatchObject({
+        name: 'NotFound',
+      });
+    });
+
+    it('empties its prefix of a bucket it does not own on delete (retainOnDelete: false)', async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: 'shared-site' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'shared-site', Key: 'keep.txt', Body: 'not ours' }));
+      bucket = 'shared-site';
+      const build = bucketDeploymentApp(
+        cloud,
+        { 'index.html': '<h1>shared</h1>' },
+        {
+          stackName: 'Shared',
+          importedBucket: 'shared-site',
+        },
+      );
+      await deploy(build);
+      expect(await keys()).toEqual(['keep.txt', 'web/config.js', 'web/index.html']);
+      await destroy(build);
+      expect(await keys()).toEqual(['keep.txt']);
+    });
+  });
+});

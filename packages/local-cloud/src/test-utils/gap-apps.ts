@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import type { LocalCloud } from '../local-cloud';
+
+function newStack(cloud: LocalCloud, stackName: string) {
+  const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-gap-out-')) });
+  const stack = new cdk.Stack(app, stackName, { env: { account: cloud.accountId, region: cloud.region } });
+  return { app, stack };
+}
+
+function codeDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-gap-code-'));
+  fs.writeFileSync(path.join(dir, 'index.js'), 'exports.handler = async () => ({ statusCode: 200 });\n');
+  return dir;
+}
+
+/**
+ * An HTTP API as aws-cdk-lib's L2 (and nx-sst's `Api`) synthesizes it: Api, $default Stage with auto-deploy,
+ * one Lambda integration and one Route per route, Lambda permissions. Version 2 drops `GET /b`, adds
+ * `POST /c`, changes `GET /a`'s function and narrows CORS.
+ */
+export function httpApiApp(cloud: LocalCloud, version: 1 | 2) {
+  return () => {
+    const { app, stack } = newStack(cloud, 'Http');
+    const code = cdk.aws_lambda.Code.fromAsset(codeDir());
+    const fn = (id: string) =>
+      new cdk.aws_lambda.Function(stack, id, {
+        runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code,
+      });
+    const api = new apigw.HttpApi(stack, 'Api', {
+      corsPreflight: {
+        allowOrigins: version === 1 ? ['*'] : ['https://example.com'],
+        allowMethods: [apigw.CorsHttpMethod.ANY],
+      },
+    });
+    const a = fn('A');
+    const routes: [string, apigw.HttpMethod, cdk.aws_lambda.IFunction][] =
+      version === 1
+        ? [
+            ['/a', apigw.HttpMethod.GET, a],
+            ['/b', apigw.HttpMethod.GET, fn('B')],
+          ]
+        : [
+            ['/a', apigw.HttpMethod.GET, fn('A2')],
+            ['/c', apigw.HttpMethod.POST, a],
+          ];
+    for (const [routePath, method, handler] of routes) {
+      api.addRoutes({
+        path: routePath,
+        methods: [method],
+        integration: new integrations.HttpLambdaIntegration(`Int${method}${routePath.slice(1)}`, handler),
+      });
+    }
+    const cfnApi = api.node.defaultChild as apigw.CfnApi;
+    new cdk.CfnOutput(stack, 'ApiId', { value: api.apiId });
+    new cdk.CfnOutput(stack, 'Url', { value: api.apiEndpoint });
+    new cdk.CfnOutput(stack, 'Endpoint', { value: cfnApi.attrApiEndpoint });
+    new cdk.CfnOutput(stack, 'FunctionA', { value: a.functionArn });
+    return app.synth();
+  };
+}
+
+/**
+ * A BucketDeployment as nx-sst's `StaticSite` synthesizes it: a folder asset plus a `Source.data` file holding a
+ * deploy-time value (a marker the handler replaces), under a key prefix, with prune and delete on removal.
+ */
+export function bucketDeploymentApp(
+  cloud: LocalCloud,
+  files: Record<string, string>,
+  options: { stackName?: string; importedBucket?: string } = {},
+) {
+  return () => {
+    const { app, stack } = newStack(cloud, options.stackName ?? 'Site');
+    const site = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-gap-site-'));
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
+      fs.writeFileSync(path.join(site, rel), text);
+    }
+    const other = new cdk.aws_s3.Bucket(stack, 'Other', { removalPolicy: cdk.RemovalPolicy.DESTROY });
+    // An imported bucket carries no aws-cdk:cr-owned tag, so the handler empties its prefix on delete.
+    const bucket = options.importedBucket
+      ? cdk.aws_s3.Bucket.fromBucketName(stack, 'Site', options.importedBucket)
+      : new cdk.aws_s3.Bucket(stack, 'Site', { removalPolicy: cdk.RemovalPolicy.DESTROY });
+    new s3deploy.BucketDeployment(stack, 'Deploy', {
+      destinationBucket: bucket,
+      destinationKeyPrefix: 'web',
+      sources: [
+        s3deploy.Source.asset(site),
+        s3deploy.Source.data('config.js', `window.BUCKET = "${other.bucketName}";`),
+      ],
+      prune: true,
+      retainOnDelete: false,
+      cacheControl: [s3deploy.CacheControl.fromString('max-age=60')],
+      metadata: { origin: 'nx-sst' },
+    });
+    new cdk.CfnOutput(stack, 'SiteBucket', { value: bucket.bucketName });
+    new cdk.CfnOutput(stack, 'OtherBucket', { value: other.bucketName });
+    return app.synth();
+  };
+}
