@@ -10,13 +10,16 @@ import { repoRoot } from '../harness/workspace';
  *   resolve, e.g. `sst.config.ts` importing `./stacks/Default`);
  * - `declare <declarations>`: TypeScript put before the block, for what the sample takes as given
  *   (`declare function charge(key: string): Promise<void>;`);
- * - `synopsis`: a `text` block of `nx-sst` usage lines whose commands and flags must exist.
+ * - `synopsis`: a `text` block of `nx-sst` usage lines whose commands and flags must exist;
+ * - `run`: a ts block that is a whole test file (hooks and `test`s, Jest's globals): besides being
+ *   compiled, `run.spec.ts` runs it.
  */
 export type Directive =
   | { kind: 'skip'; reason: string }
   | { kind: 'module'; path: string }
   | { kind: 'declare'; code: string }
-  | { kind: 'synopsis' };
+  | { kind: 'synopsis' }
+  | { kind: 'run' };
 
 export interface DocBlock {
   /** repo-relative file */
@@ -45,8 +48,9 @@ function parseDirective(text: string, where: string): Directive {
     return { kind: 'module', path: arg };
   if (word === 'declare' && arg) return { kind: 'declare', code: text };
   if (word === 'synopsis' && !arg) return { kind: 'synopsis' };
+  if (word === 'run' && !arg) return { kind: 'run' };
   throw new Error(
-    `${where}: unknown docs-test directive "${text}" (use skip (reason), module <file.ts>, declare …, synopsis)`,
+    `${where}: unknown docs-test directive "${text}" (use skip (reason), module <file.ts>, declare …, synopsis, run)`,
   );
 }
 
