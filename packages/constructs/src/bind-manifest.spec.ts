@@ -7,7 +7,7 @@ import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
 import { projectManifestName, targetManifestName } from './bind-manifest';
 import type { StackContext } from './app';
-import { joinedText, logicalId, useWorkspace } from './test-utils/workspace';
+import { joinedText, lambdaEnv, logicalId, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
 
@@ -90,15 +90,53 @@ describe('bind manifests', () => {
     expect(JSON.stringify(later.toJSON())).not.toContain('Fn::ImportValue');
   });
 
-  it('refuses at synthesis a project manifest over SSM 8 KB, naming the project, its size and the fix', () => {
-    const app = ws.app({ outdir: path.join(ws.root, 'too-big.out') });
-    app.stack(function Default({ stack }) {
+  it('shrinks a project manifest over SSM 8 KB to one SST_BINDINGS with its values read from SSM', () => {
+    const { template } = ws.synth(({ stack }) => {
       // three functions of one project, each under Lambda's 4 KB but together ~10 KB of env
       for (const fn of ['a', 'b', 'c']) {
         const params = Array.from(
           { length: 25 },
           (_, i) =>
             new Config.Parameter(stack, `${fn.toUpperCase()}_SETTING_${i}`, { value: 'v'.repeat(100) }),
+        );
+        const bucket = new Bucket(stack, `${fn}-files`);
+        new Function(stack, fn, {
+          handler: 'packages/functions/src/lambda.handler',
+          bind: [...params, bucket],
+          environment: { MODE: 'x' },
+        });
+      }
+    });
+    const { env } = manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')) as {
+      env: Record<string, string>;
+    };
+    expect(Object.keys(env).sort()).toEqual([
+      'AWS_NODEJS_CONNECTION_REUSE_ENABLED',
+      'MODE',
+      'SST_APP',
+      'SST_BINDINGS',
+      'SST_SSM_PREFIX',
+      'SST_STAGE',
+    ]);
+    const bindings = JSON.parse(env.SST_BINDINGS);
+    expect(Object.keys(bindings.Parameter)).toHaveLength(75);
+    expect(bindings.Parameter.C_SETTING_24).toEqual({ value: '__FETCH_FROM_SSM__' });
+    expect(bindings.Bucket.b_files).toEqual({ bucketName: '__FETCH_FROM_SSM__' });
+    // each target keeps its own values as it gets them
+    const a = manifestOf(template, targetManifestName('/sst/my-app/dev/', 'a')) as {
+      env: Record<string, string>;
+    };
+    expect(a.env.SST_Parameter_value_A_SETTING_0).toBe('v'.repeat(100));
+  });
+
+  it('refuses at synthesis a project manifest over SSM 8 KB even when shrunk, naming the project, its size and the fix', () => {
+    const app = ws.app({ outdir: path.join(ws.root, 'too-big.out') });
+    app.stack(function Default({ stack }) {
+      // six functions of one project, each far under Lambda's 4 KB, ~240 bound values together
+      for (const fn of ['a', 'b', 'c', 'd', 'e', 'f']) {
+        const params = Array.from(
+          { length: 40 },
+          (_, i) => new Config.Parameter(stack, `${fn.toUpperCase()}_SETTING_${i}`, { value: 'v' }),
         );
         new Function(stack, fn, { handler: 'packages/functions/src/lambda.handler', bind: params });
       }
@@ -110,10 +148,10 @@ describe('bind manifests', () => {
       error = e as Error;
     }
     expect(error?.message).toMatch(
-      /^Project "functions" \(targets a, b, c\): its bind manifest \/sst\/my-app\/dev\/_bind\/project\/functions would be about \d+ bytes .*over the 8192-byte limit of an SSM parameter \(Advanced tier\)\. .*bind fewer resources to them, or split the project/,
+      /^Project "functions" \(targets a, b, c, d, e and 1 more\): its bind manifest \/sst\/my-app\/dev\/_bind\/project\/functions would be about \d+ bytes .*over the 8192-byte limit of an SSM parameter \(Advanced tier\)\. It holds the bindings of all its 6 targets, already as one SST_BINDINGS variable with its values read from SSM: bind fewer resources to them, or split the project so that each Nx project holds fewer targets\.$/,
     );
     const size = Number(/about (\d+) bytes/.exec(error!.message)![1]);
-    expect(size).toBeGreaterThan(9000);
+    expect(size).toBeGreaterThan(8192);
     // nothing written: no cloud assembly for a deploy to pick up
     expect(fs.existsSync(path.join(app.outdir, 'manifest.json'))).toBe(false);
   });
@@ -181,6 +219,38 @@ describe('bind manifests', () => {
       a_files: { bucketName: expect.stringContaining('afiles') },
       b_files: { bucketName: expect.stringContaining('bfiles') },
     });
+  });
+
+  it('shrinks the SST_BINDINGS of compact targets along with the individual variables of the others', () => {
+    const { template } = ws.synth(({ stack }) => {
+      const bucketsOf = (fn: string, n: number) =>
+        Array.from({ length: n }, (_, i) => new Bucket(stack, `bucket-${fn}-${i}`));
+      // "a" is past Lambda's 4 KB (its bucket names read from SSM); "b" and "c" just fit, ~4 KB each
+      new Function(stack, 'a', {
+        handler: 'packages/functions/src/lambda.handler',
+        bind: bucketsOf('a', 30),
+      });
+      for (const fn of ['b', 'c']) {
+        new Function(stack, fn, {
+          handler: 'packages/functions/src/lambda.handler',
+          bind: [...bucketsOf(fn, 20), new Config.Parameter(stack, `FLAG_${fn}`, { value: 'on' })],
+        });
+      }
+    });
+    expect(joinedText(lambdaEnv(template, 'a').SST_BINDINGS)).toContain(
+      '"bucket_a_0":{"bucketName":"__FETCH_FROM_SSM__"}',
+    );
+    expect(lambdaEnv(template, 'b').SST_BINDINGS).toBeUndefined();
+    const { env } = manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')) as {
+      env: Record<string, string>;
+    };
+    expect(Object.keys(env).filter((k) => k.startsWith('SST_Bucket'))).toEqual([]);
+    const bindings = JSON.parse(env.SST_BINDINGS);
+    expect(Object.keys(bindings.Bucket)).toHaveLength(70);
+    expect(bindings.Bucket.bucket_a_29).toEqual({ bucketName: '__FETCH_FROM_SSM__' });
+    expect(bindings.Bucket.bucket_c_0).toEqual({ bucketName: '__FETCH_FROM_SSM__' });
+    // short literals stay inline: reading them from SSM would only make the manifest longer
+    expect(bindings.Parameter).toEqual({ FLAG_b: { value: 'on' }, FLAG_c: { value: 'on' } });
   });
 
   it('encodes project names SSM refuses', () => {

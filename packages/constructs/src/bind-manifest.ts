@@ -6,6 +6,7 @@ import {
   bindingEnvironment,
   estimateResolvedLength,
   PLACEHOLDER_SSM,
+  shrinksViaSsm,
   UNRESOLVED_VALUE_ESTIMATE,
 } from './binding';
 import { type BindTarget, COMPACT_BINDINGS_VAR, type CompactBindings } from './bind-target';
@@ -102,20 +103,59 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       compactTargets++;
       for (const [type, byId] of Object.entries(m.compact)) Object.assign((compact[type] ??= {}), byId);
     }
-    if (compactTargets) env[COMPACT_BINDINGS_VAR] = stack.toJsonString(compact);
     const withRole = members.filter((m) => m.manifest.roleArn);
-    const manifest: ProjectBindManifest = {
+    const manifestOf = (projectEnv: Record<string, string>): ProjectBindManifest => ({
       project,
       targets: members.map((m) => m.target.targetId),
       ...(members.length === 1 && withRole.length === 1 ? { roleArn: withRole[0].manifest.roleArn! } : {}),
-      env,
-    };
+      env: projectEnv,
+    });
+    let manifest = manifestOf(
+      compactTargets ? { ...env, [COMPACT_BINDINGS_VAR]: stack.toJsonString(compact) } : env,
+    );
+    // The union of many targets' env outgrows one parameter long before any single target does: shrink it as
+    // a Lambda environment is shrunk, rather than fail. `nx-sst bind` reads both forms.
+    if (estimateResolvedLength(stack, stack.toJsonString(manifest)) > SSM_ADVANCED_LIMIT) {
+      manifest = manifestOf(compactEnvFromSsm(env, compact));
+    }
     const holder = new Construct(stack, `BindProject-${project.name.replace(/[^a-zA-Z0-9-]/g, '-')}`);
     manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest, {
-      owner: `Project "${project.name}" (targets ${manifest.targets.join(', ')})`,
-      fix: `It holds the union of the env of its ${members.length} targets: bind fewer resources to them, or split the project so that each Nx project holds fewer of them.`,
+      owner: `Project "${project.name}" (${listTargets(manifest.targets)})`,
+      fix:
+        `It holds the bindings of all its ${members.length} targets, already as one ${COMPACT_BINDINGS_VAR} variable with its values read from SSM: ` +
+        'bind fewer resources to them, or split the project so that each Nx project holds fewer targets.',
     });
   }
+}
+
+/**
+ * A project's env with every binding in one `SST_BINDINGS` variable, each value that is known only at deploy
+ * or longer than `__FETCH_FROM_SSM__` replaced by it (each bound value has its String parameter).
+ */
+function compactEnvFromSsm(env: Record<string, string>, compact: CompactBindings): Record<string, string> {
+  const grouped: CompactBindings = {};
+  const put = (type: string, id: string, prop: string, value: string) => {
+    ((grouped[type] ??= {})[id] ??= {})[prop] = shrinksViaSsm(value) ? PLACEHOLDER_SSM : value;
+  };
+  for (const [type, byId] of Object.entries(compact)) {
+    for (const [id, props] of Object.entries(byId)) {
+      for (const [prop, value] of Object.entries(props)) put(type, id, prop, value);
+    }
+  }
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const binding = parseBindingKey(key);
+    if (binding) put(binding.type, binding.id, binding.prop, value);
+    else out[key] = value;
+  }
+  // No deploy-time value is left in it, so it is a plain string.
+  out[COMPACT_BINDINGS_VAR] = JSON.stringify(grouped);
+  return out;
+}
+
+function listTargets(ids: string[]): string {
+  const shown = ids.slice(0, 5).join(', ');
+  return ids.length > 5 ? `targets ${shown} and ${ids.length - 5} more` : `targets ${shown}`;
 }
 
 /**
@@ -128,7 +168,7 @@ function portableEnv(target: BindTarget, env: Record<string, string>): Record<st
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     if (!cdk.Token.isUnresolved(value)) out[key] = value;
-    else if (isBindingKey(key)) out[key] = PLACEHOLDER_SSM;
+    else if (parseBindingKey(key)) out[key] = PLACEHOLDER_SSM;
   }
   if (COMPACT_BINDINGS_VAR in env) {
     delete out[COMPACT_BINDINGS_VAR];
@@ -146,9 +186,10 @@ function describeTarget(target: BindTarget): string {
   return declared.constructName ?? declared.bindingType ?? target.targetKind;
 }
 
-function isBindingKey(key: string): boolean {
+/** `SST_{Type}_{prop}_{id}` split up; `undefined` for any other key (`SST_APP` included). */
+function parseBindingKey(key: string): { type: string; prop: string; id: string } | undefined {
   const [prefix, type, prop, ...id] = key.split('_');
-  return prefix === 'SST' && Boolean(type && prop && id.join('_'));
+  return prefix === 'SST' && type && prop && id.length ? { type, prop, id: id.join('_') } : undefined;
 }
 
 function latestStack(app: App, stacks: cdk.Stack[]): cdk.Stack {

@@ -59,10 +59,16 @@ describe('Lambda 4 KB environment limit', () => {
   it('reads plain values from their parameters when even the compact form would not fit', () => {
     const { template } = ws.synth(({ stack }) => {
       const buckets = Array.from({ length: 40 }, (_, i) => new Bucket(stack, `b${i}`));
-      new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: buckets });
+      const flag = new Config.Parameter(stack, 'FLAG', { value: 'on' });
+      new Function(stack, 'fn', {
+        handler: 'packages/functions/src/lambda.handler',
+        bind: [...buckets, flag],
+      });
     });
     const compact = JSON.parse(joinedText(lambdaEnv(template, 'fn')[COMPACT_BINDINGS_VAR]));
     expect(compact.Bucket.b0).toEqual({ bucketName: '__FETCH_FROM_SSM__' });
+    // a value shorter than the placeholder stays inline, and needs no read access
+    expect(compact.Parameter.FLAG).toEqual({ value: 'on' });
     const statements = roleStatements(template, 'fnServiceRole');
     const ssm = statements.find((s) => s.Action === 'ssm:GetParameters');
     expect(ssm?.Resource).toHaveLength(40);

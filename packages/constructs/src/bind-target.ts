@@ -12,6 +12,7 @@ import {
   parameterPathFor,
   PLACEHOLDER_SSM,
   referencedSecrets,
+  shrinksViaSsm,
   toBinding,
 } from './binding';
 
@@ -146,10 +147,8 @@ export function fitEnvironment(
     return { env: { ...base, [COMPACT_BINDINGS_VAR]: cdk.Stack.of(scope).toJsonString(compact) }, compact };
   };
   if (fits(entries)) return { ...encode(entries), extraStatements: [] };
-  const viaSsm = entries.map((e) =>
-    e.value.startsWith('__FETCH_FROM_') ? e : { ...e, value: PLACEHOLDER_SSM },
-  );
-  const fetched = entries.filter((e) => !e.value.startsWith('__FETCH_FROM_'));
+  const fetched = entries.filter((e) => shrinksViaSsm(e.value));
+  const viaSsm = entries.map((e) => (shrinksViaSsm(e.value) ? { ...e, value: PLACEHOLDER_SSM } : e));
   if (!fits(viaSsm)) {
     throw new Error(
       `${describeTarget}: its bindings and environment do not fit in Lambda's 4 KB environment even in the compact encoding (${entries.length} bound values). Bind fewer resources to it or move large "environment" values elsewhere.`,

@@ -161,6 +161,15 @@ export function bindingEnvironment(resource: Bindable): Record<string, string> {
   return env;
 }
 
+/**
+ * Whether a bound value shrinks by being read from its String parameter at run time: a deploy-time value or
+ * a literal longer than the placeholder. Placeholders and short literals stay as they are.
+ */
+export function shrinksViaSsm(value: string): boolean {
+  if (value.startsWith('__FETCH_FROM_')) return false;
+  return Token.isUnresolved(value) || Buffer.byteLength(value) > PLACEHOLDER_SSM.length;
+}
+
 /** Upper bound used for a value CloudFormation resolves at deploy (a name, an ARN or a URL). */
 export const UNRESOLVED_VALUE_ESTIMATE = 128;
 
