@@ -21,18 +21,22 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 /** One measurement in a child process: mode is "tree" (build + bindingModel) or "synth" (build + app.synth()). */
 function measure(size, mode, validation) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-bench-'));
-  fs.mkdirSync(path.join(root, 'packages/fns/src'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'packages/fns/src/h.ts'), 'export const handler = async () => 1;\n');
+  // One Nx project per stack: a project's bind manifest is one SSM parameter (8 KB at most, about 145
+  // bound values), so an app of 300 resources does not put all 240 of its bound values in one project.
+  for (let k = 0; k * 50 < size; k++) {
+    fs.mkdirSync(path.join(root, `packages/fns${k}/src`), { recursive: true });
+    fs.writeFileSync(path.join(root, `packages/fns${k}/src/h.ts`), 'export const handler = async () => 1;\n');
+  }
   const script = `
     const t0 = performance.now();
     const c = require(${JSON.stringify(dist)});
     const app = new c.App({ name: 'bench', stage: 'dev', region: 'us-east-1', account: '123456789012',
       workspaceRoot: ${JSON.stringify(root)}, builtinCloudFormationValidation: ${validation},
-      resolveProject: () => ({ name: 'fns', root: 'packages/fns' }) });
-    // One stack per 50 resources; each group: 4 data resources and a function bound to them.
+      resolveProject: (abs) => { const name = abs.split('/').at(-3); return { name, root: 'packages/' + name }; } });
+    // One stack (and project) per 50 resources; each group: 4 data resources and a function bound to them.
     const size = ${size};
-    let made = 0, stackIndex = 0;
-    while (made < size) {
+    let made = 0;
+    for (let k = 0; made < size; k++) {
       app.stack(function Stack({ stack }) {
         for (let i = 0; i < 50 && made < size; i += 5) {
           const n = made;
@@ -40,10 +44,10 @@ function measure(size, mode, validation) {
           const t = new c.Table(stack, 't' + n, { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
           const q = new c.Queue(stack, 'q' + n);
           const p = new c.Config.Parameter(stack, 'P' + n, { value: 'v' + n });
-          new c.Function(stack, 'f' + n, { handler: 'packages/fns/src/h.handler', bind: [b, t, q, p] });
+          new c.Function(stack, 'f' + n, { handler: 'packages/fns' + k + '/src/h.handler', bind: [b, t, q, p] });
           made += 5;
         }
-      }, { id: 'S' + stackIndex++ });
+      }, { id: 'S' + k });
     }
     const built = performance.now();
     let out;
