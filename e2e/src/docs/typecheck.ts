@@ -83,7 +83,10 @@ export function typecheckSamples(blocks: DocBlock[], extraFiles: Record<string, 
   for (const name of [...files.keys(), ...extra.keys()])
     for (let dir = dirname(name); dir.startsWith(VIRTUAL_ROOT); dir = dirname(dir)) virtualDirs.add(dir);
 
-  const host = ts.createCompilerHost(COMPILER_OPTIONS, true);
+  const host = ts.createCompilerHost(COMPILER_OPTIONS);
+  // Parsing the packages' declarations (aws-cdk-lib's thousands of files) is most of the time; their
+  // JSDoc is not needed to type-check TypeScript, and skipping it saves about a third.
+  host.jsDocParsingMode = ts.JSDocParsingMode.ParseNone;
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
   host.getCurrentDirectory = () => join(repoRoot, 'e2e');
   host.fileExists = (name) => virtualText(name) !== undefined || fileExists.call(host, name);
@@ -91,7 +94,7 @@ export function typecheckSamples(blocks: DocBlock[], extraFiles: Record<string, 
   host.directoryExists = (name) => virtualDirs.has(name) || (directoryExists?.call(host, name) ?? true);
   host.getSourceFile = (name, languageVersion, onError, shouldCreate) => {
     const text = virtualText(name);
-    if (text !== undefined) return ts.createSourceFile(name, text, languageVersion, true);
+    if (text !== undefined) return ts.createSourceFile(name, text, languageVersion);
     if (!sourceCache.has(name))
       sourceCache.set(name, getSourceFile.call(host, name, languageVersion, onError, shouldCreate));
     return sourceCache.get(name);
