@@ -27,6 +27,14 @@ function manifestOf(
   return JSON.parse(text);
 }
 
+/** The env of the bind manifest of the project `functions`, every handler's project in these specs. */
+function functionsProjectEnv(template: import('aws-cdk-lib/assertions').Template): Record<string, string> {
+  return manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')).env as Record<
+    string,
+    string
+  >;
+}
+
 describe('bind manifests', () => {
   const ws = useWorkspace();
 
@@ -107,9 +115,7 @@ describe('bind manifests', () => {
         });
       }
     });
-    const { env } = manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')) as {
-      env: Record<string, string>;
-    };
+    const env = functionsProjectEnv(template);
     expect(Object.keys(env).sort()).toEqual([
       'AWS_NODEJS_CONNECTION_REUSE_ENABLED',
       'MODE',
@@ -204,9 +210,7 @@ describe('bind manifests', () => {
         });
       }
     });
-    const { env } = manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')) as {
-      env: Record<string, string>;
-    };
+    const env = functionsProjectEnv(template);
     expect(Object.keys(env).filter((k) => k.startsWith('SST_'))).toEqual([
       'SST_APP',
       'SST_STAGE',
@@ -241,9 +245,7 @@ describe('bind manifests', () => {
       '"bucket_a_0":{"bucketName":"__FETCH_FROM_SSM__"}',
     );
     expect(lambdaEnv(template, 'b').SST_BINDINGS).toBeUndefined();
-    const { env } = manifestOf(template, projectManifestName('/sst/my-app/dev/', 'functions')) as {
-      env: Record<string, string>;
-    };
+    const env = functionsProjectEnv(template);
     expect(Object.keys(env).filter((k) => k.startsWith('SST_Bucket'))).toEqual([]);
     const bindings = JSON.parse(env.SST_BINDINGS);
     expect(Object.keys(bindings.Bucket)).toHaveLength(70);
