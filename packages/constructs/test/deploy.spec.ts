@@ -2,8 +2,15 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  ApiGatewayV2Client,
+  GetApiCommand,
+  GetIntegrationsCommand,
+  GetRoutesCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
@@ -54,6 +61,8 @@ describe('the sample app on the local cloud', () => {
   let lambda: LambdaClient;
   let ssm: SSMClient;
   let cfn: CloudFormationClient;
+  let s3: S3Client;
+  let apigw: ApiGatewayV2Client;
   let physical: Record<string, string>;
   let toolkit: Toolkit;
   let assembly: import('aws-cdk-lib/cx-api').CloudAssembly;
@@ -75,6 +84,8 @@ describe('the sample app on the local cloud', () => {
     lambda = new LambdaClient(cloud.clientConfig);
     ssm = new SSMClient(cloud.clientConfig);
     cfn = new CloudFormationClient(cloud.clientConfig);
+    s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
+    apigw = new ApiGatewayV2Client(cloud.clientConfig);
     const app = new App({
       name: 'sample',
       stage: 'local',
@@ -114,6 +125,8 @@ describe('the sample app on the local cloud', () => {
     lambda?.destroy();
     ssm?.destroy();
     cfn?.destroy();
+    s3?.destroy();
+    apigw?.destroy();
     await cloud?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
     if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
@@ -206,12 +219,55 @@ describe('the sample app on the local cloud', () => {
     });
   });
 
-  // moto's CloudFormation has no AWS::ApiGatewayV2::* resources yet: the HTTP API stack cannot deploy to the
-  // local cloud until @nx-sst/local-cloud fills that gap. When it does, this starts failing: make it a plain it().
-  it.failing(
-    'deploys the HTTP API stack with two route functions (needs AWS::ApiGatewayV2 in the local cloud)',
-    async () => {
-      await deploy('Http');
-    },
-  );
+  it('deploys the HTTP API stack: routes to their functions, url bound and resolved by the runtime', async () => {
+    await deploy('Http');
+    const http: Record<string, string> = {};
+    for await (const page of paginateListStackResources(
+      { client: cfn },
+      { StackName: 'local-sample-Http' },
+    )) {
+      for (const r of page.StackResourceSummaries ?? []) {
+        http[`${r.ResourceType} ${r.LogicalResourceId}`] = r.PhysicalResourceId!;
+      }
+    }
+    const byType = (type: string) =>
+      Object.entries(http)
+        .filter(([k]) => k.startsWith(`${type} `))
+        .map(([, v]) => v);
+    const [apiId] = byType('AWS::ApiGatewayV2::Api');
+    const url = `https://${apiId}.execute-api.${cloud.region}.amazonaws.com`;
+    expect((await apigw.send(new GetApiCommand({ ApiId: apiId }))).ApiEndpoint).toBe(url);
+    const { Items: routes = [] } = await apigw.send(new GetRoutesCommand({ ApiId: apiId }));
+    const { Items: integrations = [] } = await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }));
+    const functionOf = Object.fromEntries(
+      integrations.map((i) => [`integrations/${i.IntegrationId}`, i.IntegrationUri!.split(':').pop()]),
+    );
+    const routeFunctions = Object.fromEntries(routes.map((r) => [r.RouteKey!, functionOf[r.Target!]]));
+    expect(Object.keys(routeFunctions).sort()).toEqual(['GET /notes', 'GET /notes/{id}']);
+    const [, getNoteFn] = Object.entries(http).find(([k]) =>
+      k.startsWith('AWS::Lambda::Function apiapiGETnotesid'),
+    )!;
+    expect(routeFunctions['GET /notes/{id}']).toBe(getNoteFn);
+    expect(byType('AWS::ApiGatewayV2::Stage')).toEqual(['$default']);
+    const param = await ssm.send(new GetParameterCommand({ Name: '/sst/sample/local/Api/api/url' }));
+    expect(param.Parameter?.Value).toBe(url);
+    const fn = await lambda.send(new GetFunctionCommand({ FunctionName: getNoteFn }));
+    const env = fn.Configuration?.Environment?.Variables ?? {};
+    // the route functions get what the API is bound to (the API's own url is bound to whoever binds the API)
+    expect(resolveWithRuntime(env, cloud)).toMatchObject({
+      bucket: physicalOf('AWS::S3::Bucket', 'uploadsBucket'),
+      table: physicalOf('AWS::DynamoDB::Table', 'notesTable'),
+      secret: 'sk_test_123',
+    });
+  });
+
+  it('uploads the static site with its deploy-time values in place of the {{ KEY }} placeholders', async () => {
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: physicalOf('AWS::S3::Bucket', 'landingBucket'), Key: 'index.html' }),
+    );
+    expect(got.ContentType).toBe('text/html');
+    expect(await got.Body!.transformToString()).toBe(
+      `<!doctype html><script>window.API_URL = "${physicalOf('AWS::S3::Bucket', 'uploadsBucket')}";</script>\n`,
+    );
+  });
 });

@@ -84,7 +84,7 @@ export function Http({ stack }: StackContext) {
 
 /** A function bound to more values than Lambda's 4 KB environment holds one variable each. */
 export function Compact({ stack }: StackContext) {
-  // Its own bucket: cross-stack exports of a bucket ARN do not resolve on the local cloud yet.
+  // Its own bucket, so the compact encoding holds a value deployed in this stack as well as imported ones.
   const { STRIPE_KEY } = use(Sample);
   const bucket = new Bucket(stack, 'archive');
   const flags = Array.from(

@@ -22,9 +22,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
-import { bucketDeploymentApp, httpApiApp } from './test-utils/gap-apps';
+import { bucketDeploymentApp, crossStackApp, httpApiApp } from './test-utils/gap-apps';
 
 jest.setTimeout(300_000);
 
@@ -83,6 +84,23 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
     );
     return Object.fromEntries(routes.map((r) => [r.RouteKey!, { id: r.RouteId!, uri: uriOf[r.Target!] }]));
   };
+
+  it('resolves Fn::ImportValue in a stack created through a change set', async () => {
+    const outputs = await withCloudEnv(cloud, async () => {
+      const result = await toolkit.deploy(
+        await toolkit.fromAssemblyBuilder(async () => crossStackApp(cloud)()),
+      );
+      return Object.fromEntries(result.stacks.map((s) => [s.stackName, s.outputs]));
+    });
+    const bucketName = outputs.Producer.BucketName;
+    const ssm = new SSMClient(cloud.clientConfig);
+    try {
+      const param = await ssm.send(new GetParameterCommand({ Name: '/gap/imported' }));
+      expect(param.Parameter?.Value).toBe(`${bucketName} arn:aws:s3:::${bucketName}`);
+    } finally {
+      ssm.destroy();
+    }
+  });
 
   describe('AWS::ApiGatewayV2 (HTTP API)', () => {
     let apiId: string;

@@ -7,7 +7,8 @@
  * 1. Change sets are looked up per stack (moto looks names up across all stacks, crashes deleting a
  *    missing one, and answers a missing one with "Stack with id <change set> does not exist").
  * 2. Executing a change set recomputes the stack's template, Outputs and exports (moto kept the
- *    Outputs of the template the stack had before, i.e. none for a stack created by a change set).
+ *    Outputs of the template the stack had before, i.e. none for a stack created by a change set),
+ *    and resolves Fn::ImportValue against the exports of other stacks.
  * 3. `Custom::*` / `AWS::CloudFormation::CustomResource` resources complete without invoking their
  *    Lambda (moto would run it in Docker); `Custom::S3AutoDeleteObjects` empties its bucket on delete.
  * 4. A forced failure of named resource types (fault injection; the front passes them in the
@@ -498,6 +499,10 @@ def _patch_cloudformation():
         else:
             stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
         old_exports = [e.name for e in stack.exports]
+        # A stack that a change set created was made without the backend's exports (moto passes
+        # them only to CreateStack), so its Fn::ImportValue found nothing: share the live ones.
+        stack.cross_stack_resources = self.exports
+        stack.resource_map.cross_stack_resources = self.exports
         cs.apply()
         stack.template = cs.template
         stack._parse_template()

@@ -105,3 +105,20 @@ export function bucketDeploymentApp(
     return app.synth();
   };
 }
+
+/** Two stacks, the second importing the first's bucket name and ARN (CDK makes them exports). */
+export function crossStackApp(cloud: LocalCloud) {
+  return () => {
+    const { app, stack: producer } = newStack(cloud, 'Producer');
+    const bucket = new cdk.aws_s3.Bucket(producer, 'Shared', { removalPolicy: cdk.RemovalPolicy.DESTROY });
+    const consumer = new cdk.Stack(app, 'Consumer', {
+      env: { account: cloud.accountId, region: cloud.region },
+    });
+    new cdk.aws_ssm.StringParameter(consumer, 'Imported', {
+      parameterName: '/gap/imported',
+      stringValue: cdk.Fn.join(' ', [bucket.bucketName, bucket.bucketArn]),
+    });
+    new cdk.CfnOutput(producer, 'BucketName', { value: bucket.bucketName });
+    return app.synth();
+  };
+}
