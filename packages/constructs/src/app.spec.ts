@@ -142,7 +142,9 @@ describe('App', () => {
         new NextjsSite(stack, 'site', { path: 'apps/web', cdk: { id: 'site' } });
         new NextjsSite(stack, 'web', { path: 'apps/web', cdk: { id: 'web2' } });
       }),
-    ).toThrow('NextjsSite "web": another bind target (function "web" at Default/web) has the same id');
+    ).toThrow(
+      'NextjsSite "web": another bind target (function "web" at Default/web) has the same id, and bind manifests are keyed by it. Rename one of them.',
+    );
     expect(() => ws.app({ stage: 'my_stage' })).toThrow('Stage "my_stage" is invalid');
     expect(() => ws.app().stack(() => undefined)).toThrow('app.stack() was given an anonymous function');
   });
