@@ -1,5 +1,7 @@
 // `nx-sst bind -- node -e 0` against `node -e 0`, measured in the same run, alternating so that
 // load on the machine hits both alike. Deploys the sample app to a fresh local cloud first.
+// Also measured: a Node script that only spawns the command (the floor for any wrapper written in
+// Node: one more Node start-up), and where the time of `bind --target` goes (NX_SST_TIMING=1).
 // Usage: node bench/bind/run.mjs [runs=15]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,30 +12,50 @@ const runs = Number(process.argv[2] ?? 15);
 const root = sampleWorkspace();
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
-function time(args, cwd = root) {
+function time(args, cwd = root, extraEnv = {}) {
   const start = process.hrtime.bigint();
-  const out = spawnSync(args[0], args.slice(1), { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = spawnSync(args[0], args.slice(1), {
+    cwd,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (out.status !== 0) throw new Error(`${args.join(' ')} exited ${out.status}: ${out.stderr}`);
-  return ms;
+  return { ms, stderr: String(out.stderr) };
 }
+
+const spawnOnly = path.join(root, 'spawn-only.cjs');
+fs.writeFileSync(
+  spawnOnly,
+  "require('node:child_process').spawn(process.argv[2], process.argv.slice(3), { stdio: 'inherit' }).on('exit', (c) => process.exit(c));\n",
+);
+const bindTarget = [process.execPath, cli, 'bind', '--target', 'api', '--', process.execPath, '-e', '0'];
 
 try {
   console.log(`workspace ${root}; deploying the sample app to its local cloud…`);
   time([process.execPath, cli, 'deploy', '--stage', 'local']);
   spawnSync(process.execPath, [cli, 'secrets', 'set', 'STRIPE_KEY', 'sk_bench_value'], { cwd: root, env });
 
+  const phases = {};
   const cases = {
-    'node -e 0': () => time([process.execPath, '-e', '0']),
-    'nx-sst bind --target api -- node -e 0': () =>
-      time([process.execPath, cli, 'bind', '--target', 'api', '--', process.execPath, '-e', '0']),
+    'node -e 0': () => time([process.execPath, '-e', '0']).ms,
+    'node spawn-only.cjs node -e 0': () =>
+      time([process.execPath, spawnOnly, process.execPath, '-e', '0']).ms,
+    'nx-sst bind --target api -- node -e 0': () => {
+      const { ms, stderr } = time(bindTarget, root, { NX_SST_TIMING: '1' });
+      for (const [, phase, at] of stderr.matchAll(/^nx-sst timing: (\S+) ([\d.]+)$/gm))
+        (phases[phase] ??= []).push(Number(at));
+      return ms;
+    },
     'nx-sst bind -- node -e 0 (in apps/api)': () =>
-      time([process.execPath, cli, 'bind', '--', process.execPath, '-e', '0'], path.join(root, 'apps/api')),
+      time([process.execPath, cli, 'bind', '--', process.execPath, '-e', '0'], path.join(root, 'apps/api'))
+        .ms,
     'nx-sst bind --script -- node -e 0': () =>
-      time([process.execPath, cli, 'bind', '--script', '--', process.execPath, '-e', '0']),
+      time([process.execPath, cli, 'bind', '--script', '--', process.execPath, '-e', '0']).ms,
   };
   // One warm-up round: the config bundle, the app index and the OS file cache are warm afterwards.
   for (const run of Object.values(cases)) run();
+  for (const phase of Object.keys(phases)) delete phases[phase];
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(cases)) samples[name].push(run());
 
@@ -41,12 +63,26 @@ try {
   console.log(
     `\n${runs} runs each, medians (${process.platform}, node ${process.version}, ${(await import('node:os')).cpus().length} cores):`,
   );
+  const floor = median(samples['node spawn-only.cjs node -e 0']);
   for (const [name, values] of Object.entries(samples)) {
     const m = median(values);
     console.log(
-      `  ${name.padEnd(42)} ${m.toFixed(0).padStart(6)} ms  ×${(m / base).toFixed(2)}  (+${(m - base).toFixed(0)} ms)`,
+      `  ${name.padEnd(42)} ${m.toFixed(0).padStart(6)} ms  ×${(m / base).toFixed(2)}  (+${(m - base).toFixed(0)} ms over node -e 0, ` +
+        `${m - floor >= 0 ? '+' : ''}${(m - floor).toFixed(0)} ms over a spawn-only Node wrapper)`,
     );
   }
+  // Medians of when each phase of `bind --target api` ended, in ms since that process started.
+  console.log('\n  nx-sst bind --target api, phases (median ms since its process started):');
+  let previous = 0;
+  for (const [phase, at] of Object.entries(phases)) {
+    const m = median(at);
+    console.log(`    ${phase.padEnd(10)} at ${m.toFixed(0).padStart(5)} ms  (+${(m - previous).toFixed(0)})`);
+    previous = m;
+  }
+  console.log(
+    '    started = Node start-up and loading the CLI; scope = app index and project; cloud = joining the local cloud;\n' +
+      '    values = manifest, SSM values and secrets, AssumeRole; spawned = child started; exited = child done',
+  );
 } finally {
   spawnSync(process.execPath, [cli, 'local', 'stop'], { cwd: root, env });
   fs.rmSync(root, { recursive: true, force: true });

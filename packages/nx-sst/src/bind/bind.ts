@@ -10,8 +10,7 @@ import {
 } from '../core/app-index';
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
-import { findInfraApps, resolveProject, resolveStage } from '../core/workspace';
-import { loadApp, loadConfig } from '../synth/load-app';
+import { explicitStage, findInfraApps, resolveProject, resolveStage } from '../core/workspace';
 import { assumeTargetRole, type RoleCredentials } from './credentials';
 import { ChildRunner } from './run-child';
 import { localBindAws, sdkBindAws } from './ssm-reader';
@@ -19,6 +18,7 @@ import {
   projectManifestName,
   readManifest,
   readStageValues,
+  type BindManifest,
   resolveValues,
   targetManifestName,
   type ResolvedValues,
@@ -57,6 +57,7 @@ export interface RunBoundOptions {
 /** What a bind resolves to: which manifest, which app, which stage. */
 interface Scope {
   entry: AppIndexEntry;
+  stage: string;
   ssmPrefix: string;
   manifest?: string;
   label: string;
@@ -72,9 +73,23 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     throw new NxSstError('No command to run.', 'Put it after --: nx-sst bind -- next dev');
   const workspaceRoot = path.resolve(opts.workspaceRoot);
   const baseEnv = opts.env ?? process.env;
-  const stage = resolveStage({ flag: opts.stage, env: baseEnv, workspaceRoot });
-  const scope = await resolveScope({ ...opts, workspaceRoot, stage });
-  const cloud = await connectStage({ workspaceRoot, stage, region: scope.entry.region });
+  // NX_SST_TIMING=1 prints when each start-up phase ended, in ms since the process started
+  // (bench/bind reports them); it never prints a value.
+  const timing = baseEnv.NX_SST_TIMING
+    ? (phase: string) => process.stderr.write(`nx-sst timing: ${phase} ${performance.now().toFixed(1)}\n`)
+    : () => undefined;
+  timing('started');
+  const scope = await resolveScope({ ...opts, workspaceRoot, env: baseEnv });
+  const { stage } = scope;
+  timing('scope');
+  const cloud = await connectStage({
+    workspaceRoot,
+    stage,
+    region: scope.entry.region,
+    profile: scope.entry.profiles?.[stage],
+    env: baseEnv,
+  });
+  timing('cloud');
   const aws = cloud.local ? localBindAws(cloud) : sdkBindAws(cloud);
 
   let roleArn: string | null | undefined;
@@ -96,14 +111,30 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   let credentials: RoleCredentials | undefined;
   try {
     if (scope.manifest) {
+      const manifestName = scope.manifest;
       // Once the manifest names the role, secrets and credentials are fetched at the same time.
-      const manifest = await readManifest(aws, scope.manifest);
-      if (!manifest) throw notDeployed(scope, stage, opts.target);
+      const resolveAll = (manifest: BindManifest) =>
+        Promise.all([
+          resolveValues({ aws, app: scope.entry.name, stage, ssmPrefix: scope.ssmPrefix, env: manifest.env }),
+          assumeTargetRole({ aws, cloud, roleArn: manifest.roleArn, durations: opts.roleDurations }),
+        ]);
+      // The manifest of the last run (it never holds a secret) lets values and credentials be fetched
+      // while the current manifest is read: one round trip instead of two. The current one always
+      // decides; what was fetched for a stale copy is thrown away.
+      const cacheKey = `${cloud.endpoint ?? cloud.region}|${manifestName}`;
+      const cached = readManifestCache(workspaceRoot, cacheKey);
+      const speculative = cached === undefined ? undefined : resolveAll(JSON.parse(cached) as BindManifest);
+      speculative?.catch(() => undefined);
+      const text = await aws.getParameter(manifestName);
+      if (text === undefined) throw notDeployed(scope, stage, opts.target);
+      const manifest = JSON.parse(text) as BindManifest;
       roleArn = manifest.roleArn;
-      [values, credentials] = await Promise.all([
-        resolveValues({ aws, app: scope.entry.name, stage, ssmPrefix: scope.ssmPrefix, env: manifest.env }),
-        assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations }),
-      ]);
+      if (speculative && text === cached) {
+        [values, credentials] = await speculative;
+      } else {
+        [values, credentials] = await resolveAll(manifest);
+        writeManifestCache(workspaceRoot, cacheKey, text);
+      }
     } else {
       values = await readValues();
       credentials = await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations });
@@ -135,7 +166,9 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     shell: opts.shell,
     mask: opts.mask,
   });
+  timing('values');
   runner.start(envOf(values, credentials), values.secrets);
+  timing('spawned');
   opts.onReady?.(cloud.endpoint ?? '');
 
   // Restarts are serialized: a secret change arriving during a credential refresh waits its turn.
@@ -186,6 +219,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
 
   try {
     const exit = await runner.done;
+    timing('exited');
     return exit.code;
   } finally {
     over = true;
@@ -195,6 +229,42 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     runner.dispose();
     await chain;
     aws.close();
+  }
+}
+
+/** Last manifest read per bind scope: plain values, placeholders and a role ARN, never a secret. */
+function manifestCacheFile(workspaceRoot: string): string {
+  return path.join(workspaceRoot, '.sst', 'bind-manifests.json');
+}
+
+function readManifestCache(workspaceRoot: string, key: string): string | undefined {
+  try {
+    const value = (
+      JSON.parse(fs.readFileSync(manifestCacheFile(workspaceRoot), 'utf8')) as Record<string, unknown>
+    )[key];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeManifestCache(workspaceRoot: string, key: string, text: string): void {
+  // Only a cache: two binds writing at once lose an entry, never the command.
+  try {
+    const file = manifestCacheFile(workspaceRoot);
+    let all: Record<string, string> = {};
+    try {
+      all = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      // none yet
+    }
+    all[key] = text;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(all) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    // a read-only workspace: no cache
   }
 }
 
@@ -220,6 +290,8 @@ function childEnv(opts: {
     delete env.AWS_PROFILE;
   }
   if (opts.cloud.region) env.AWS_REGION = env.AWS_DEFAULT_REGION = opts.cloud.region;
+  // The config's profile, for a command that runs with the caller's own credentials.
+  if (!opts.cloud.local && opts.cloud.env.AWS_PROFILE) env.AWS_PROFILE = opts.cloud.env.AWS_PROFILE;
   Object.assign(env, opts.values.env, {
     SST_APP: opts.app,
     SST_STAGE: opts.stage,
@@ -255,7 +327,7 @@ function notDeployed(scope: Scope, stage: string, target?: string): NxSstError {
  * (written by types, deploy and secrets) already knows the project, target and SSM prefix.
  */
 async function resolveScope(
-  opts: RunBoundOptions & { workspaceRoot: string; stage: string },
+  opts: RunBoundOptions & { workspaceRoot: string; env: NodeJS.ProcessEnv },
 ): Promise<Scope> {
   const project = opts.target || opts.script ? undefined : resolveProject(opts.workspaceRoot, opts.cwd);
   const pick = (entries: AppIndexEntry[]): AppIndexEntry | undefined => {
@@ -274,28 +346,45 @@ async function resolveScope(
     }
     return candidates.length === 1 ? candidates[0] : undefined;
   };
+  const explicit = explicitStage({ flag: opts.stage, env: opts.env });
+  /** The entry's stage; undefined when only loading the config can tell (it may pick a stage). */
+  const stageOf = (entry: AppIndexEntry): string | undefined => {
+    const resolve = (configStage?: string) =>
+      resolveStage({ flag: opts.stage, env: opts.env, workspaceRoot: opts.workspaceRoot, configStage });
+    if (explicit !== undefined) return resolve();
+    const known = entry.defaultStage;
+    if (!known) return undefined;
+    const { currentBundleName } =
+      require('../synth/bundle-config') as typeof import('../synth/bundle-config.js');
+    const appRoot = path.resolve(opts.workspaceRoot, entry.appRoot);
+    if (currentBundleName({ workspaceRoot: opts.workspaceRoot, appRoot }) !== known.bundle) return undefined;
+    return resolve(known.stage ?? undefined);
+  };
   let entry = pick(readAppIndex(opts.workspaceRoot));
-  if (!entry || indexedSsmPrefix(entry, opts.stage) === undefined) {
+  let stage = entry && stageOf(entry);
+  if (!entry || stage === undefined || indexedSsmPrefix(entry, stage) === undefined) {
     // Cold path: load every infra app once (this also writes the index for next time).
+    const { loadApp, loadConfigForStage } =
+      require('../synth/load-app') as typeof import('../synth/load-app.js');
     for (const app of await findInfraApps(opts.workspaceRoot)) {
-      const { config, model } = await loadApp({
+      const loaded = await loadConfigForStage({
         workspaceRoot: opts.workspaceRoot,
         appRoot: app.root,
         stage: opts.stage,
+        env: opts.env,
       });
-      recordApp({
+      const { model } = await loadApp({
         workspaceRoot: opts.workspaceRoot,
         appRoot: app.root,
-        name: config.name,
-        region: config.region,
-        stage: opts.stage,
-        customPrefix: Boolean(config.ssmPrefix),
-        model,
+        stage: loaded.stage,
+        loaded,
       });
+      recordApp({ workspaceRoot: opts.workspaceRoot, appRoot: app.root, stage: loaded.stage, loaded, model });
     }
     entry = pick(readAppIndex(opts.workspaceRoot));
+    stage = entry && stageOf(entry);
   }
-  if (!entry) {
+  if (!entry || stage === undefined) {
     const apps = readAppIndex(opts.workspaceRoot);
     if (opts.target) {
       const all = apps.flatMap((a) => a.targets).sort();
@@ -317,18 +406,19 @@ async function resolveScope(
     );
   }
   const ssmPrefix =
-    indexedSsmPrefix(entry, opts.stage) ??
+    indexedSsmPrefix(entry, stage) ??
     (
-      await loadConfig({
+      await (require('../synth/load-app') as typeof import('../synth/load-app.js')).loadConfig({
         workspaceRoot: opts.workspaceRoot,
         appRoot: path.resolve(opts.workspaceRoot, entry.appRoot),
-        stage: opts.stage,
+        stage: explicit,
       })
     ).config.ssmPrefix ??
-    defaultSsmPrefix(entry.name, opts.stage);
+    defaultSsmPrefix(entry.name, stage);
   if (opts.target)
     return {
       entry,
+      stage,
       ssmPrefix,
       manifest: targetManifestName(ssmPrefix, opts.target),
       label: `target ${opts.target}`,
@@ -336,6 +426,7 @@ async function resolveScope(
   if (project && entry.projects.includes(project.name)) {
     return {
       entry,
+      stage,
       ssmPrefix,
       manifest: projectManifestName(ssmPrefix, project.name),
       label: `project ${project.name}`,
@@ -343,6 +434,7 @@ async function resolveScope(
   }
   return {
     entry,
+    stage,
     ssmPrefix,
     label: opts.script
       ? `every value of ${entry.name}`

@@ -1,36 +1,15 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runCli, tempWorkspace } from '../test-utils/cli';
+import { sampleWorkspace } from '../test-utils/sample-workspace';
 
 jest.setTimeout(120_000);
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
-
-function workspace(files: Record<string, string>): string {
-  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-cli-')));
-  for (const [file, content] of Object.entries({ 'nx.json': '{}', ...files })) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), content);
-  }
-  return root;
-}
-
-function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd,
-      env,
-      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    if (stdin !== undefined) child.stdin!.end(stdin);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const workspace = (files: Record<string, string>) =>
+  tempWorkspace({ 'nx.json': '{}', ...files }, 'nx-sst-cli-');
+const run = (cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string) =>
+  runCli(cwd, args, { env, stdin });
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
@@ -147,6 +126,40 @@ describe('nx-sst CLI: secrets and the local cloud', () => {
       const missing = await run(root, ['secrets', 'get', 'NOPE']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('"NOPE" is not set.');
+    } finally {
+      expect((await run(root, ['local', 'stop'])).stdout).toBe('Local cloud stopped.\n');
+    }
+  });
+  it('uses the stage config() returns after --stage and SST_STAGE; bind sees a changed config at once', async () => {
+    const config = (stage: string) =>
+      `export default { config: () => ({ name: "x", region: "eu-west-1", stage: "${stage}" }), stacks() {} };`;
+    const root = sampleWorkspace({
+      extraFiles: {
+        'apps/infra/sst.config.ts': config('local'),
+        // The personal stage, which needs AWS, comes after the config's.
+        '.sst/stage': 'alice\n',
+      },
+    });
+    roots.push(root);
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-home-'));
+    roots.push(home);
+    const env = { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true' };
+    try {
+      expect((await run(root, ['secrets', 'set', 'K', 'value'], env)).code).toBe(0);
+      const print = 'console.log(process.env.SST_STAGE, process.env.SST_Secret_value_K)';
+      const bound = await run(root, ['bind', '--script', '--', 'node', '-e', print], env);
+      expect(bound).toMatchObject({ code: 0, stdout: 'local *****\n' });
+      const flagged = await run(root, ['bind', '--script', '--stage', 'alice', '--', 'node', '-e', '0'], env);
+      expect(flagged.stderr).toContain('No AWS credentials for the stage "alice"');
+      const fromEnv = await run(root, ['bind', '--script', '--', 'node', '-e', '0'], {
+        ...env,
+        SST_STAGE: 'ci',
+      });
+      expect(fromEnv.stderr).toContain('No AWS credentials for the stage "ci"');
+      // No `types` in between: bind notices that the config changed.
+      fs.writeFileSync(path.join(root, 'apps/infra/sst.config.ts'), config('staging'));
+      const changed = await run(root, ['bind', '--script', '--', 'node', '-e', '0'], env);
+      expect(changed).toMatchObject({ code: 1, stderr: expect.stringContaining('the stage "staging"') });
     } finally {
       expect((await run(root, ['local', 'stop'])).stdout).toBe('Local cloud stopped.\n');
     }

@@ -15,6 +15,13 @@ export interface AppIndexEntry {
   /** SSM prefix per stage seen; a config without `ssmPrefix` uses `/sst/{name}/{stage}/` for any stage. */
   ssmPrefixes: Record<string, string>;
   customPrefix: boolean;
+  /** `profile` from `config()` per stage seen (a config may pick one per stage). */
+  profiles?: Record<string, string>;
+  /**
+   * What `config()` returns as `stage` when no stage is asked for (null: none), and the config
+   * bundle that said so: `bind` trusts it only while that bundle is still current.
+   */
+  defaultStage?: { bundle: string; stage: string | null };
   projects: string[];
   targets: string[];
 }
@@ -43,24 +50,41 @@ export function indexedSsmPrefix(entry: AppIndexEntry, stage: string): string | 
 export function recordApp(opts: {
   workspaceRoot: string;
   appRoot: string;
-  name: string;
-  region?: string;
+  /** The stage the app was loaded for. */
   stage: string;
-  customPrefix: boolean;
+  /** The loaded config: what `config()` returned, for which input, from which bundle. */
+  loaded: {
+    config: { name: string; region?: string; stage?: string; profile?: string; ssmPrefix?: string };
+    input: { stage?: string };
+    bundle: string;
+  };
   model: BindingModel;
 }): void {
+  const { config } = opts.loaded;
   const rel = path.relative(opts.workspaceRoot, opts.appRoot).split(path.sep).join('/') || '.';
   const apps = readAppIndex(opts.workspaceRoot).filter((a) => a.appRoot !== rel);
   const previous = readAppIndex(opts.workspaceRoot).find((a) => a.appRoot === rel);
+  const same = previous?.name === config.name;
+  const profiles = { ...(same ? previous.profiles : {}) };
+  if (config.profile) profiles[opts.stage] = config.profile;
+  else delete profiles[opts.stage];
   const entry: AppIndexEntry = {
     appRoot: rel,
-    name: opts.name,
-    region: opts.region,
+    name: config.name,
+    region: config.region,
     ssmPrefixes: {
-      ...(previous?.name === opts.name ? previous.ssmPrefixes : {}),
+      ...(same ? previous.ssmPrefixes : {}),
       [opts.stage]: opts.model.ssmPrefix,
     },
-    customPrefix: opts.customPrefix,
+    customPrefix: Boolean(config.ssmPrefix),
+    profiles,
+    // Only a load without an explicit stage shows the config's own default.
+    defaultStage:
+      opts.loaded.input.stage === undefined
+        ? { bundle: path.basename(opts.loaded.bundle), stage: config.stage ?? null }
+        : same
+          ? previous.defaultStage
+          : undefined,
     projects: [...new Set(opts.model.targets.flatMap((t) => (t.project ? [t.project.name] : [])))].sort(),
     targets: opts.model.targets.map((t) => t.id).sort(),
   };

@@ -17,6 +17,8 @@ export interface StageCloud {
     region?: string;
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    /** The profile of the standard chain to use (from `config()`). */
+    profile?: string;
   };
   /** The local cloud's endpoint, for messages. */
   endpoint?: string;
@@ -35,15 +37,23 @@ export async function connectStage(opts: {
   workspaceRoot: string;
   stage: string;
   region?: string;
+  /** `profile` from `config()`: used unless static keys are set in the environment (as SST v2). */
+  profile?: string;
+  env?: NodeJS.ProcessEnv;
 }): Promise<StageCloud> {
   if (opts.stage !== LOCAL_STAGE) {
-    const region = opts.region ?? (await chainRegion());
-    await checkCredentials(opts.stage, region);
+    const env = opts.env ?? process.env;
+    const profile = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? undefined : opts.profile;
+    const region = opts.region ?? (await chainRegion(profile));
+    await checkCredentials(opts.stage, region, profile);
     return {
       local: false,
       region,
-      env: region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {},
-      clientConfig: { region },
+      env: {
+        ...(region ? { AWS_REGION: region, AWS_DEFAULT_REGION: region } : {}),
+        ...(profile ? { AWS_PROFILE: profile } : {}),
+      },
+      clientConfig: { region, ...(profile ? { profile } : {}) },
     };
   }
   const { startLocalCloud } = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
@@ -59,9 +69,9 @@ export async function connectStage(opts: {
 }
 
 /** The region the standard chain gives (AWS_REGION, the profile's config), as any SDK client resolves it. */
-async function chainRegion(): Promise<string> {
+async function chainRegion(profile: string | undefined): Promise<string> {
   const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-  const client = new STSClient({});
+  const client = new STSClient(profile ? { profile } : {});
   try {
     return await client.config.region();
   } catch {
@@ -78,14 +88,18 @@ async function chainRegion(): Promise<string> {
  * Resolves the standard credential chain once, locally (no AWS call), so a missing login fails
  * here with what to do rather than deep inside the first SDK call.
  */
-async function checkCredentials(stage: string, region: string | undefined): Promise<void> {
+async function checkCredentials(
+  stage: string,
+  region: string | undefined,
+  profile: string | undefined,
+): Promise<void> {
   const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
-  const client = new STSClient({ region: region ?? 'us-east-1' });
+  const client = new STSClient({ region: region ?? 'us-east-1', ...(profile ? { profile } : {}) });
   try {
     await client.config.credentials();
   } catch (error) {
     throw new NxSstError(
-      `No AWS credentials for the stage "${stage}" (${(error as Error).message.split('\n')[0]}).`,
+      `No AWS credentials for the stage "${stage}"${profile ? ` with the profile "${profile}" (from config())` : ''} (${(error as Error).message.split('\n')[0]}).`,
       'Sign in (e.g. `aws sso login --profile X` and AWS_PROFILE=X), set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use the offline stage: --stage local.',
     );
   } finally {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { loadConfig, type AppConfig } from '../synth/load-app';
+import { loadConfigForStage, type AppConfig } from '../synth/load-app';
 import { connectStage, type StageCloud } from './cloud';
 import { defaultSsmPrefix } from './app-index';
-import { resolveInfraApp, resolveStage, type InfraApp } from './workspace';
+import { resolveInfraApp, type InfraApp } from './workspace';
 
 export interface CommandOptions {
   workspaceRoot: string;
@@ -25,8 +25,11 @@ export async function resolveAppContext(opts: CommandOptions): Promise<AppContex
   const workspaceRoot = path.resolve(opts.workspaceRoot);
   const cwd = opts.cwd ?? process.cwd();
   const infraApp = await resolveInfraApp(workspaceRoot, cwd, opts.appRoot);
-  const stage = resolveStage({ flag: opts.stage, workspaceRoot });
-  const { config } = await loadConfig({ workspaceRoot, appRoot: infraApp.root, stage });
+  const { config, stage } = await loadConfigForStage({
+    workspaceRoot,
+    appRoot: infraApp.root,
+    stage: opts.stage,
+  });
   return {
     workspaceRoot,
     infraApp,
@@ -37,5 +40,10 @@ export async function resolveAppContext(opts: CommandOptions): Promise<AppContex
 }
 
 export async function connectApp(ctx: AppContext): Promise<StageCloud> {
-  return connectStage({ workspaceRoot: ctx.workspaceRoot, stage: ctx.stage, region: ctx.config.region });
+  return connectStage({
+    workspaceRoot: ctx.workspaceRoot,
+    stage: ctx.stage,
+    region: ctx.config.region,
+    profile: ctx.config.profile,
+  });
 }

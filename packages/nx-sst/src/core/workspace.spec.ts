@@ -2,15 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { findInfraApps, resolveInfraApp, resolveProject, resolveStage } from './workspace';
+import { tempWorkspace } from '../test-utils/cli';
 
-function workspace(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-ws-'));
-  for (const [file, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>) => tempWorkspace(files, 'nx-sst-ws-');
 
 describe('resolveStage', () => {
   const root = workspace({});
@@ -23,6 +17,16 @@ describe('resolveStage', () => {
     expect(resolveStage({ workspaceRoot: root, env: {} })).toBe('alice');
     expect(resolveStage({ workspaceRoot: root, env: { SST_STAGE: 'ci' } })).toBe('ci');
     expect(resolveStage({ workspaceRoot: root, env: { SST_STAGE: 'ci' }, flag: 'prod' })).toBe('prod');
+  });
+
+  it('puts the stage config() returns after SST_STAGE and before .sst/stage, as SST v2 does', () => {
+    // .sst/stage says alice (previous test).
+    expect(resolveStage({ workspaceRoot: root, env: {}, configStage: 'dev' })).toBe('dev');
+    expect(resolveStage({ workspaceRoot: root, env: { SST_STAGE: 'ci' }, configStage: 'dev' })).toBe('ci');
+    expect(resolveStage({ workspaceRoot: root, env: {}, configStage: 'dev', flag: 'prod' })).toBe('prod');
+    expect(() => resolveStage({ workspaceRoot: root, env: {}, configStage: 'dev_1' })).toThrow(
+      /Invalid stage "dev_1" \(from config\(\) in sst\.config\.ts\)/,
+    );
   });
 
   it.each(['1abc', 'my_stage', 'a b', 'x'.repeat(65), 'dev/x'])(

@@ -134,11 +134,23 @@ export function personalStageFile(workspaceRoot: string): string {
   return path.join(workspaceRoot, '.sst', 'stage');
 }
 
-/** `--stage` > `SST_STAGE` > the personal stage file `.sst/stage` > `local`. */
+/** The stage asked for explicitly: `--stage`, else `SST_STAGE`. What `config()` gets as `input.stage`. */
+export function explicitStage(opts: { flag?: string; env?: NodeJS.ProcessEnv }): string | undefined {
+  if (opts.flag !== undefined && opts.flag !== '') return opts.flag;
+  return (opts.env ?? process.env).SST_STAGE || undefined;
+}
+
+/**
+ * `--stage` > `SST_STAGE` > the stage `config()` returns > the personal stage file `.sst/stage` >
+ * `local`. SST v2's order, except that an explicit `--stage` also beats `SST_STAGE` (v2 let the
+ * variable, which it exports to every child, override the flag of a nested command).
+ */
 export function resolveStage(opts: {
   flag?: string;
   env?: NodeJS.ProcessEnv;
   workspaceRoot: string;
+  /** `stage` from `config()` in `sst.config.ts`, when it returns one. */
+  configStage?: string;
 }): string {
   const env = opts.env ?? process.env;
   let stage: string | undefined;
@@ -149,6 +161,9 @@ export function resolveStage(opts: {
   } else if (env.SST_STAGE) {
     stage = env.SST_STAGE;
     source = 'SST_STAGE';
+  } else if (opts.configStage !== undefined) {
+    stage = opts.configStage;
+    source = 'config() in sst.config.ts';
   } else {
     const file = personalStageFile(opts.workspaceRoot);
     stage = readText(file)?.trim() || undefined;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -6,32 +5,19 @@ import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
 import { runBound } from '../bind/bind';
 import { setSecret } from '../secrets/secrets';
+import { runCli } from '../test-utils/cli';
 import { DEFAULT_STACKS, sampleWorkspace } from '../test-utils/sample-workspace';
 import { deploy, diff, remove } from './deploy';
 
 // Synthesis, asset publishing and CloudFormation on a shared 2-core machine: minutes, not seconds.
 jest.setTimeout(900_000);
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
 const root = sampleWorkspace();
 const appRoot = path.join(root, 'apps/infra');
 const base = { workspaceRoot: root, appRoot, stage: 'local', io: { write: () => {} } };
 const quiet = { log: () => {} };
-
-function run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: opts.cwd ?? root,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runCli(opts.cwd ?? root, args, { env: { ...process.env, ...opts.env } });
 
 afterAll(async () => {
   await stopDaemon(localCloudDir(root));
@@ -132,6 +118,24 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     });
     expect(secretLine).toBe('secret:*****');
     expect(out.stdout + out.stderr).not.toContain('sk_test_masked_value');
+  });
+
+  it('starts from the manifest of the last run but always obeys the current one; that copy holds no secret', async () => {
+    const cacheFile = path.join(root, '.sst/bind-manifests.json');
+    const cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, string>;
+    const key = Object.keys(cache).find((k) => k.endsWith('/sst/shop/local/_bind/project/api'))!;
+    expect(key).toBeDefined();
+    expect(fs.readFileSync(cacheFile, 'utf8')).not.toContain('sk_test_masked_value');
+    // A copy from before a redeploy: another value and a role that no longer exists.
+    const stale = JSON.parse(cache[key]);
+    stale.env.SST_Parameter_value_VERSION = '0.9.0';
+    stale.roleArn = 'arn:aws:iam::000000000000:role/gone';
+    fs.writeFileSync(cacheFile, JSON.stringify({ ...cache, [key]: JSON.stringify(stale) }));
+    const print = 'console.log(process.env.SST_Parameter_value_VERSION)';
+    const out = await run(['bind', '--', 'node', '-e', print], { cwd: path.join(root, 'apps/api') });
+    expect(out.stderr).toMatch(/as the role arn:aws:iam::000000000000:role\/local-shop-Default-api/);
+    expect(out).toMatchObject({ code: 0, stdout: '1.0.0\n' });
+    expect(JSON.parse(fs.readFileSync(cacheFile, 'utf8'))[key]).toBe(cache[key]);
   });
 
   it('gives every value of the stage with --script, secrets resolved', async () => {

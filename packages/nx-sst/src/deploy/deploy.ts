@@ -3,8 +3,8 @@ import type { Toolkit as ToolkitType, ICloudAssemblySource } from '@aws-cdk/tool
 import { recordApp, signalBindProcesses } from '../core/app-index';
 import { accountOf, connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
-import { resolveInfraApp, resolveStage } from '../core/workspace';
-import { loadApp, loadConfig, type ConstructsApp } from '../synth/load-app';
+import { resolveInfraApp } from '../core/workspace';
+import { loadApp, loadConfigForStage, type ConstructsApp, type LoadedConfig } from '../synth/load-app';
 import { writeTypesFromModel } from '../types/types';
 import type { BindingModel } from '../types/binding-model';
 import { acquireStageLock } from './lock';
@@ -56,6 +56,7 @@ interface Session {
   region: string;
   model: BindingModel;
   customPrefix: boolean;
+  loaded: LoadedConfig;
   toolkit: ToolkitType;
   host: ProgressHost;
   source: ICloudAssemblySource;
@@ -67,18 +68,30 @@ interface Session {
 async function open(opts: DeployOptions, command: string): Promise<Session> {
   const workspaceRoot = path.resolve(opts.workspaceRoot);
   const infraApp = await resolveInfraApp(workspaceRoot, opts.cwd ?? process.cwd(), opts.appRoot);
-  const stage = resolveStage({ flag: opts.stage, workspaceRoot });
   // The app name is needed for the lock; the construct tree is built once the account is known.
-  const { config } = await loadConfig({ workspaceRoot, appRoot: infraApp.root, stage });
+  const loaded = await loadConfigForStage({ workspaceRoot, appRoot: infraApp.root, stage: opts.stage });
+  const { config, stage } = loaded;
   const release = acquireStageLock({ workspaceRoot, app: config.name, stage, command });
   let restoreEnv = () => {};
   try {
-    const cloud = await connectStage({ workspaceRoot, stage, region: config.region });
+    const cloud = await connectStage({
+      workspaceRoot,
+      stage,
+      region: config.region,
+      profile: config.profile,
+    });
     const account = await accountOf(cloud, stage);
     const region = cloud.region;
     // toolkit-lib has no endpoint option: it reads the standard variables (AWS_ENDPOINT_URL, …).
     restoreEnv = withEnv(cloud.local ? cloud.env : { AWS_REGION: region });
-    const { app, model } = await loadApp({ workspaceRoot, appRoot: infraApp.root, stage, account, region });
+    const { app, model } = await loadApp({
+      workspaceRoot,
+      appRoot: infraApp.root,
+      stage,
+      account,
+      region,
+      loaded,
+    });
     const toolkitLib = require('@aws-cdk/toolkit-lib') as typeof import('@aws-cdk/toolkit-lib');
     const host = new ProgressHost(opts.io);
     const toolkit = new toolkitLib.Toolkit({
@@ -111,6 +124,7 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
       region,
       model,
       customPrefix: Boolean(config.ssmPrefix),
+      loaded,
       toolkit,
       host,
       source,
@@ -233,10 +247,8 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     recordApp({
       workspaceRoot: s.workspaceRoot,
       appRoot: s.appRoot,
-      name: s.appName,
-      region: s.region,
       stage: s.stage,
-      customPrefix: s.customPrefix,
+      loaded: s.loaded,
       model: s.model,
     });
     signalBindProcesses(s.workspaceRoot, { app: s.appName, stage: s.stage, what: 'deploy' });

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { builtinModules } from 'node:module';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { NxSstError } from '../core/errors';
 
 /** Bumped when the bundling options change, so old bundles in `.sst/` are not reused. */
-const BUNDLE_FORMAT = 2;
+const BUNDLE_FORMAT = 3;
 
 /**
  * Packages that must be the very instance the engine uses (App, construct classes, `instanceof`
@@ -23,8 +24,9 @@ interface CacheRecord {
 }
 
 /**
- * Compiles `sst.config.ts` and the workspace files it imports into one CommonJS file under
- * `{appRoot}/.sst/config/`, with dependencies left in node_modules. The bundle is reused while the
+ * Compiles `sst.config.ts` and the workspace files it imports into one file under
+ * `{appRoot}/.sst/config/`, with dependencies left in node_modules: CommonJS (`.cjs`), or an ES
+ * module (`.mjs`) when the config uses top-level await. The bundle is reused while the
  * content of every input is unchanged (content, not mtime: a checkout or `touch` does not rebuild).
  */
 export async function bundleConfig(opts: {
@@ -39,35 +41,48 @@ export async function bundleConfig(opts: {
 
   // Loaded only when a bundle must be built: the warm path never pays for it.
   const esbuild = require('esbuild') as typeof import('esbuild');
-  let result;
-  try {
-    result = await esbuild.build({
+  const configUrl = pathToFileURL(opts.configFile).href;
+  const build = (format: 'cjs' | 'esm') =>
+    esbuild.build({
       entryPoints: [opts.configFile],
       absWorkingDir: opts.workspaceRoot,
       bundle: true,
       write: false,
       platform: 'node',
-      format: 'cjs',
+      format,
       target: `node${process.versions.node.split('.')[0]}`,
       sourcemap: 'inline',
-      outfile: path.join(cacheDir, 'bundle.cjs'),
+      outfile: path.join(cacheDir, `bundle.${format === 'esm' ? 'mjs' : 'cjs'}`),
       metafile: true,
       logLevel: 'silent',
       // Stack ids come from stack function names: without this, two `Default` functions in different
       // files would silently become `Default` and `Default2` and a stack would be renamed.
       keepNames: true,
-      // `import.meta.url` in an ESM config still works once compiled to CommonJS.
+      // `import.meta.url` is the config file's URL in both formats (not the bundle's, under .sst/).
       define: { 'import.meta.url': '__nxSstImportMetaUrl' },
       banner: {
-        js: `const __nxSstImportMetaUrl = require('node:url').pathToFileURL(${JSON.stringify(opts.configFile)}).href;`,
+        js:
+          format === 'esm'
+            ? // Compiled-in CommonJS code (workspace libraries) calls require() for installed packages;
+              // esbuild renames a `require` the user declares, so this one does not clash.
+              `import { createRequire as __nxSstCreateRequire } from 'node:module';\n` +
+              `const require = __nxSstCreateRequire(${JSON.stringify(opts.configFile)});\n` +
+              `const __nxSstImportMetaUrl = ${JSON.stringify(configUrl)};`
+            : `const __nxSstImportMetaUrl = ${JSON.stringify(configUrl)};`,
       },
       plugins: [externalDependencies()],
     });
+  let result;
+  try {
+    try {
+      result = await build('cjs');
+    } catch (error) {
+      // CommonJS keeps `require` semantics for every dependency; top-level await needs an ES module.
+      if (!esbuildErrors(error).some((e) => TOP_LEVEL_AWAIT.test(e.text))) throw error;
+      result = await build('esm');
+    }
   } catch (error) {
-    const errors =
-      (error as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] })
-        .errors ?? [];
-    const lines = errors.map((e) =>
+    const lines = esbuildErrors(error).map((e) =>
       e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ${e.text}` : e.text,
     );
     throw new NxSstError(
@@ -77,7 +92,8 @@ export async function bundleConfig(opts: {
   }
 
   const code = result.outputFiles[0].contents;
-  const bundleName = `bundle-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.cjs`;
+  const extension = path.extname(result.outputFiles[0].path);
+  const bundleName = `bundle-${createHash('sha256').update(code).digest('hex').slice(0, 16)}${extension}`;
   const inputs: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs).sort()) {
     inputs[input] = hashFile(path.resolve(opts.workspaceRoot, input)) ?? '';
@@ -95,6 +111,24 @@ export async function bundleConfig(opts: {
       fs.rmSync(path.join(cacheDir, file), { force: true });
   }
   return bundlePath;
+}
+
+/**
+ * The name of the app's config bundle while it is current (every input unchanged), without
+ * building anything; undefined when it would have to be rebuilt.
+ */
+export function currentBundleName(opts: { workspaceRoot: string; appRoot: string }): string | undefined {
+  const cacheDir = path.join(opts.appRoot, '.sst', 'config');
+  const record = readRecord(path.join(cacheDir, 'bundle.json'));
+  return record && isFresh(record, opts.workspaceRoot, cacheDir) ? record.bundle : undefined;
+}
+
+const TOP_LEVEL_AWAIT = /Top-level await is currently not supported with the "cjs" output format/;
+
+type EsbuildMessage = { text: string; location?: { file: string; line: number; column: number } | null };
+
+function esbuildErrors(error: unknown): EsbuildMessage[] {
+  return (error as { errors?: EsbuildMessage[] }).errors ?? [];
 }
 
 function isFresh(record: CacheRecord, workspaceRoot: string, cacheDir: string): boolean {

@@ -1,18 +1,11 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadConfig } from './load-app';
+import { loadConfig, loadConfigForStage } from './load-app';
+import { tempWorkspace } from '../test-utils/cli';
 
 jest.setTimeout(60_000);
 
-function workspace(files: Record<string, string>): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-load-'));
-  for (const [file, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), content);
-  }
-  return root;
-}
+const workspace = (files: Record<string, string>) => tempWorkspace(files, 'nx-sst-load-');
 
 describe('loadConfig', () => {
   const roots: string[] = [];
@@ -86,6 +79,41 @@ describe('loadConfig', () => {
     expect(fs.statSync(record).mtimeMs).toBe(before);
     fs.writeFileSync(path.join(appRoot, 'name.ts'), 'export const name = "two";');
     expect((await loadConfig({ workspaceRoot: root, appRoot })).config.name).toBe('two');
+  });
+
+  it('uses the stage config() returns unless one is asked for, and gives config() only the one asked for', async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': [
+        'export default {',
+        '  config(input: { stage?: string }) {',
+        '    return { name: "shop", stage: "dev", profile: input.stage === "prod" ? "acme-prod" : "acme-dev" };',
+        '  },',
+        '  stacks() {},',
+        '};',
+      ].join('\n'),
+      '.sst/stage': 'alice\n',
+    });
+    roots.push(root);
+    const appRoot = path.join(root, 'apps/infra');
+    const load = (stage?: string, env: NodeJS.ProcessEnv = {}) =>
+      loadConfigForStage({ workspaceRoot: root, appRoot, stage, env });
+    expect(await load()).toMatchObject({ stage: 'dev', input: { stage: undefined } });
+    expect(await load(undefined, { SST_STAGE: 'ci' })).toMatchObject({ stage: 'ci', input: { stage: 'ci' } });
+    expect(await load('prod', { SST_STAGE: 'ci' })).toMatchObject({
+      stage: 'prod',
+      input: { stage: 'prod' },
+      config: { profile: 'acme-prod' },
+    });
+    fs.writeFileSync(
+      path.join(appRoot, 'sst.config.ts'),
+      'export default { config: () => ({ name: "shop", stage: "dev/1" }), stacks() {} };',
+    );
+    await expect(load()).rejects.toThrow('Invalid stage "dev/1" (from config() in sst.config.ts).');
+    fs.writeFileSync(
+      path.join(appRoot, 'sst.config.ts'),
+      'export default { config: () => ({ name: "shop" }), stacks() {} };',
+    );
+    expect((await load()).stage).toBe('alice');
   });
 
   it("shows the user's stack trace when the config throws", async () => {

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { NxSstError } from '../core/errors';
-import { findConfigFile, resolveProject } from '../core/workspace';
+import { explicitStage, findConfigFile, resolveProject, resolveStage } from '../core/workspace';
 import type { BindingModel } from '../types/binding-model';
 import { bundleConfig } from './bundle-config';
 
@@ -34,13 +35,20 @@ export interface LoadedConfig {
   config: AppConfig;
   module: SSTConfigModule;
   configFile: string;
+  /** The bundle it was loaded from (its name changes with its content). */
+  bundle: string;
+  /** What `config()` was given. */
+  input: { stage?: string };
 }
+
+let esmLoads = 0;
 
 const APP_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
 
 /**
- * Bundles and evaluates `sst.config.ts`, then calls its `config()`. Cheap on a warm cache: the
- * bundle is reused while its inputs are unchanged.
+ * Bundles and evaluates `sst.config.ts`, then calls its `config()` with `{ stage }` (as SST v2 does:
+ * the stage asked for explicitly, undefined otherwise). Cheap on a warm cache: the bundle is reused
+ * while its inputs are unchanged.
  */
 export async function loadConfig(opts: {
   workspaceRoot: string;
@@ -52,7 +60,11 @@ export async function loadConfig(opts: {
   const rel = path.relative(opts.workspaceRoot, configFile);
   // Stack traces from the bundle then point at the user's TypeScript lines.
   process.setSourceMapsEnabled(true);
-  const exported = await userCode(rel, () => {
+  const exported = await userCode(rel, async () => {
+    if (bundle.endsWith('.mjs')) {
+      // A fresh URL per load re-runs the config's own code, as the CommonJS path does below.
+      return import(`${pathToFileURL(bundle).href}?load=${++esmLoads}`);
+    }
     delete require.cache[bundle];
     return require(bundle);
   });
@@ -63,14 +75,47 @@ export async function loadConfig(opts: {
       'export default { config() { return { name: "my-app", region: "us-east-1" }; }, stacks(app) { app.stack(Default); } } satisfies SSTConfig;',
     );
   }
-  const config = await userCode(rel, () => module.config({ stage: opts.stage }));
+  const input = { stage: opts.stage };
+  const config = await userCode(rel, () => module.config({ ...input }));
   if (!config || typeof config.name !== 'string' || !APP_NAME.test(config.name)) {
     throw new NxSstError(
       `config() in ${rel} returned the app name ${JSON.stringify(config?.name)}.`,
       'Return { name } with a name that starts with a letter and holds only letters, digits and hyphens.',
     );
   }
-  return { config, module, configFile };
+  if (config.stage !== undefined && (typeof config.stage !== 'string' || config.stage === '')) {
+    throw new NxSstError(
+      `config() in ${rel} returned the stage ${JSON.stringify(config.stage)}.`,
+      'Return a stage name, or leave stage out to use --stage, SST_STAGE, .sst/stage or "local".',
+    );
+  }
+  return { config, module, configFile, bundle, input };
+}
+
+/**
+ * Loads the config and resolves the stage of a command: `--stage` > `SST_STAGE` > `config().stage`
+ * > `.sst/stage` > `local`.
+ */
+export async function loadConfigForStage(opts: {
+  workspaceRoot: string;
+  appRoot: string;
+  /** `--stage`, when given. */
+  stage?: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<LoadedConfig & { stage: string }> {
+  const explicit = explicitStage({ flag: opts.stage, env: opts.env });
+  const loaded = await loadConfig({
+    workspaceRoot: opts.workspaceRoot,
+    appRoot: opts.appRoot,
+    stage: explicit,
+  });
+  const stage = resolveStage({
+    flag: opts.stage,
+    env: opts.env,
+    workspaceRoot: opts.workspaceRoot,
+    configStage: loaded.config.stage,
+  });
+  return { ...loaded, stage };
 }
 
 /**
@@ -85,8 +130,10 @@ export async function loadApp(opts: {
   account?: string;
   region?: string;
   outdir?: string;
+  /** The config as loaded for this command already (else it is loaded with `stage` as input). */
+  loaded?: LoadedConfig;
 }): Promise<{ app: ConstructsApp; config: AppConfig; model: BindingModel; configFile: string }> {
-  const { config, module, configFile } = await loadConfig(opts);
+  const { config, module, configFile } = opts.loaded ?? (await loadConfig(opts));
   const { App } = requireFromApp(opts.appRoot, '@nx-sst/constructs') as {
     App: new (props: Record<string, unknown>) => ConstructsApp;
   };
@@ -144,7 +191,7 @@ async function userCode<T>(configRel: string, run: () => T | Promise<T>): Promis
       (l) => !l.includes(own) && !l.includes('node:internal') && !l.includes('node_modules'),
     );
     const shown = (userFrames.length ? userFrames : frames).map((l) =>
-      l.replace(/\.sst\/config\/bundle-[0-9a-f]+\.cjs/, '(bundle)'),
+      l.replace(/\.sst\/config\/bundle-[0-9a-f]+\.[cm]js(\?load=\d+)?/, '(bundle)'),
     );
     const message = `${err.name}: ${err.message}`;
     const failure = new NxSstError(`${configRel} failed: ${message}\n${shown.join('\n')}`, undefined);

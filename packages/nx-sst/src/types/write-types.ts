@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { recordApp } from '../core/app-index';
-import { resolveInfraApp, resolveStage } from '../core/workspace';
-import { loadApp } from '../synth/load-app';
+import { resolveInfraApp } from '../core/workspace';
+import { loadApp, loadConfigForStage } from '../synth/load-app';
 import { writeTypesFromModel } from './types';
 
 /**
@@ -16,17 +16,10 @@ export async function writeTypes(opts: {
 }): Promise<{ written: string[] }> {
   const workspaceRoot = path.resolve(opts.workspaceRoot);
   const infraApp = await resolveInfraApp(workspaceRoot, opts.cwd ?? process.cwd(), opts.appRoot);
-  const stage = resolveStage({ flag: opts.stage, workspaceRoot });
-  const { config, model } = await loadApp({ workspaceRoot, appRoot: infraApp.root, stage });
-  recordApp({
-    workspaceRoot,
-    appRoot: infraApp.root,
-    name: config.name,
-    region: config.region,
-    stage,
-    customPrefix: Boolean(config.ssmPrefix),
-    model,
-  });
+  const loaded = await loadConfigForStage({ workspaceRoot, appRoot: infraApp.root, stage: opts.stage });
+  const { stage } = loaded;
+  const { model } = await loadApp({ workspaceRoot, appRoot: infraApp.root, stage, loaded });
+  recordApp({ workspaceRoot, appRoot: infraApp.root, stage, loaded, model });
   return writeTypesFromModel({
     workspaceRoot,
     appRoot: infraApp.root,
