@@ -154,7 +154,7 @@ describe('bind manifests', () => {
       error = e as Error;
     }
     expect(error?.message).toMatch(
-      /^Project "functions" \(targets a, b, c, d, e and 1 more\): its bind manifest \/sst\/my-app\/dev\/_bind\/project\/functions would be about \d+ bytes .*over the 8192-byte limit of an SSM parameter \(Advanced tier\)\. It holds the bindings of all its 6 targets, already as one SST_BINDINGS variable with its values read from SSM: bind fewer resources to them, or split the project so that each Nx project holds fewer targets\.$/,
+      /^Project "functions" \(targets a, b, c, d, e and 1 more\): its bind manifest \/sst\/my-app\/dev\/_bind\/project\/functions would be about \d+ bytes .*over the 8192-byte limit of an SSM parameter \(Advanced tier\)\. It holds the bindings of all its 6 targets, already as one SST_BINDINGS variable with its values read from SSM: bind fewer resources to them, give them smaller "environment" values, or split the project so that each Nx project holds fewer targets\.$/,
     );
     const size = Number(/about (\d+) bytes/.exec(error!.message)![1]);
     expect(size).toBeGreaterThan(8192);

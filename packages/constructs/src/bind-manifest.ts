@@ -123,7 +123,7 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       owner: `Project "${project.name}" (${listTargets(manifest.targets)})`,
       fix:
         `It holds the bindings of all its ${members.length} targets, already as one ${COMPACT_BINDINGS_VAR} variable with its values read from SSM: ` +
-        'bind fewer resources to them, or split the project so that each Nx project holds fewer targets.',
+        'bind fewer resources to them, give them smaller "environment" values, or split the project so that each Nx project holds fewer targets.',
     });
   }
 }
