@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -6,11 +5,11 @@ import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
 import { deploy } from '../deploy/deploy';
 import { setSecret } from '../secrets/secrets';
+import { runCli } from '../test-utils/cli';
 import { sampleWorkspace } from '../test-utils/sample-workspace';
 
 jest.setTimeout(900_000);
 
-const cli = path.join(__dirname, '../../dist/cli/main.js');
 const root = sampleWorkspace();
 
 afterAll(async () => {
@@ -59,17 +58,7 @@ describe('bind with IAM enforced on the local cloud', () => {
     ssm.destroy();
     fs.writeFileSync(path.join(root, 'probe.js'), probe(bucket));
 
-    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [cli, 'bind', '--target', 'worker', '--', 'node', 'probe.js'], {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+    const out = await runCli(root, ['bind', '--target', 'worker', '--', 'node', 'probe.js']);
     expect(out.code).toBe(0);
     expect(out.stderr).toMatch(/as the role arn:aws:iam::\d+:role\/\S+ \(12 h\)/);
     expect(JSON.parse(out.stdout)).toEqual({ table: 'allowed', bucket: 'AccessDenied' });

@@ -5,10 +5,8 @@ import { FsTree } from 'nx/src/generators/tree';
 import { appGenerator } from './app/app';
 import { bindGenerator } from './bind/bind';
 import { initGenerator } from './init/init';
-import { resourceGenerator } from './resource/resource';
-import { secretGenerator } from './secret/secret';
-import { siteGenerator } from './site/site';
 import { syncGenerator } from './sync/sync';
+import { addSampleResources } from './test-utils/workspace';
 
 jest.setTimeout(60_000);
 
@@ -39,15 +37,7 @@ describe('every generator is dry-run safe', () => {
     const tree = new FsTree(root, false);
     const install = await initGenerator(tree, { skipFormat: true });
     await appGenerator(tree, { name: 'infra', skipFormat: true });
-    await siteGenerator(tree, { project: 'web', skipFormat: true });
-    await resourceGenerator(tree, {
-      type: 'function',
-      name: 'worker',
-      handler: 'libs/functions/src/index.handler',
-      skipFormat: true,
-    });
-    await resourceGenerator(tree, { type: 'bucket', name: 'public', bind: ['web'], skipFormat: true });
-    await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
+    await addSampleResources(tree, ['web']);
     await bindGenerator(tree, { resource: 'public', project: 'functions', skipFormat: true });
     await syncGenerator(tree);
     expect(typeof install).toBe('function');

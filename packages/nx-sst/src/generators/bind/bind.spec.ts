@@ -1,30 +1,23 @@
 import type { Tree } from '@nx/devkit';
 import { resourceGenerator } from '../resource/resource';
-import { siteGenerator } from '../site/site';
-import { createWorkspace, treeContent } from '../test-utils/workspace';
+import {
+  STACK,
+  STACK_WITH_PUBLIC_BOUND_TO_WEB,
+  createWorkspaceWithSite,
+  treeContent,
+} from '../test-utils/workspace';
 import { bindGenerator } from './bind';
-
-const STACK = 'apps/infra/stacks/Default.ts';
 
 describe('bind generator', () => {
   let tree: Tree;
   beforeEach(async () => {
-    tree = await createWorkspace();
-    await siteGenerator(tree, { project: 'web', skipFormat: true });
+    tree = await createWorkspaceWithSite();
     await resourceGenerator(tree, { type: 'bucket', name: 'public', skipFormat: true });
   });
 
   it('moves a resource declared below a site above it: a site takes bindings only in its props', async () => {
     await bindGenerator(tree, { resource: 'public', project: 'web', skipFormat: true });
-    expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
-     "import { type StackContext, NextjsSite, Bucket } from '@nx-sst/constructs';
-
-     export function Default({ stack }: StackContext) {
-       const publicBucket = new Bucket(stack, 'public');
-       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [publicBucket] });
-     }
-     "
-    `);
+    expect(tree.read(STACK, 'utf-8')).toBe(STACK_WITH_PUBLIC_BOUND_TO_WEB);
   });
 
   it('binds a resource declared before the target through its bind prop', async () => {

@@ -1,29 +1,22 @@
 import { readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
-import { siteGenerator } from '../site/site';
-import { createWorkspace, treeContent } from '../test-utils/workspace';
+import {
+  STACK,
+  STACK_WITH_PUBLIC_BOUND_TO_WEB,
+  createWorkspaceWithSite,
+  treeContent,
+} from '../test-utils/workspace';
 import { resourceGenerator } from './resource';
 import type { ResourceGeneratorSchema } from './schema';
-
-const STACK = 'apps/infra/stacks/Default.ts';
 
 describe('resource generator', () => {
   let tree: Tree;
   beforeEach(async () => {
-    tree = await createWorkspace();
-    await siteGenerator(tree, { project: 'web', skipFormat: true });
+    tree = await createWorkspaceWithSite();
   });
 
   it('adds the import, the construct above the site it binds, and the binding', async () => {
     await resourceGenerator(tree, { type: 'bucket', name: 'public', bind: ['web'], skipFormat: true });
-    expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
-     "import { type StackContext, NextjsSite, Bucket } from '@nx-sst/constructs';
-
-     export function Default({ stack }: StackContext) {
-       const publicBucket = new Bucket(stack, 'public');
-       const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [publicBucket] });
-     }
-     "
-    `);
+    expect(tree.read(STACK, 'utf-8')).toBe(STACK_WITH_PUBLIC_BOUND_TO_WEB);
     expect(readJson(tree, 'apps/web/package.json').scripts).toMatchInlineSnapshot(`
      {
        "build": "nx-sst bind -- next build",

@@ -1,13 +1,11 @@
 import type { Tree } from '@nx/devkit';
-import { siteGenerator } from '../site/site';
-import { createWorkspace, treeContent } from '../test-utils/workspace';
+import { createWorkspaceWithSite, treeContent } from '../test-utils/workspace';
 import { secretGenerator } from './secret';
 
 describe('secret generator', () => {
   let tree: Tree;
   beforeEach(async () => {
-    tree = await createWorkspace();
-    await siteGenerator(tree, { project: 'web', skipFormat: true });
+    tree = await createWorkspaceWithSite();
   });
 
   it('declares a Config.Secret named after it and binds it', async () => {

@@ -1,6 +1,21 @@
 import { addProjectConfiguration, updateJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { appGenerator } from '../app/app';
+import { resourceGenerator } from '../resource/resource';
+import { secretGenerator } from '../secret/secret';
+import { siteGenerator } from '../site/site';
+
+/** The infra app's stack file, as `nx g nx-sst:app infra` writes it. */
+export const STACK = 'apps/infra/stacks/Default.ts';
+
+/** The stack once the bucket `public` is bound to the site of `web`, whichever generator did it. */
+export const STACK_WITH_PUBLIC_BOUND_TO_WEB = `import { type StackContext, NextjsSite, Bucket } from '@nx-sst/constructs';
+
+export function Default({ stack }: StackContext) {
+  const publicBucket = new Bucket(stack, 'public');
+  const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [publicBucket] });
+}
+`;
 
 /**
  * A virtual workspace as a user has it after `nx g nx-sst:app infra`: the infra app, a Next.js app `web`
@@ -26,6 +41,30 @@ export async function createWorkspace(): Promise<Tree> {
   tree.write('libs/functions/src/index.ts', 'export async function handler() {}\n');
   addProjectConfiguration(tree, 'utils', { root: 'libs/utils' });
   return tree;
+}
+
+/** `createWorkspace()` with the Next.js site of `web` in the stack. */
+export async function createWorkspaceWithSite(): Promise<Tree> {
+  const tree = await createWorkspace();
+  await siteGenerator(tree, { project: 'web', skipFormat: true });
+  return tree;
+}
+
+/**
+ * The sample bindings of the generator specs, on a tree with the infra app: the site of `web`, a
+ * function `worker` in `functions`, the bucket `public` bound to `web`, and the secret
+ * `STRIPE_KEY` bound to `secretBind`.
+ */
+export async function addSampleResources(tree: Tree, secretBind: string[]): Promise<void> {
+  await siteGenerator(tree, { project: 'web', skipFormat: true });
+  await resourceGenerator(tree, {
+    type: 'function',
+    name: 'worker',
+    handler: 'libs/functions/src/index.handler',
+    skipFormat: true,
+  });
+  await resourceGenerator(tree, { type: 'bucket', name: 'public', bind: ['web'], skipFormat: true });
+  await secretGenerator(tree, { name: 'STRIPE_KEY', bind: secretBind, skipFormat: true });
 }
 
 /** Every file the tree would write or delete, with its content: what a dry run prints. */
