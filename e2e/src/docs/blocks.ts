@@ -10,6 +10,8 @@ import { repoRoot } from '../harness/workspace';
  *   resolve, e.g. `sst.config.ts` importing `./stacks/Default`);
  * - `declare <declarations>`: TypeScript put before the block, for what the sample takes as given
  *   (`declare function charge(key: string): Promise<void>;`);
+ * - `stub <path> <code>`: a file the sample imports that the page does not show, compiled with it
+ *   (`stub stacks/Default.ts export function Default() {}`);
  * - `synopsis`: a `text` block of `nx-sst` usage lines whose commands and flags must exist;
  * - `run`: a ts block that is a whole test file (hooks and `test`s, Jest's globals): besides being
  *   compiled, `run.spec.ts` runs it.
@@ -18,6 +20,7 @@ export type Directive =
   | { kind: 'skip'; reason: string }
   | { kind: 'module'; path: string }
   | { kind: 'declare'; code: string }
+  | { kind: 'stub'; path: string; code: string }
   | { kind: 'synopsis' }
   | { kind: 'run' };
 
@@ -47,10 +50,13 @@ function parseDirective(text: string, where: string): Directive {
   if (word === 'module' && /^[\w.@/-]+\.tsx?$/.test(arg) && !arg.includes('..'))
     return { kind: 'module', path: arg };
   if (word === 'declare' && arg) return { kind: 'declare', code: text };
+  const stub = arg.match(/^([\w.@/-]+\.tsx?)\s+(.+)$/);
+  if (word === 'stub' && stub && !stub[1].includes('..'))
+    return { kind: 'stub', path: stub[1], code: stub[2] };
   if (word === 'synopsis' && !arg) return { kind: 'synopsis' };
   if (word === 'run' && !arg) return { kind: 'run' };
   throw new Error(
-    `${where}: unknown docs-test directive "${text}" (use skip (reason), module <file.ts>, declare …, synopsis, run)`,
+    `${where}: unknown docs-test directive "${text}" (use skip (reason), module <file.ts>, declare …, stub <file.ts> <code>, synopsis, run)`,
   );
 }
 

@@ -74,9 +74,7 @@ export async function checkBlocks(blocks: DocBlock[]): Promise<Problem[]> {
       continue; // run by the quick start e2e (e2e/src/harness/docs.spec.ts checks that each is used)
     }
     if (directive(block, 'skip')) continue;
-    const tsOnly = block.directives.find(
-      (d) => d.kind === 'module' || d.kind === 'declare' || d.kind === 'run',
-    );
+    const tsOnly = block.directives.find((d) => ['module', 'declare', 'stub', 'run'].includes(d.kind));
     if (tsOnly && !TYPESCRIPT.has(block.lang))
       problems.push(at(block, `"${tsOnly.kind}" applies to ts blocks only, this one is "${block.lang}"`));
     if (directive(block, 'synopsis') && block.lang !== 'text')

@@ -105,6 +105,24 @@ describe('the docs test itself', () => {
     ]);
   });
 
+  it('compiles a stub the sample imports but the page does not show', async () => {
+    const problems = await checkBlocks(
+      page(
+        [
+          '<!-- docs-test: module infra/sst.config.ts -->',
+          "<!-- docs-test: stub infra/stacks/Default.ts export const Default = 'x'; -->",
+          '```ts',
+          "import { Default } from './stacks/Default';",
+          'export const n: number = Default;',
+          '```',
+        ].join('\n'),
+      ),
+    );
+    expect(show(problems)).toEqual([
+      expect.stringMatching(/^docs\/t\.md:5: Type 'string' is not assignable to type 'number'/),
+    ]);
+  });
+
   it('refuses a block without a language and an e2e marker outside the quick start', async () => {
     const problems = await checkBlocks(page('```\nx\n```\n<!-- e2e: run a -->\n```sh\nls\n```'));
     expect(show(problems)).toEqual([

@@ -78,6 +78,10 @@ export function typecheckSamples(blocks: DocBlock[], extraFiles: Record<string, 
     files.set(file.fileName, file);
   }
   const extra = new Map(Object.entries(extraFiles).map(([name, text]) => [join(VIRTUAL_ROOT, name), text]));
+  for (const block of blocks)
+    for (const d of block.directives)
+      if (d.kind === 'stub')
+        extra.set(join(VIRTUAL_ROOT, block.file.replace(/\.md$/, ''), d.path), d.code + '\n');
   const virtualText = (name: string) => files.get(name)?.text ?? extra.get(name);
   const virtualDirs = new Set<string>();
   for (const name of [...files.keys(), ...extra.keys()])
