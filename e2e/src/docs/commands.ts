@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { repoRoot } from '../harness/workspace';
 
 /**
  * Checks of the shell commands in the docs against the real command-line interfaces, without
@@ -250,8 +251,23 @@ export async function checkCommand(words: string[]): Promise<boolean> {
   if (tool === 'nx-sst') await checkNxSstCli(args);
   else if (tool === 'nx-sst-local') checkLocalCli(args);
   else if (tool === 'nx') await checkNx(args);
+  else if (tool === 'npm' && ['install', 'i', 'add'].includes(args[0])) checkNpmInstall(args.slice(1));
   else return false;
   return true;
+}
+
+/** Our package names in `npm install …` must be packages of this repo (a renamed one would 404). */
+function checkNpmInstall(args: string[]): void {
+  const ours = new Set(
+    readdirSync(join(repoRoot, 'packages')).map(
+      (dir) => JSON.parse(readFileSync(join(repoRoot, 'packages', dir, 'package.json'), 'utf8')).name,
+    ),
+  );
+  for (const arg of args) {
+    const name = arg.replace(/(.)@.*$/, '$1');
+    if ((name.startsWith('@nx-sst/') || name.startsWith('nx-sst')) && !ours.has(name))
+      throw new Error(`"${name}" is not one of our packages (${[...ours].sort().join(', ')})`);
+  }
 }
 
 async function checkNx(args: string[]): Promise<void> {

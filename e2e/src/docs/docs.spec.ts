@@ -182,6 +182,12 @@ describe('the docs test itself', () => {
       'parser refuses',
     );
     await expect(checkCommand(['npm', 'ci'])).resolves.toBe(false);
+    await expect(checkCommand(['npm', 'install', '-D', 'nx-sst', '@nx-sst/runtime@0.1.0'])).resolves.toBe(
+      true,
+    );
+    await expect(checkCommand(['npm', 'i', '@nx-sst/node'])).rejects.toThrow(
+      '"@nx-sst/node" is not one of our packages',
+    );
   });
 
   it('checks JSON samples: nx.json plugin options by their type, scripts by the CLI', async () => {
