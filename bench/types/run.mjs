@@ -1,5 +1,6 @@
 // `nx-sst types` (construct tree only) against a full synthesis of the same app (tree + templates +
-// function bundles), each in a fresh process, alternating, in the same run.
+// function bundles), each in a fresh process, alternating, in the same run; and what merely loading
+// the constructs (aws-cdk-lib) costs, the floor of both.
 // Usage: node bench/types/run.mjs [runs=5]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +27,8 @@ try {
   const cases = {
     'nx-sst types': () => time([process.execPath, cli, 'types']),
     'full synth (loadApp + app.synth())': () => time([process.execPath, '-e', synth]),
+    // The floor of both: Node and the modules any construct tree needs (aws-cdk-lib through ours).
+    'only require @nx-sst/constructs': () => time([process.execPath, '-e', "require('@nx-sst/constructs')"]),
   };
   for (const run of Object.values(cases)) run(); // warm: config bundle, OS file cache
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
