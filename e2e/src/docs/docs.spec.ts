@@ -10,7 +10,8 @@ import { docPages, parseBlocks, readBlocks, type DocBlock } from './blocks';
 import { checkBlocks, type Problem } from './check';
 import { checkCommand, checkGenerator, checkNxSstCli, shellCommands } from './commands';
 
-jest.setTimeout(120_000);
+// Generous: one TypeScript program over aws-cdk-lib's declarations takes 20-60 s on a busy 2-core machine.
+jest.setTimeout(300_000);
 
 const show = (problems: Problem[]) => problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
 
