@@ -22,10 +22,19 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
-import { bucketDeploymentApp, crossStackApp, httpApiApp } from './test-utils/gap-apps';
+import {
+  ensureBootstrapped,
+  startLocalCloud,
+  startTestCloud,
+  stopDaemon,
+  withCloudEnv,
+  type LocalCloud,
+} from './index';
+import { bucketDeploymentApp, crossStackApp, httpApiApp, rdsApp } from './test-utils/gap-apps';
 
 jest.setTimeout(300_000);
 
@@ -223,6 +232,77 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       expect(await keys()).toEqual(['keep.txt', 'web/config.js', 'web/index.html']);
       await destroy(build);
       expect(await keys()).toEqual(['keep.txt']);
+    });
+  });
+
+  describe('AWS::RDS::DBCluster with its secret (Aurora Serverless v2, Data API)', () => {
+    let rdsClient: RDSClient;
+    let secrets: SecretsManagerClient;
+    let outputs: Record<string, string>;
+    beforeAll(() => {
+      rdsClient = new RDSClient(cloud.clientConfig);
+      secrets = new SecretsManagerClient(cloud.clientConfig);
+    });
+    afterAll(() => {
+      rdsClient?.destroy();
+      secrets?.destroy();
+    });
+    const clusterOf = async (arn: string) =>
+      (await rdsClient.send(new DescribeDBClustersCommand({ DBClusterIdentifier: arn.split(':').pop() })))
+        .DBClusters![0];
+
+    it('creates the cluster, its writer and a secret holding its connection details', async () => {
+      outputs = await deploy(rdsApp(cloud, 4));
+      const cluster = await clusterOf(outputs.ClusterArn);
+      expect(cluster).toMatchObject({
+        DBClusterArn: outputs.ClusterArn,
+        Engine: 'aurora-postgresql',
+        EngineVersion: '16.4',
+        DatabaseName: 'notes',
+        Status: 'available',
+        HttpEndpointEnabled: true,
+        Endpoint: outputs.Endpoint,
+        Port: 5432,
+        MasterUsername: 'postgres',
+        ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 4 },
+      });
+      expect(cluster.DBClusterMembers?.map((m) => m.IsClusterWriter)).toEqual([true]);
+      expect(outputs.Port).toBe('5432');
+      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.SecretArn }));
+      const value = JSON.parse(secret.SecretString!);
+      expect(value).toMatchObject({
+        username: 'postgres',
+        engine: 'postgres',
+        host: outputs.Endpoint,
+        port: 5432,
+        dbname: 'notes',
+        dbClusterIdentifier: cluster.DBClusterIdentifier,
+      });
+      // the generated password, never in the template, is the cluster's
+      expect(value.password).toMatch(/^.{30}$/);
+
+      // a restart replays the journal: the same cluster, the same generated password
+      await stopDaemon(cloud.stateDir);
+      await startLocalCloud({ stateDir: cloud.stateDir });
+      const replayed = await secrets.send(new GetSecretValueCommand({ SecretId: outputs.SecretArn }));
+      expect(JSON.parse(replayed.SecretString!)).toEqual(value);
+      expect((await clusterOf(outputs.ClusterArn)).Endpoint).toBe(outputs.Endpoint);
+    });
+
+    it('updates the scaling in place and deletes everything with the stack, VPC included', async () => {
+      const updated = await deploy(rdsApp(cloud, 8));
+      expect(updated.ClusterArn).toBe(outputs.ClusterArn);
+      expect((await clusterOf(outputs.ClusterArn)).ServerlessV2ScalingConfiguration?.MaxCapacity).toBe(8);
+      await destroy(rdsApp(cloud, 8));
+      await expect(cfn.send(new DescribeStacksCommand({ StackName: 'Data' }))).rejects.toThrow(
+        'does not exist',
+      );
+      await expect(clusterOf(outputs.ClusterArn)).rejects.toMatchObject({ name: 'DBClusterNotFoundFault' });
+      await expect(
+        secrets.send(new GetSecretValueCommand({ SecretId: outputs.SecretArn })),
+      ).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
     });
   });
 });

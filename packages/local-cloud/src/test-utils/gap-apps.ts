@@ -122,3 +122,46 @@ export function crossStackApp(cloud: LocalCloud) {
     return app.synth();
   };
 }
+
+/**
+ * Aurora Serverless v2 with the Data API in an isolated VPC, as nx-sst's `RDS` synthesizes it: VPC, subnets,
+ * route tables, subnet group, security group, a generated credentials secret attached to the cluster, a
+ * serverless writer instance. The availability zones are given as context (no lookup at synthesis).
+ */
+export function rdsApp(cloud: LocalCloud, maxCapacity: number) {
+  return () => {
+    const app = new cdk.App({
+      outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-gap-out-')),
+      context: {
+        [`availability-zones:account=${cloud.accountId}:region=${cloud.region}`]: [
+          `${cloud.region}a`,
+          `${cloud.region}b`,
+        ],
+      },
+    });
+    const stack = new cdk.Stack(app, 'Data', { env: { account: cloud.accountId, region: cloud.region } });
+    const vpc = new cdk.aws_ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: cdk.aws_ec2.SubnetType.PRIVATE_ISOLATED }],
+    });
+    const cluster = new cdk.aws_rds.DatabaseCluster(stack, 'Cluster', {
+      engine: cdk.aws_rds.DatabaseClusterEngine.auroraPostgres({
+        version: cdk.aws_rds.AuroraPostgresEngineVersion.VER_16_4,
+      }),
+      vpc,
+      vpcSubnets: { subnetType: cdk.aws_ec2.SubnetType.PRIVATE_ISOLATED },
+      writer: cdk.aws_rds.ClusterInstance.serverlessV2('writer'),
+      serverlessV2MinCapacity: 0.5,
+      serverlessV2MaxCapacity: maxCapacity,
+      defaultDatabaseName: 'notes',
+      enableDataApi: true,
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+    });
+    new cdk.CfnOutput(stack, 'ClusterArn', { value: cluster.clusterArn });
+    new cdk.CfnOutput(stack, 'SecretArn', { value: cluster.secret!.secretArn });
+    new cdk.CfnOutput(stack, 'Endpoint', { value: cluster.clusterEndpoint.hostname });
+    new cdk.CfnOutput(stack, 'Port', { value: cdk.Token.asString(cluster.clusterEndpoint.port) });
+    return app.synth();
+  };
+}
