@@ -7,6 +7,7 @@ import {
   Function,
   NextjsSite,
   Queue,
+  RDS,
   StaticSite,
   Table,
   Topic,
@@ -28,6 +29,7 @@ export function writeSampleWorkspace(root: string): void {
     'packages/functions/src/worker.ts',
     'export const handler = async (event: unknown) => { console.log(event); };\n',
   );
+  write('packages/db/src/query.ts', 'export const handler = async () => ({ rows: [] });\n');
   write('apps/web/package.json', '{ "name": "web", "private": true }\n');
   write(
     'apps/landing/index.html',
@@ -95,4 +97,11 @@ export function Compact({ stack }: StackContext) {
     handler: 'packages/functions/src/worker.handler',
     bind: [...flags, bucket, STRIPE_KEY],
   });
+}
+
+/** Aurora Serverless v2 with the Data API, bound to a function of another project. */
+export function Data({ stack }: StackContext) {
+  const db = new RDS(stack, 'db', { engine: 'postgresql16', defaultDatabaseName: 'notes' });
+  new Function(stack, 'query', { handler: 'packages/db/src/query.handler', bind: [db] });
+  return { db };
 }
