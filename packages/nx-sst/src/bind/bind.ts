@@ -123,7 +123,8 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
       // decides; what was fetched for a stale copy is thrown away.
       const cacheKey = `${cloud.endpoint ?? cloud.region}|${manifestName}`;
       const cached = readManifestCache(workspaceRoot, cacheKey);
-      const speculative = cached === undefined ? undefined : resolveAll(JSON.parse(cached) as BindManifest);
+      const cachedManifest = parseCachedManifest(cached);
+      const speculative = cachedManifest && resolveAll(cachedManifest);
       speculative?.catch(() => undefined);
       const text = await aws.getParameter(manifestName);
       if (text === undefined) throw notDeployed(scope, stage, opts.target);
@@ -243,6 +244,17 @@ function readManifestCache(workspaceRoot: string, key: string): string | undefin
       JSON.parse(fs.readFileSync(manifestCacheFile(workspaceRoot), 'utf8')) as Record<string, unknown>
     )[key];
     return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cached manifest that does not parse is no cache at all, never an error. */
+function parseCachedManifest(text: string | undefined): BindManifest | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const manifest = JSON.parse(text) as BindManifest;
+    return manifest && typeof manifest.env === 'object' ? manifest : undefined;
   } catch {
     return undefined;
   }

@@ -136,6 +136,17 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     expect(out.stderr).toMatch(/as the role arn:aws:iam::000000000000:role\/local-shop-Default-api/);
     expect(out).toMatchObject({ code: 0, stdout: '1.0.0\n' });
     expect(JSON.parse(fs.readFileSync(cacheFile, 'utf8'))[key]).toBe(cache[key]);
+    // A damaged copy is no copy, never a failure.
+    fs.writeFileSync(cacheFile, JSON.stringify({ [key]: '{"env": ' }));
+    const again = await run(['bind', '--', 'node', '-e', print], { cwd: path.join(root, 'apps/api') });
+    expect(again).toMatchObject({ code: 0, stdout: '1.0.0\n' });
+    fs.writeFileSync(cacheFile, '{ not json');
+    expect(
+      await run(['bind', '--', 'node', '-e', print], { cwd: path.join(root, 'apps/api') }),
+    ).toMatchObject({
+      code: 0,
+      stdout: '1.0.0\n',
+    });
   });
 
   it('gives every value of the stage with --script, secrets resolved', async () => {
