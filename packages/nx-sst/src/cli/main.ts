@@ -25,7 +25,7 @@ Commands:
   local start|stop|status|reset   Manage this workspace's local cloud
 
 Options:
-  --stage <name>     Stage (default: SST_STAGE, then .sst/stage, then "local")
+  --stage <name>     Stage (default: SST_STAGE, then config().stage, then .sst/stage, then "local")
   --app <path|name>  Infra app, when the workspace has several
   --fallback         (secrets) use the fallback shared by every stage
   --target <id>      (bind) a function, site or service by construct id

@@ -140,7 +140,7 @@ function inferTargets(options: NormalizedOptions, boundRoots: string[]): Record<
   return {
     [options.deployTargetName]: cli(
       'deploy',
-      'Deploy the stacks of this app to a stage (--stage, else SST_STAGE, else .sst/stage, else local), then write bind manifests and types.',
+      'Deploy the stacks of this app to a stage (--stage, else SST_STAGE, else the stage config() returns, else .sst/stage, else local), then write bind manifests and types.',
     ),
     [options.diffTargetName]: cli('diff', 'Show what a deploy would change on the stage.'),
     [options.removeTargetName]: cli('remove', 'Remove every stack of this app from the stage.'),
