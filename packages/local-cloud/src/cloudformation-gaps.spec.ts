@@ -5,6 +5,7 @@ import {
   ApiGatewayV2Client,
   GetApiCommand,
   GetApisCommand,
+  GetAuthorizerCommand,
   GetIntegrationsCommand,
   GetRoutesCommand,
   GetStagesCommand,
@@ -91,7 +92,12 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
     const uriOf = Object.fromEntries(
       integrations.map((i) => [`integrations/${i.IntegrationId}`, i.IntegrationUri]),
     );
-    return Object.fromEntries(routes.map((r) => [r.RouteKey!, { id: r.RouteId!, uri: uriOf[r.Target!] }]));
+    return Object.fromEntries(
+      routes.map((r) => [
+        r.RouteKey!,
+        { id: r.RouteId!, uri: uriOf[r.Target!], auth: r.AuthorizationType, authorizer: r.AuthorizerId },
+      ]),
+    );
   };
 
   it('resolves Fn::ImportValue in a stack created through a change set', async () => {
@@ -133,6 +139,15 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       expect(Object.keys(firstRoutes).sort()).toEqual(['GET /a', 'GET /b']);
       expect(firstRoutes['GET /a'].uri).toBe(outputs.FunctionA);
       expect(firstRoutes['GET /b'].uri).toMatch(/^arn:aws:lambda:us-east-1:000000000000:function:/);
+      expect(firstRoutes['GET /a'].auth).toBe('JWT');
+      const authorizer = await apigw.send(
+        new GetAuthorizerCommand({ ApiId: apiId, AuthorizerId: firstRoutes['GET /a'].authorizer }),
+      );
+      expect(authorizer).toMatchObject({
+        AuthorizerType: 'JWT',
+        JwtConfiguration: { Audience: ['nx-sst'], Issuer: 'https://issuer.example.com' },
+      });
+      expect(firstRoutes['GET /b'].auth).toBe('NONE');
       // The stack's resources carry the physical ids the API holds.
       const { StackResources = [] } = await cfn.send(
         new DescribeStackResourcesCommand({ StackName: 'Http' }),
@@ -157,6 +172,10 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       expect(api.CorsConfiguration?.AllowOrigins).toEqual(['https://example.com']);
       const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'Http' }));
       expect(Stacks?.[0].StackStatus).toBe('UPDATE_COMPLETE');
+      // a restart replays the journal: the same API, routes and ids
+      await stopDaemon(cloud.stateDir);
+      await startLocalCloud({ stateDir: cloud.stateDir });
+      expect(await routesOf(apiId)).toEqual(routes);
     });
 
     it('deletes the API with the stack', async () => {

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import type { LocalCloud } from '../local-cloud';
@@ -51,11 +52,16 @@ export function httpApiApp(cloud: LocalCloud, version: 1 | 2) {
             ['/a', apigw.HttpMethod.GET, fn('A2')],
             ['/c', apigw.HttpMethod.POST, a],
           ];
+    // GET /a needs a JWT (an AWS::ApiGatewayV2::Authorizer the route refers to)
+    const jwt = new authorizers.HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', {
+      jwtAudience: ['nx-sst'],
+    });
     for (const [routePath, method, handler] of routes) {
       api.addRoutes({
         path: routePath,
         methods: [method],
         integration: new integrations.HttpLambdaIntegration(`Int${method}${routePath.slice(1)}`, handler),
+        ...(routePath === '/a' ? { authorizer: jwt } : {}),
       });
     }
     const cfnApi = api.node.defaultChild as apigw.CfnApi;
