@@ -35,7 +35,13 @@ import {
   withCloudEnv,
   type LocalCloud,
 } from './index';
-import { bucketDeploymentApp, crossStackApp, httpApiApp, rdsApp } from './test-utils/gap-apps';
+import {
+  bucketDeploymentApp,
+  crossStackApp,
+  httpApiApp,
+  openApiBodyApp,
+  rdsApp,
+} from './test-utils/gap-apps';
 
 jest.setTimeout(300_000);
 
@@ -176,6 +182,12 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       await stopDaemon(cloud.stateDir);
       await startLocalCloud({ stateDir: cloud.stateDir });
       expect(await routesOf(apiId)).toEqual(routes);
+    });
+
+    it('refuses an OpenAPI body by name instead of creating an API without routes', async () => {
+      await expect(deploy(openApiBodyApp(cloud))).rejects.toThrow(
+        /FromOpenApi.*OpenAPI Body is not supported by the nx-sst local cloud/,
+      );
     });
 
     it('deletes the API with the stack', async () => {

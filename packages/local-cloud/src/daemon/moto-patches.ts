@@ -638,6 +638,7 @@ def _patch_apigatewayv2_cfn():
         from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
         from moto.apigatewayv2 import models as _agm
         from moto.apigatewayv2.exceptions import ApiNotFound
+        from moto.cloudformation.exceptions import ValidationError
         _ok = all(hasattr(x, y) for x, y in [
             (_cfp, "get_model_list"), (_cfp, "get_model_map"), (_cfp, "get_name_type_map"),
             (_agm, "apigatewayv2_backends"), (_agm.Api, "create_route"), (_agm.Api, "create_integration"),
@@ -909,13 +910,14 @@ def _patch_apigatewayv2_cfn():
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             props = _props(cloudformation_json)
-            if not props.get("ProtocolType") and not props.get("Body"):
-                raise ValueError("AWS::ApiGatewayV2::Api " + str(kwargs.get("LogicalId")) + ": ProtocolType is required")
+            where = "AWS::ApiGatewayV2::Api " + str(kwargs.get("LogicalId")) + ": "
+            if props.get("Body") or props.get("BodyS3Location"):
+                raise ValidationError(message=where + "an OpenAPI Body is not supported by the nx-sst local cloud; "
+                                      "define the routes as AWS::ApiGatewayV2::Route resources")
+            if props.get("ProtocolType") not in ("HTTP", "WEBSOCKET"):
+                raise ValidationError(message=where + "ProtocolType must be HTTP or WEBSOCKET")
             api = _backend(account_id, region_name).create_api(
-                protocol_type=props.get("ProtocolType") or "HTTP", tags=props.get("Tags") or {}, **cls._fields(props))
-            if props.get("Body"):
-                import json as _json
-                api.import_api(_json.dumps(props["Body"]), bool(props.get("FailOnWarnings")))
+                protocol_type=props["ProtocolType"], tags=props.get("Tags") or {}, **cls._fields(props))
             return cls(account_id, region_name, api.api_id)
 
         @classmethod

@@ -171,3 +171,14 @@ export function rdsApp(cloud: LocalCloud, maxCapacity: number) {
     return app.synth();
   };
 }
+
+/** An HTTP API defined by an OpenAPI body, which the local cloud refuses by name. */
+export function openApiBodyApp(cloud: LocalCloud) {
+  return () => {
+    const { app, stack } = newStack(cloud, 'OpenApi');
+    new apigw.CfnApi(stack, 'FromOpenApi', {
+      body: { openapi: '3.0.1', info: { title: 'x', version: '1' }, paths: {} },
+    });
+    return app.synth();
+  };
+}
