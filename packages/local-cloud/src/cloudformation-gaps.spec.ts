@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import {
@@ -138,6 +139,13 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       expect(outputs.Endpoint).toBe(outputs.Url);
       const { Items: apis = [] } = await apigw.send(new GetApisCommand({}));
       expect(apis.map((a) => a.ApiId)).toEqual([apiId]);
+      const sqs = new SQSClient(cloud.clientConfig);
+      try {
+        const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
+        expect(QueueUrls.filter((u) => u.includes('OpenApi'))).toEqual([]);
+      } finally {
+        sqs.destroy();
+      }
       const { Items: stages = [] } = await apigw.send(new GetStagesCommand({ ApiId: apiId }));
       expect(stages.map((s) => [s.StageName, s.AutoDeploy])).toEqual([['$default', true]]);
 
@@ -186,8 +194,21 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
 
     it('refuses an OpenAPI body by name instead of creating an API without routes', async () => {
       await expect(deploy(openApiBodyApp(cloud))).rejects.toThrow(
-        /FromOpenApi.*OpenAPI Body is not supported by the nx-sst local cloud/,
+        /FromOpenApi[\s\S]*an OpenAPI Body is not supported by the nx-sst local/,
       );
+      // rolled back: nothing of it is left
+      const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'OpenApi' }));
+      expect(Stacks?.[0].StackStatus).toBe('ROLLBACK_COMPLETE');
+      expect(Stacks?.[0].StackStatusReason).toContain('OpenAPI Body is not supported');
+      const { Items: apis = [] } = await apigw.send(new GetApisCommand({}));
+      expect(apis.map((a) => a.ApiId)).toEqual([apiId]);
+      const sqs = new SQSClient(cloud.clientConfig);
+      try {
+        const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
+        expect(QueueUrls.filter((u) => u.includes('OpenApi'))).toEqual([]);
+      } finally {
+        sqs.destroy();
+      }
     });
 
     it('deletes the API with the stack', async () => {

@@ -29,6 +29,14 @@ export const MOTO_PATCHES = String.raw`
 def _nx_log(msg):
     sys.stderr.write("nx-sst moto patch: " + msg + "\n")
 
+
+def _nx_refused(logical_id, resource_type, message):
+    """A resource our models refuse: a creating deploy rolls back naming it (see execute_change_set)."""
+    from moto.cloudformation.exceptions import ValidationError
+    error = ValidationError(message=str(logical_id) + " (" + resource_type + "): " + message)
+    error.nx_refused = (str(logical_id), resource_type, message)
+    return error
+
 import importlib.abc, importlib.util, sys, threading
 
 # Patches are applied when moto itself first imports the module they change: importing moto's
@@ -464,17 +472,20 @@ def _patch_cloudformation():
                 return logical_id, resource.get("Type"), logical_id in old
         return None
 
-    def _roll_back(stack, failing, updating):
+    def _roll_back(stack, failing, updating, message=None):
         logical_id, resource_type, existed = failing
-        reason = "Resource handler returned message: \"" + resource_type + " failed: fault injected by the nx-sst local cloud (failResourceTypes)\""
+        reason = "Resource handler returned message: \"" + resource_type + " failed: " + (
+            message or "fault injected by the nx-sst local cloud (failResourceTypes)") + "\""
         verb = "UPDATE" if existed else "CREATE"
-        if updating:
-            stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
-        else:
-            stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        if message is None:  # a refused resource fails after the deploy has started
+            if updating:
+                stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+            else:
+                stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
         _resource_event(stack, logical_id, resource_type, verb + "_IN_PROGRESS", None)
         _resource_event(stack, logical_id, resource_type, verb + "_FAILED", reason)
-        summary = "The following resource(s) failed to " + verb.lower() + ": [" + logical_id + "]. "
+        summary = "The following resource(s) failed to " + verb.lower() + ": [" + logical_id + "]. " + (
+            (message + " ") if message else "")
         if updating:
             stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=summary)
             stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
@@ -484,6 +495,24 @@ def _patch_cloudformation():
             stack._add_stack_event("ROLLBACK_COMPLETE")
             stack.status = "ROLLBACK_COMPLETE"
         stack.stack_status_reason = summary
+
+    def _refused_rolled_back(stack, error):
+        # A new stack whose resource we refused: delete what was created, roll back naming the resource,
+        # so nothing is left half-made. (A refused update keeps moto's error: there is no state to restore.)
+        refused = getattr(error, "nx_refused", None)
+        if refused is None:
+            return False
+        logical_id, resource_type, message = refused
+        try:
+            stack.resource_map.delete()
+        except Exception as e:
+            _nx_log("rollback of " + stack.name + " left resources: " + repr(e))
+        # moto's resource map creates a resource when it is first looked up (DescribeStackResources would
+        # bring the deleted ones back): a rolled-back stack has none.
+        stack.resource_map._resource_json_map = {}
+        stack.output_map = _cfm.OutputMap(stack.resource_map, {}, stack.stack_id)
+        _roll_back(stack, (logical_id, resource_type, False), False, message)
+        return True
 
     # ---- 1 + 2 + 4. executing a change set
     def execute_change_set(self, change_set_name, stack_name=None):
@@ -506,7 +535,13 @@ def _patch_cloudformation():
         # them only to CreateStack), so its Fn::ImportValue found nothing: share the live ones.
         stack.cross_stack_resources = self.exports
         stack.resource_map.cross_stack_resources = self.exports
-        cs.apply()
+        try:
+            cs.apply()
+        except _CfnError as e:
+            if updating or not _refused_rolled_back(stack, e):
+                raise
+            cs.execution_status = "EXECUTE_FAILED"
+            return
         stack.template = cs.template
         stack._parse_template()
         stack.description = stack.template_dict.get("Description")
@@ -532,9 +567,14 @@ def _patch_cloudformation():
         failing = _failing_resource(self.template_dict, None)
         if failing:
             _roll_back(self, failing, False)
+            self.resource_map._resource_json_map = {}  # else a later lookup would create them
             self.output_map = _cfm.OutputMap(self.resource_map, {}, self.stack_id)
             return
-        return _orig_create_resources(self)
+        try:
+            return _orig_create_resources(self)
+        except _CfnError as e:
+            if not _refused_rolled_back(self, e):
+                raise
 
     _cfm.Stack.create_resources = _create_resources
 
@@ -558,7 +598,7 @@ def _patch_cloudformation():
             return _bucket_deployment(account_id, region_name, request_type, properties, old_properties)
         except Exception as e:
             # A clear answer to the deploy call instead of moto's HTML 500.
-            raise _ValidationError(message=logical_id + " (" + BUCKET_DEPLOYMENT + ") failed: " + str(e))
+            raise _nx_refused(logical_id, BUCKET_DEPLOYMENT, str(e))
 
     def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         properties = cloudformation_json.get("Properties") or {}
@@ -638,7 +678,6 @@ def _patch_apigatewayv2_cfn():
         from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
         from moto.apigatewayv2 import models as _agm
         from moto.apigatewayv2.exceptions import ApiNotFound
-        from moto.cloudformation.exceptions import ValidationError
         _ok = all(hasattr(x, y) for x, y in [
             (_cfp, "get_model_list"), (_cfp, "get_model_map"), (_cfp, "get_name_type_map"),
             (_agm, "apigatewayv2_backends"), (_agm.Api, "create_route"), (_agm.Api, "create_integration"),
@@ -910,12 +949,12 @@ def _patch_apigatewayv2_cfn():
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
             props = _props(cloudformation_json)
-            where = "AWS::ApiGatewayV2::Api " + str(kwargs.get("LogicalId")) + ": "
+            logical_id = kwargs.get("LogicalId")
             if props.get("Body") or props.get("BodyS3Location"):
-                raise ValidationError(message=where + "an OpenAPI Body is not supported by the nx-sst local cloud; "
-                                      "define the routes as AWS::ApiGatewayV2::Route resources")
+                raise _nx_refused(logical_id, "AWS::ApiGatewayV2::Api", "an OpenAPI Body is not supported by the "
+                                  "nx-sst local cloud; define the routes as AWS::ApiGatewayV2::Route resources")
             if props.get("ProtocolType") not in ("HTTP", "WEBSOCKET"):
-                raise ValidationError(message=where + "ProtocolType must be HTTP or WEBSOCKET")
+                raise _nx_refused(logical_id, "AWS::ApiGatewayV2::Api", "ProtocolType must be HTTP or WEBSOCKET")
             api = _backend(account_id, region_name).create_api(
                 protocol_type=props["ProtocolType"], tags=props.get("Tags") or {}, **cls._fields(props))
             return cls(account_id, region_name, api.api_id)

@@ -176,6 +176,8 @@ export function rdsApp(cloud: LocalCloud, maxCapacity: number) {
 export function openApiBodyApp(cloud: LocalCloud) {
   return () => {
     const { app, stack } = newStack(cloud, 'OpenApi');
+    // created before the refused API (it depends on nothing), so the rollback must delete it
+    new cdk.aws_sqs.Queue(stack, 'Queue');
     new apigw.CfnApi(stack, 'FromOpenApi', {
       body: { openapi: '3.0.1', info: { title: 'x', version: '1' }, paths: {} },
     });
