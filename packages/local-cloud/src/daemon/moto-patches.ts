@@ -15,12 +15,14 @@
  *    `x-nx-sst-fail-resource-types` header) rolls the deploy back and names the failing resource.
  * 5. `AWS::ApiGatewayV2::Api/Stage/Integration/Route/Authorizer` are CloudFormation models over moto's
  *    own apigatewayv2 backend (moto 5.2.1 has the API model but no CloudFormation support for it).
- * 7. `AWS::RDS::DBCluster`, `AWS::SecretsManager::Secret` and `SecretTargetAttachment` (the RDS construct)
- *    over moto's rds and secretsmanager backends, with `{{resolve:secretsmanager:…}}` references resolved;
- *    Aurora instances join their cluster. 8. Route tables and their associations are deleted with a stack.
  * 6. `Custom::CDKBucketDeployment` (aws-s3-deployment, used by StaticSite) does what the CDK handler
  *    does: unzip the sources, replace the markers, sync to the destination (prune, metadata) and
  *    empty the prefix on delete when the bucket is not owned — on moto's S3, in process.
+ * 7. `AWS::RDS::DBCluster`, `AWS::SecretsManager::Secret` and `SecretTargetAttachment` (the RDS construct)
+ *    over moto's rds and secretsmanager backends, with `{{resolve:secretsmanager:…}}` references resolved;
+ *    Aurora instances join their cluster.
+ * 8. Route tables and their subnet associations are deleted with their stack (else no VPC stack deletes).
+ * A resource these models refuse (`_nx_refused`) rolls a new stack back, deleting what it had created.
  *
  * The Python below sits in a template literal: it must hold no backtick and no dollar-brace.
  */
