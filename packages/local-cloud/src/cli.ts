@@ -1,33 +1,80 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { localCloudStatus, resetLocalCloud, startLocalCloud, stopDaemon } from './local-cloud';
 
+const COMMANDS = ['start', 'stop', 'status', 'reset'] as const;
+type Command = (typeof COMMANDS)[number];
+
 const USAGE = `Usage: nx-sst-local <start|stop|status|reset> [--state-dir DIR] [--port N] [--iam]
+       nx-sst-local --help
 
   start   start the local cloud (or connect to the running one) and print its environment
   stop    stop the daemon of the state directory
-  status  tell whether it runs, and where
+  status  tell whether it runs, and where (exit code 0 when running, 3 when not)
   reset   stop it and delete its state
 
 The state directory defaults to .sst/local-cloud under the current directory.`;
 
-function parse(argv: string[]) {
-  const [command, ...rest] = argv;
-  let stateDir = path.resolve('.sst', 'local-cloud');
-  let port: number | undefined;
-  let iam: boolean | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    if (arg === '--state-dir') stateDir = path.resolve(rest[++i] ?? '');
-    else if (arg === '--port') port = Number(rest[++i]);
-    else if (arg === '--iam') iam = true;
-    else throw new Error(`Unknown argument "${arg}"\n\n${USAGE}`);
+/** A command line we cannot run: the message names what is wrong; the usage follows it. */
+class UsageError extends Error {}
+
+type Parsed =
+  { help: true } | { help: false; command: Command; stateDir: string; port?: number; iam?: boolean };
+
+function parse(argv: string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'state-dir': { type: 'string' },
+        port: { type: 'string' },
+        iam: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // node's messages name the option ("Unknown option '--bogus'", "Option '--port <value>' argument missing").
+    throw new UsageError((e as Error).message);
   }
-  return { command, stateDir, port, iam };
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] === 'help') return { help: true };
+  const [command, ...extra] = positionals;
+  if (command === undefined) throw new UsageError('No command given.');
+  if (!(COMMANDS as readonly string[]).includes(command))
+    throw new UsageError(`Unknown command "${command}" (commands: ${COMMANDS.join(', ')}).`);
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}" after "${command}".`);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535)
+      throw new UsageError(`--port needs a port number from 0 to 65535, not "${values.port}".`);
+  }
+  return {
+    help: false,
+    command: command as Command,
+    stateDir: path.resolve(values['state-dir'] ?? path.join('.sst', 'local-cloud')),
+    port,
+    iam: values.iam,
+  };
 }
 
 async function main(): Promise<number> {
-  const { command, stateDir, port, iam } = parse(process.argv.slice(2));
+  let parsed: Parsed;
+  try {
+    parsed = parse(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`nx-sst-local: ${e.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { command, stateDir, port, iam } = parsed;
   switch (command) {
     case 'start': {
       const cloud = await startLocalCloud({ stateDir, port, iam });
@@ -57,9 +104,6 @@ async function main(): Promise<number> {
       await resetLocalCloud(stateDir);
       process.stdout.write('Stopped and reset: the state is gone.\n');
       return 0;
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      return command === undefined || command === '--help' ? 0 : 2;
   }
 }
 
