@@ -4,7 +4,8 @@ import { recordApp, signalBindProcesses } from '../core/app-index';
 import { accountOf, connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { resolveInfraApp } from '../core/workspace';
-import { loadApp, loadConfigForStage, type ConstructsApp, type LoadedConfig } from '../synth/load-app';
+import { loadApp, loadConfigForStage, type LoadedConfig } from '../synth/load-app';
+import { localCloudContext } from '../synth/local-context';
 import { writeTypesFromModel } from '../types/types';
 import type { BindingModel } from '../types/binding-model';
 import { acquireStageLock } from './lock';
@@ -51,7 +52,6 @@ interface Session {
   stage: string;
   cloud: StageCloud;
   account: string;
-  app: ConstructsApp;
   appName: string;
   region: string;
   model: BindingModel;
@@ -84,15 +84,27 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
     const region = cloud.region;
     // toolkit-lib has no endpoint option: it reads the standard variables (AWS_ENDPOINT_URL, …).
     restoreEnv = withEnv(cloud.local ? cloud.env : { AWS_REGION: region });
-    const { app, model } = await loadApp({
-      workspaceRoot,
-      appRoot: infraApp.root,
-      stage,
-      account,
-      region,
-      loaded,
-    });
     const toolkitLib = require('@aws-cdk/toolkit-lib') as typeof import('@aws-cdk/toolkit-lib');
+    // Lookups as the CDK CLI does them: what the app is missing (availability zones, a VPC by tags, …)
+    // is looked up, stored and the app built again. AWS answers go to the app's cdk.context.json (to be
+    // committed, so synthesis stays deterministic); the local cloud's zones are fixed and given up front.
+    const contextStore = cloud.local
+      ? new toolkitLib.MemoryContext(localCloudContext(account, region))
+      : new toolkitLib.FileContext(path.join(infraApp.root, 'cdk.context.json'));
+    const build = async () =>
+      loadApp({
+        workspaceRoot,
+        appRoot: infraApp.root,
+        stage,
+        account,
+        region,
+        loaded,
+        context: await contextStore.read(),
+      });
+    // The binding model does not depend on looked-up context: the first build's is the app's.
+    const first = await build();
+    const model = first.model;
+    let app = first.app;
     const host = new ProgressHost(opts.io);
     const toolkit = new toolkitLib.Toolkit({
       ioHost: host,
@@ -107,11 +119,22 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
           : toolkitLib.BaseCredentials.awsCliCompatible({ profile: config.profile, defaultRegion: region }),
       },
     });
-    const source = await toolkit.fromAssemblyBuilder(async () => app.synth() as never, {
-      outdir: path.join(infraApp.root, '.sst', 'cdk.out', stage),
-      disposeOutdir: false,
-      lookups: false,
-    });
+    let missingContext = false;
+    const source = await toolkit.fromAssemblyBuilder(
+      async () => {
+        // toolkit-lib calls again only after it looked up what the last synthesis reported missing.
+        if (missingContext) app = (await build()).app;
+        const assembly = app.synth() as unknown as { manifest: { missing?: unknown[] } };
+        missingContext = Boolean(assembly.manifest.missing?.length);
+        return assembly as never;
+      },
+      {
+        outdir: path.join(infraApp.root, '.sst', 'cdk.out', stage),
+        disposeOutdir: false,
+        lookups: true,
+        contextStore,
+      },
+    );
     return {
       workspaceRoot,
       appRoot: infraApp.root,
@@ -119,7 +142,6 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
       stage,
       cloud,
       account,
-      app,
       appName: config.name,
       region,
       model,

@@ -130,6 +130,8 @@ export async function loadApp(opts: {
   account?: string;
   region?: string;
   outdir?: string;
+  /** CDK context (lookup results: availability zones, …) the app is built with. */
+  context?: Record<string, unknown>;
   /** The config as loaded for this command already (else it is loaded with `stage` as input). */
   loaded?: LoadedConfig;
 }): Promise<{ app: ConstructsApp; config: AppConfig; model: BindingModel; configFile: string }> {
@@ -147,6 +149,7 @@ export async function loadApp(opts: {
       region,
       account: opts.account ?? process.env.CDK_DEFAULT_ACCOUNT ?? '000000000000',
       ssmPrefix: config.ssmPrefix,
+      context: opts.context,
       outdir: opts.outdir ?? path.join(opts.appRoot, '.sst', 'cdk.out', opts.stage),
       workspaceRoot: opts.workspaceRoot,
       resolveProject: (absPath: string) => resolveProject(opts.workspaceRoot, absPath),
