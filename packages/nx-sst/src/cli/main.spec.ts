@@ -80,6 +80,30 @@ describe('nx-sst CLI: bad input gets a clear message and a non-zero exit', () =>
     expect(unknown.stderr).toContain("Unknown option '--colour'");
   });
 
+  it('an option of another command is refused, naming the option and the command', async () => {
+    const root = workspace({});
+    roots.push(root);
+    const target = await run(root, ['deploy', '--target', 'x']);
+    expect(target.code).toBe(1);
+    expect(target.stderr).toContain('✖ --target does not apply to nx-sst deploy (--target is for bind).');
+    expect(target.stderr).toContain('nx-sst deploy takes --stage, --app, --bootstrap, --stacks, --verbose.');
+    // Refused with --help too, so a documented usage line cannot hold a flag the command ignores.
+    const withHelp = await run(root, ['remove', '--bootstrap', '--fallback', '--help']);
+    expect(withHelp).toMatchObject({ code: 1, stdout: '' });
+    expect(withHelp.stderr).toContain(
+      '✖ --bootstrap, --fallback do not apply to nx-sst remove (--bootstrap is for deploy; --fallback is for secrets).',
+    );
+    const format = await run(root, ['secrets', 'get', 'K', '--format', 'json']);
+    expect(format.stderr).toContain(
+      '✖ --format does not apply to nx-sst secrets get (--format is for secrets list).',
+    );
+    const local = await run(root, ['local', 'status', '--stage', 'prod']);
+    expect(local.stderr).toContain('✖ --stage does not apply to nx-sst local status');
+    expect(local.stderr).toContain('nx-sst local status takes no options.');
+    const help = await run(root, ['--help']);
+    expect(help.stdout).toMatch(/^ {2}--format <f> +\(secrets\) list as table, env or json$/m);
+  });
+
   it('a .env file with invalid lines sets nothing and names the lines', async () => {
     const root = workspace({
       'apps/infra/sst.config.ts': 'export default { config: () => ({ name: "x" }), stacks() {} };',

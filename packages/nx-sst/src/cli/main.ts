@@ -34,7 +34,8 @@ Options:
   --mask <when>      (bind) mask secrets in the output: auto (when not a terminal), always, never
   --bootstrap        (deploy) bootstrap the AWS environment first
   --stacks <a,b>     (deploy, remove, diff) only these stacks
-  --verbose          Show toolkit-lib's detailed messages
+  --format <f>       (secrets) list as table, env or json
+  --verbose          (deploy, remove, diff) show toolkit-lib's detailed messages
   -h, --help         Show this help
 `;
 
@@ -53,6 +54,39 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } satisfies ParseArgsConfig['options'];
+
+type Option = keyof typeof OPTIONS;
+
+/** The options each command takes (besides --help and --version); any other is refused, not ignored. */
+const COMMAND_OPTIONS: Record<string, Option[]> = {
+  deploy: ['stage', 'app', 'bootstrap', 'stacks', 'verbose'],
+  diff: ['stage', 'app', 'stacks', 'verbose'],
+  remove: ['stage', 'app', 'stacks', 'verbose'],
+  types: ['stage', 'app'],
+  bind: ['stage', 'app', 'target', 'script', 'shell', 'mask'],
+  secrets: ['stage', 'app', 'fallback'],
+  'secrets list': ['stage', 'app', 'fallback', 'format'],
+  local: [],
+};
+
+function checkOptions(command: string, sub: string | undefined, given: Option[]): void {
+  const allowed = COMMAND_OPTIONS[`${command} ${sub}`] ?? COMMAND_OPTIONS[command];
+  if (!allowed) return; // an unknown command gets its own error
+  const name = (command === 'secrets' || command === 'local') && sub ? `${command} ${sub}` : command;
+  const foreign = given.filter((o) => o !== 'help' && o !== 'version' && !allowed.includes(o));
+  if (!foreign.length) return;
+  const where = (o: Option) =>
+    Object.keys(COMMAND_OPTIONS).filter(
+      (c) => COMMAND_OPTIONS[c].includes(o) && !(c === 'secrets list' && COMMAND_OPTIONS.secrets.includes(o)),
+    );
+  throw new NxSstError(
+    `${foreign.map((o) => `--${o}`).join(', ')} ${foreign.length > 1 ? 'do' : 'does'} not apply to nx-sst ${name}` +
+      ` (${foreign.map((o) => `--${o} is for ${where(o).join(', ')}`).join('; ')}).`,
+    allowed.length
+      ? `nx-sst ${name} takes ${allowed.map((o) => `--${o}`).join(', ')}.`
+      : `nx-sst ${name} takes no options.`,
+  );
+}
 
 type Values = {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean;
@@ -84,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, ...args] = positionals;
+  if (command) checkOptions(command, args[0], Object.keys(values) as Option[]);
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 1;
