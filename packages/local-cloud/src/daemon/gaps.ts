@@ -91,8 +91,19 @@ export const unsupportedOperations: AnswerFilter = async (exchange, response) =>
   return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
 };
 
+/**
+ * moto refuses an anonymous object request (no bucket policy or ACL allows it) with an empty 403,
+ * where S3 sends an AccessDenied error document that SDKs and browsers' devtools show.
+ */
+export const s3EmptyDenials: AnswerFilter = async (exchange, response) => {
+  if (exchange.info.service !== 's3' || response.status !== 403 || response.body.length > 0) return response;
+  if (exchange.request.method === 'HEAD') return response;
+  const error = awsError('rest-xml', 403, 'AccessDenied', 'Access Denied');
+  return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
+};
+
 /** moto's gaps the front fills, in the order they are tried. */
 export const allGaps: GapHandler[] = [failResourceTypes];
 
 /** Filters applied to every answer. */
-export const answerFilters: AnswerFilter[] = [unsupportedOperations, s3Cors, jsonAuthErrors];
+export const answerFilters: AnswerFilter[] = [unsupportedOperations, s3EmptyDenials, s3Cors, jsonAuthErrors];
