@@ -112,6 +112,10 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     expect(got).toMatchObject({ status: 200, body: '<h1>hello</h1>' });
     expect(got.headers['content-type']).toBe('text/html');
     expect(got.headers['access-control-allow-origin']).toBe(ORIGIN);
+    // Virtual-host style, as a browser reaches http://public-site.s3.localhost:PORT/index.html.
+    const port = new URL(cloud.endpoint).port;
+    const hosted = await unsigned(url('/index.html'), 'GET', { Host: `public-site.s3.localhost:${port}` });
+    expect(hosted).toMatchObject({ status: 200, body: '<h1>hello</h1>' });
     // A HEAD needs s3:GetObject, as on AWS (moto asked for "s3:HeadObject").
     expect((await unsigned(url('/public-site/index.html'), 'HEAD')).status).toBe(200);
   });

@@ -28,8 +28,15 @@ function serviceOf(headers: IncomingHttpHeaders, url: URL): string {
   return 's3';
 }
 
-function s3Action(method: string, url: URL): string {
-  const hasKey = url.pathname.split('/').filter(Boolean).length > 1;
+/** Whether the bucket is named in the host (`bucket.s3.amazonaws.com`) rather than the path. */
+function virtualHosted(headers: IncomingHttpHeaders): boolean {
+  const hostname = String(headers.host ?? '').replace(/:\d+$/, '');
+  return /\.s3[.-]/.test(hostname) && !/^s3[.-]/.test(hostname);
+}
+
+function s3Action(method: string, url: URL, headers: IncomingHttpHeaders): string {
+  const segments = url.pathname.split('/').filter(Boolean).length;
+  const hasKey = segments > (virtualHosted(headers) ? 0 : 1);
   const q = url.searchParams;
   switch (method) {
     case 'GET':
@@ -70,7 +77,7 @@ export function describeRequest(
   if (service === 's3') {
     return {
       service,
-      action: s3Action(method, url),
+      action: s3Action(method, url, headers),
       protocol: 'rest-xml',
       mutating: method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS',
     };
