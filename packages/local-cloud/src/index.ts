@@ -1,5 +1,6 @@
 export {
   startLocalCloud,
+  joinRunningLocalCloud,
   startTestCloud,
   stopDaemon,
   localCloudStatus,

@@ -13,7 +13,7 @@ import {
   paginateGetParametersByPath,
 } from '@aws-sdk/client-ssm';
 import { resetLocalCloud, startLocalCloud, startTestCloud, type LocalCloud } from './index';
-import { isHealthy } from './local-cloud';
+import { isHealthy, joinRunningLocalCloud } from './local-cloud';
 import { isAlive, readJson, type DaemonInfo } from './state-dir';
 
 jest.setTimeout(120_000);
@@ -128,6 +128,26 @@ describe('startTestCloud', () => {
       expect(await isHealthy({ ...info, port })).toBe(false);
     } finally {
       await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it('is joined without the health check only when the discovery file names its live daemon', () => {
+    const joined = joinRunningLocalCloud(cloud.stateDir);
+    expect(joined?.endpoint).toBe(cloud.endpoint);
+    expect(joined?.clientConfig).toEqual(cloud.clientConfig);
+    const file = path.join(cloud.stateDir, 'daemon.json');
+    const text = fs.readFileSync(file, 'utf8');
+    const info = JSON.parse(text) as DaemonInfo;
+    try {
+      // Alive but another program (a reused pid): the caller must take the health-checked way.
+      fs.writeFileSync(file, JSON.stringify({ ...info, pid: process.pid }));
+      expect(joinRunningLocalCloud(cloud.stateDir)).toBeUndefined();
+      fs.writeFileSync(file, JSON.stringify({ ...info, pid: 2 ** 31 - 2 }));
+      expect(joinRunningLocalCloud(cloud.stateDir)).toBeUndefined();
+      fs.rmSync(file);
+      expect(joinRunningLocalCloud(cloud.stateDir)).toBeUndefined();
+    } finally {
+      fs.writeFileSync(file, text);
     }
   });
 

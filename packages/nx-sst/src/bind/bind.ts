@@ -13,7 +13,7 @@ import { NxSstError } from '../core/errors';
 import { explicitStage, findInfraApps, resolveProject, resolveStage } from '../core/workspace';
 import { assumeTargetRole, type RoleCredentials } from './credentials';
 import { ChildRunner } from './run-child';
-import { localBindAws, sdkBindAws } from './ssm-reader';
+import { localBindAws, NotTheCloudError, sdkBindAws } from './ssm-reader';
 import {
   projectManifestName,
   readManifest,
@@ -82,15 +82,20 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   const scope = await resolveScope({ ...opts, workspaceRoot, env: baseEnv });
   const { stage } = scope;
   timing('scope');
-  const cloud = await connectStage({
-    workspaceRoot,
-    stage,
-    region: scope.entry.region,
-    profile: scope.entry.profiles?.[stage],
-    env: baseEnv,
-  });
+  const connect = (warm: boolean) =>
+    connectStage({
+      workspaceRoot,
+      stage,
+      region: scope.entry.region,
+      profile: scope.entry.profiles?.[stage],
+      env: baseEnv,
+      warm,
+    });
+  // Warm: a live daemon named by the discovery file gets the requests at once, without the health
+  // check's round trip; it is checked only when it does not answer as the cloud (below).
+  let cloud = await connect(true);
   timing('cloud');
-  const aws = cloud.local ? localBindAws(cloud) : sdkBindAws(cloud);
+  let aws = cloud.local ? localBindAws(cloud) : sdkBindAws(cloud);
 
   let roleArn: string | null | undefined;
   const readValues = async (): Promise<ResolvedValues> => {
@@ -107,9 +112,9 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     });
   };
 
-  let values: ResolvedValues;
+  let values!: ResolvedValues;
   let credentials: RoleCredentials | undefined;
-  try {
+  const fetchAll = async () => {
     if (scope.manifest) {
       const manifestName = scope.manifest;
       // Once the manifest names the role, secrets and credentials are fetched at the same time.
@@ -139,6 +144,18 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     } else {
       values = await readValues();
       credentials = await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations });
+    }
+  };
+  try {
+    try {
+      await fetchAll();
+    } catch (error) {
+      if (!cloud.unchecked || !notTheCloud(error)) throw error;
+      // The daemon of the discovery file did not answer as one: join (or start) it with the health check.
+      aws.close();
+      cloud = await connect(false);
+      aws = localBindAws(cloud);
+      await fetchAll();
     }
   } catch (error) {
     aws.close();
@@ -452,4 +469,13 @@ async function resolveScope(
       ? `every value of ${entry.name}`
       : `every value of ${entry.name} (${project ? `${project.name} is not bound` : 'no project here'})`,
   };
+}
+
+/** A request that reached no local cloud: refused or cut, or answered by another server. */
+function notTheCloud(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code ?? '';
+  return (
+    error instanceof NotTheCloudError ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)
+  );
 }

@@ -22,6 +22,11 @@ export interface AssumedRole {
   expiration?: Date;
 }
 
+/** The endpoint answered, but not as the local cloud (another server on its port). */
+export class NotTheCloudError extends Error {
+  override name = 'NotTheCloudError';
+}
+
 /** An AWS error as the SDK names it (`ParameterNotFound`, `AccessDenied`, …). */
 export class AwsError extends Error {
   constructor(name: string, message: string) {
@@ -101,6 +106,12 @@ export function localBindAws(cloud: StageCloud): BindAws {
       const req = http.request(
         { host: endpoint.hostname, port: endpoint.port, path: '/', method: 'POST', headers: signed, agent },
         (res) => {
+          // Every answer of moto carries a request id; a server that took a dead daemon's port does not.
+          if (cloud.unchecked && !res.headers['x-amzn-requestid']) {
+            res.resume();
+            reject(new NotTheCloudError(`${endpoint.host} answered ${service} without a request id`));
+            return;
+          }
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>

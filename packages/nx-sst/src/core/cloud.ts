@@ -22,6 +22,11 @@ export interface StageCloud {
   };
   /** The local cloud's endpoint, for messages. */
   endpoint?: string;
+  /**
+   * Joined without the local cloud's health check (`warm`): a connection error or an answer that is
+   * not the cloud's means connecting again without `warm`.
+   */
+  unchecked?: boolean;
 }
 
 /** State directory of the workspace's local cloud (gitignored with the rest of `.sst/`). */
@@ -40,6 +45,8 @@ export async function connectStage(opts: {
   /** `profile` from `config()`: used unless static keys are set in the environment (as SST v2). */
   profile?: string;
   env?: NodeJS.ProcessEnv;
+  /** Join a running local cloud without its health check (see `StageCloud.unchecked`). */
+  warm?: boolean;
 }): Promise<StageCloud> {
   if (opts.stage !== LOCAL_STAGE) {
     const env = opts.env ?? process.env;
@@ -56,10 +63,14 @@ export async function connectStage(opts: {
       clientConfig: { region, ...(profile ? { profile } : {}) },
     };
   }
-  const { startLocalCloud } = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
-  const cloud = await startLocalCloud({ stateDir: localCloudDir(opts.workspaceRoot) });
+  const { startLocalCloud, joinRunningLocalCloud } =
+    require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
+  const stateDir = localCloudDir(opts.workspaceRoot);
+  const joined = opts.warm ? joinRunningLocalCloud(stateDir) : undefined;
+  const cloud = joined ?? (await startLocalCloud({ stateDir }));
   return {
     local: true,
+    ...(joined ? { unchecked: true } : {}),
     region: cloud.region,
     accountId: cloud.accountId,
     env: { ...cloud.env },

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
@@ -247,6 +249,32 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     } finally {
       await cloud.clearFaults();
       fs.writeFileSync(stacks, before);
+    }
+  });
+
+  it('bind sends at once to the daemon the discovery file names, and joins with the health check when another server answers', async () => {
+    const file = path.join(localCloudDir(root), 'daemon.json');
+    const info = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const seen: string[] = [];
+    const other = http.createServer((req, res) => {
+      // The health check of the fallback asks too; it carries nothing.
+      if (!req.url?.startsWith('/_nx-sst/')) seen.push(String(req.headers.authorization));
+      req.resume();
+      res.end('<html>another server</html>');
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      // The daemon's pid is alive and its own, but its port now belongs to another server.
+      fs.writeFileSync(file, JSON.stringify({ ...info, port: (other.address() as AddressInfo).port }));
+      const print = 'console.log(process.env.SST_Parameter_value_VERSION)';
+      const out = await run(['bind', '--target', 'api', '--', 'node', '-e', print]);
+      expect(out).toMatchObject({ code: 0, stdout: '1.0.0\n' });
+      expect(out.stderr).toContain(`(local cloud http://127.0.0.1:${info.port})`);
+      // The warm path went first; that server saw only the local cloud's fixed keys.
+      expect(seen.length).toBeGreaterThan(0);
+      for (const auth of seen) expect(auth).toContain('Credential=AKIANXSSTLOCALCLOUD0/');
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
     }
   });
 
