@@ -86,8 +86,9 @@ export interface ConfigOptions {
    */
   readonly region?: string;
   /**
-   * Stage, when this app pins one.
-   * @default --stage, then SST_STAGE, then the personal stage, then `local`
+   * Stage, when this app pins one. The stage of a command is `--stage` > `SST_STAGE` > this >
+   * the personal stage in `.sst/stage` > `local`.
+   * @default --stage, then SST_STAGE, then `.sst/stage`, then `local`
    */
   readonly stage?: string;
   /**
