@@ -2,7 +2,9 @@ import * as http from 'node:http';
 import {
   CloudFormationClient,
   CreateStackCommand,
+  DeleteStackCommand,
   waitUntilStackCreateComplete,
+  waitUntilStackDeleteComplete,
 } from '@aws-sdk/client-cloudformation';
 import {
   CreateBucketCommand,
@@ -193,6 +195,46 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
       }
     });
   } else {
+    it('takes the policy off the bucket when its stack is deleted', async () => {
+      const cfn = new CloudFormationClient(cloud.clientConfig);
+      const template = {
+        Resources: {
+          OpenUp: {
+            Type: 'AWS::S3::BucketPolicy',
+            Properties: {
+              Bucket: 'private',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Principal: '*',
+                    Action: 's3:GetObject',
+                    Resource: 'arn:aws:s3:::private/*',
+                  },
+                ],
+              },
+            },
+          },
+        },
+      };
+      try {
+        await cfn.send(
+          new CreateStackCommand({ StackName: 'OpenUp', TemplateBody: JSON.stringify(template) }),
+        );
+        await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 120 }, { StackName: 'OpenUp' });
+        expect(await unsigned(url('/private/secret.txt'), 'GET')).toMatchObject({
+          status: 200,
+          body: 'secret',
+        });
+        await cfn.send(new DeleteStackCommand({ StackName: 'OpenUp' }));
+        await waitUntilStackDeleteComplete({ client: cfn, maxWaitTime: 120 }, { StackName: 'OpenUp' });
+        expect((await unsigned(url('/private/secret.txt'), 'GET')).status).toBe(403);
+      } finally {
+        cfn.destroy();
+      }
+    });
+
     it('without IAM enforcement, lets anonymous callers list and create objects (moto; a documented gap)', async () => {
       expect((await unsigned(url('/private'), 'GET')).status).toBe(200);
       expect((await unsigned(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(200);
