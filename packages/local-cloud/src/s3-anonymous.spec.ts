@@ -14,7 +14,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { startTestCloud, type LocalCloud } from './index';
+import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
 
 jest.setTimeout(180_000);
 
@@ -161,6 +161,18 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     expect(preflight.status).toBe(200);
     expect(preflight.headers['access-control-allow-origin']).toBe(ORIGIN);
     expect(preflight.headers['access-control-allow-methods']).toContain('PUT');
+  });
+
+  it('keeps the public bucket public and the private one private across a restart (journal replay)', async () => {
+    // Only the daemon: the state directory stays (afterAll's cloud.stop() removes it).
+    await stopDaemon(cloud.stateDir);
+    const again = await startLocalCloud({ stateDir: cloud.stateDir });
+    expect(again.endpoint).toBe(cloud.endpoint);
+    expect(await unsigned(url('/public-site/index.html'), 'GET')).toMatchObject({
+      status: 200,
+      body: '<h1>hello</h1>',
+    });
+    expect((await unsigned(url('/private/secret.txt'), 'GET')).status).toBe(403);
   });
 
   if (iam) {
