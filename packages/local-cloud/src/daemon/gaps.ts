@@ -8,8 +8,8 @@ const DEPLOY_ACTIONS = new Set(['CreateStack', 'UpdateStack', 'ExecuteChangeSet'
 
 /**
  * Forced failure of named resource types during a deploy: the deploy call carries the types to
- * moto (see moto-patches), which rolls the stack back and names the failing resource. The header
- * is journaled with the call, so a replay fails the same way.
+ * moto (see python/nx_sst_patches/cloudformation.py), which rolls the stack back and names the
+ * failing resource. The header is journaled with the call, so a replay fails the same way.
  */
 export const failResourceTypes: GapHandler = async (exchange, moto) => {
   const { request, info } = exchange;

@@ -2,7 +2,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { MOTO_PATCHES } from './moto-patches';
 
 export const MOTO_INSTALL_HINT =
   'The local cloud needs moto in server mode (Python). Install it with: pip install "moto[server]"';
@@ -14,6 +13,12 @@ export class MotoMissingError extends Error {
     this.name = 'MotoMissingError';
   }
 }
+
+/**
+ * The Python package with our patches to moto (see its __init__.py), shipped beside `dist/`: this
+ * file runs as `dist/daemon/moto-process.js` (or `src/daemon/moto-process.ts` under ts-jest).
+ */
+export const PATCHES_DIR = path.resolve(__dirname, '..', '..', 'python');
 
 /*
  * moto runs inside this wrapper rather than as `moto_server` so that it exits when the daemon dies,
@@ -37,7 +42,12 @@ except ImportError as e:
 threading.Thread(target=_watch, daemon=True).start()
 # One access-log line per request would grow the daemon log without bound.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
-${MOTO_PATCHES}
+# Our patches write no __pycache__ into the package directory (moto's own imports still may).
+_bytecode = sys.dont_write_bytecode
+sys.dont_write_bytecode = True
+sys.path.insert(0, ${JSON.stringify(PATCHES_DIR)})
+import nx_sst_patches  # noqa: F401  applies each patch when moto imports what it changes
+sys.dont_write_bytecode = _bytecode
 moto.server.main(sys.argv[1:])
 `;
 

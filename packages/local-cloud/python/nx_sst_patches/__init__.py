@@ -1,0 +1,43 @@
+"""Python run inside the moto process before it serves (the daemon's wrapper imports this package).
+
+It fills CloudFormation and access-control gaps that cannot be repaired from outside without
+re-implementing CloudFormation: the gap is in moto's state, so the fix goes there. One module per
+concern, its docstring says what it fixes:
+
+- iam.py: IAM trust and resource checks, STS session tokens.
+- cloudformation.py (1-4): change sets per stack, outputs and exports, custom resources, fault injection.
+- apigatewayv2.py (5): AWS::ApiGatewayV2::* models over moto's apigatewayv2 backend.
+- bucket_deployment.py (6): Custom::CDKBucketDeployment on moto's S3, in process.
+- rds.py (7): AWS::RDS::DBCluster and AWS::SecretsManager::Secret/SecretTargetAttachment.
+- ec2.py (8): route tables and their subnet associations are deleted with their stack.
+- s3.py (9): bucket policies, unsigned and presigned S3 requests.
+
+Each patch checks that the moto internals it wraps exist and is skipped (with a line in the daemon
+log) otherwise, so a newer moto degrades to its own behaviour, never to a crash. Patches are applied
+when moto itself first imports the module they change: importing moto's CloudFormation eagerly loads
+every service model and would add seconds to each cold start.
+"""
+
+from ._hooks import _nx_on_import
+from .apigatewayv2 import _patch_apigatewayv2_cfn
+from .cloudformation import _patch_cloudformation
+from .ec2 import _patch_ec2_cfn_delete
+from .iam import _patch_iam, _patch_sts
+from .rds import _patch_rds_cfn
+from .s3 import _patch_s3_bucket_policy_cfn, _patch_s3_policy, _patch_s3_preflight, _patch_s3_unsigned_auth
+
+
+def _patch_cloudformation_models():
+    _patch_apigatewayv2_cfn()
+    _patch_rds_cfn()
+    _patch_ec2_cfn_delete()
+    _patch_s3_bucket_policy_cfn()
+
+
+_nx_on_import("moto.iam.access_control", _patch_iam)
+_nx_on_import("moto.sts.models", _patch_sts)
+_nx_on_import("moto.cloudformation.responses", _patch_cloudformation)
+_nx_on_import("moto.s3.models", _patch_s3_policy)
+_nx_on_import("moto.s3.responses", _patch_s3_preflight)
+_nx_on_import("moto.core.authorization", _patch_s3_unsigned_auth)
+_nx_on_import("moto.cloudformation.parsing", _patch_cloudformation_models)

@@ -1,0 +1,66 @@
+"""The machinery every patch uses: the daemon-log line, the refusal that rolls a deploy back, and the
+post-import hook that applies a patch when moto itself first imports the module it changes.
+"""
+
+import importlib.abc
+import importlib.util
+import sys
+
+
+def _nx_log(msg):
+    sys.stderr.write("nx-sst moto patch: " + msg + "\n")
+
+
+def _nx_refused(logical_id, resource_type, message):
+    """A resource our models refuse: a creating deploy rolls back naming it (see execute_change_set)."""
+    from moto.cloudformation.exceptions import ValidationError
+    error = ValidationError(message=str(logical_id) + " (" + resource_type + "): " + message)
+    error.nx_refused = (str(logical_id), resource_type, message)
+    return error
+
+# Patches are applied when moto itself first imports the module they change: importing moto's
+# CloudFormation eagerly loads every service model and would add seconds to each cold start.
+_nx_hooks = {}
+
+
+def _nx_run_hook(name):
+    fn = _nx_hooks.pop(name, None)
+    if fn is not None:
+        try:
+            fn()
+        except Exception as e:  # pragma: no cover - depends on the installed moto
+            _nx_log(name + " patch failed: " + repr(e))
+
+
+class _NxPostImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in _nx_hooks:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is None or not hasattr(loader, "exec_module"):
+            return None
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            _nx_run_hook(fullname)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _NxPostImport())
+
+
+def _nx_on_import(name, fn):
+    _nx_hooks[name] = fn
+    if name in sys.modules:
+        _nx_run_hook(name)

@@ -1,0 +1,332 @@
+"""CloudFormation change sets, outputs, custom resources and fault injection.
+
+1. Change sets are looked up per stack (moto looks names up across all stacks, crashes deleting a
+   missing one, and answers a missing one with "Stack with id <change set> does not exist").
+2. Executing a change set recomputes the stack's template, Outputs and exports (moto kept the
+   Outputs of the template the stack had before, i.e. none for a stack created by a change set),
+   and resolves Fn::ImportValue against the exports of other stacks.
+3. Custom::* / AWS::CloudFormation::CustomResource resources complete without invoking their
+   Lambda (moto would run it in Docker); Custom::S3AutoDeleteObjects empties its bucket on delete;
+   Custom::CDKBucketDeployment is done by bucket_deployment.py.
+4. A forced failure of named resource types (fault injection; the front passes them in the
+   x-nx-sst-fail-resource-types header) rolls the deploy back and names the failing resource.
+
+A resource the models refuse (_nx_refused) rolls a new stack back, deleting what it had created.
+"""
+
+import threading
+
+from ._hooks import _nx_log, _nx_refused
+from .bucket_deployment import BUCKET_DEPLOYMENT, _bucket_deployment
+
+
+def _patch_cloudformation():
+    try:
+        from moto.cloudformation import models as _cfm
+        from moto.cloudformation import responses as _cfr
+        from moto.cloudformation import custom_model as _ccm
+        from moto.cloudformation.exceptions import CloudFormationError as _CfnError, ValidationError as _ValidationError
+        _nx_ok = all(hasattr(x, y) for x, y in [
+            (_cfm, "CloudFormationBackend"), (_cfm, "ChangeSet"), (_cfm, "Stack"), (_cfm, "Event"),
+            (_cfm.CloudFormationBackend, "execute_change_set"), (_cfm.CloudFormationBackend, "describe_change_set"),
+            (_cfm.CloudFormationBackend, "delete_change_set"), (_cfm.CloudFormationBackend, "create_stack"),
+            (_cfm.CloudFormationBackend, "update_stack"), (_cfr, "CloudFormationResponse"),
+            (_ccm, "CustomModel"),
+        ])
+    except Exception as e:  # pragma: no cover - depends on the installed moto
+        _nx_ok = False
+        _nx_log("CloudFormation patches skipped: " + repr(e))
+
+    if not _nx_ok:
+        return
+    class ChangeSetNotFound(_CfnError):
+        code = "ChangeSetNotFoundException"
+
+    _local = threading.local()
+
+    def _fail_types():
+        return getattr(_local, "fail_types", None) or set()
+
+    # ---- 4. the forced-failure header reaches the backend through the request's thread
+    _orig_call_action = _cfr.CloudFormationResponse.call_action
+
+    def _call_action(self):
+        header = self.headers.get("x-nx-sst-fail-resource-types") or ""
+        _local.fail_types = {t.strip() for t in header.split(",") if t.strip()}
+        try:
+            return _orig_call_action(self)
+        finally:
+            _local.fail_types = set()
+
+    _cfr.CloudFormationResponse.call_action = _call_action
+
+    # ---- 1. change sets per stack
+    def _stack_matches(change_set, stack_name):
+        if not stack_name:
+            return True
+        return change_set.stack.name == stack_name or change_set.stack.stack_id == stack_name
+
+    def _find_change_set(self, change_set_name, stack_name=None):
+        if change_set_name in self.change_sets:
+            return self.change_sets[change_set_name]
+        found = None
+        for cs in self.change_sets.values():
+            if cs.change_set_name == change_set_name and _stack_matches(cs, stack_name):
+                found = cs
+        return found
+
+    def _not_found(change_set_name):
+        return ChangeSetNotFound("ChangeSet [" + str(change_set_name) + "] does not exist")
+
+    def describe_change_set(self, change_set_name, stack_name=None):
+        cs = _find_change_set(self, change_set_name, stack_name)
+        if cs is None:
+            raise _not_found(change_set_name)
+        return cs
+
+    def delete_change_set(self, change_set_name, stack_name=None):
+        cs = _find_change_set(self, change_set_name, stack_name)
+        if cs is not None:
+            del self.change_sets[cs.change_set_id]
+        elif stack_name and not any(s.name == stack_name or s.stack_id == stack_name for s in self.stacks.values()):
+            raise _ValidationError(stack_name)
+        # Deleting a change set that is not there succeeds when the stack exists, as on AWS.
+
+    _cfm.CloudFormationBackend.describe_change_set = describe_change_set
+    _cfm.CloudFormationBackend.delete_change_set = delete_change_set
+
+    def _r_describe_change_set(self):
+        cs = self.cloudformation_backend.describe_change_set(
+            change_set_name=self._get_param("ChangeSetName"), stack_name=self._get_param("StackName"))
+        return _cfr.ActionResult(cs)
+
+    def _r_delete_change_set(self):
+        self.cloudformation_backend.delete_change_set(
+            change_set_name=self._get_param("ChangeSetName"), stack_name=self._get_param("StackName"))
+        return _cfr.EmptyResult()
+
+    _orig_list_change_sets = _cfr.CloudFormationResponse.list_change_sets
+
+    def _r_list_change_sets(self):
+        stack_name = self._get_param("StackName")
+        summaries = [cs for cs in self.cloudformation_backend.list_change_sets() if _stack_matches(cs, stack_name)]
+        return _cfr.ActionResult({"Summaries": summaries})
+
+    _cfr.CloudFormationResponse.describe_change_set = _r_describe_change_set
+    _cfr.CloudFormationResponse.delete_change_set = _r_delete_change_set
+    _cfr.CloudFormationResponse.list_change_sets = _r_list_change_sets
+
+    # ---- 4. rollback of a forced failure
+    def _resource_event(stack, logical_id, resource_type, status, reason):
+        event = _cfm.Event(
+            stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+            physical_resource_id="", resource_type=resource_type, resource_status=status,
+            resource_status_reason=reason, resource_properties=None)
+        stack.events.append(event)
+
+    def _failing_resource(template_dict, old_template_dict):
+        types = _fail_types()
+        if not types:
+            return None
+        old = (old_template_dict or {}).get("Resources") or {}
+        for logical_id, resource in ((template_dict or {}).get("Resources") or {}).items():
+            if resource.get("Type") in types and old.get(logical_id) != resource:
+                return logical_id, resource.get("Type"), logical_id in old
+        return None
+
+    def _roll_back(stack, failing, updating, message=None):
+        logical_id, resource_type, existed = failing
+        reason = "Resource handler returned message: \"" + resource_type + " failed: " + (
+            message or "fault injected by the nx-sst local cloud (failResourceTypes)") + "\""
+        verb = "UPDATE" if existed else "CREATE"
+        if message is None:  # a refused resource fails after the deploy has started
+            if updating:
+                stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+            else:
+                stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        _resource_event(stack, logical_id, resource_type, verb + "_IN_PROGRESS", None)
+        _resource_event(stack, logical_id, resource_type, verb + "_FAILED", reason)
+        summary = "The following resource(s) failed to " + verb.lower() + ": [" + logical_id + "]. " + (
+            (message + " ") if message else "")
+        if updating:
+            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=summary)
+            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            stack.status = "UPDATE_ROLLBACK_COMPLETE"
+        else:
+            stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=summary + "Rollback requested by user.")
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            stack.status = "ROLLBACK_COMPLETE"
+        stack.stack_status_reason = summary
+
+    def _refused_rolled_back(stack, error):
+        # A new stack whose resource we refused: delete what was created, roll back naming the resource,
+        # so nothing is left half-made. (A refused update keeps moto's error: there is no state to restore.)
+        refused = getattr(error, "nx_refused", None)
+        if refused is None:
+            return False
+        logical_id, resource_type, message = refused
+        try:
+            stack.resource_map.delete()
+        except Exception as e:
+            _nx_log("rollback of " + stack.name + " left resources: " + repr(e))
+        # moto's resource map creates a resource when it is first looked up (DescribeStackResources would
+        # bring the deleted ones back): a rolled-back stack has none.
+        stack.resource_map._resource_json_map = {}
+        stack.output_map = _cfm.OutputMap(stack.resource_map, {}, stack.stack_id)
+        _roll_back(stack, (logical_id, resource_type, False), False, message)
+        return True
+
+    # ---- 1 + 2 + 4. executing a change set
+    def execute_change_set(self, change_set_name, stack_name=None):
+        cs = _find_change_set(self, change_set_name, stack_name)
+        if cs is None:
+            raise _not_found(change_set_name)
+        stack = self.stacks[cs.stack_id]
+        updating = cs.change_set_type != "CREATE"
+        failing = _failing_resource(cs.template_dict, stack.template_dict if updating else None)
+        if failing:
+            _roll_back(stack, failing, updating)
+            cs.execution_status = "EXECUTE_FAILED"
+            return
+        if updating:
+            stack._add_stack_event("UPDATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        else:
+            stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        old_exports = [e.name for e in stack.exports]
+        # A stack that a change set created was made without the backend's exports (moto passes
+        # them only to CreateStack), so its Fn::ImportValue found nothing: share the live ones.
+        stack.cross_stack_resources = self.exports
+        stack.resource_map.cross_stack_resources = self.exports
+        try:
+            cs.apply()
+        except _CfnError as e:
+            if updating or not _refused_rolled_back(stack, e):
+                raise
+            cs.execution_status = "EXECUTE_FAILED"
+            return
+        stack.template = cs.template
+        stack._parse_template()
+        stack.description = stack.template_dict.get("Description")
+        if cs.parameters:
+            stack.parameters = cs.parameters
+        stack.output_map = stack._create_output_map()
+        for name in old_exports:
+            self.exports.pop(name, None)
+        for export in stack.exports:
+            self.exports[export.name] = export
+        stack._add_stack_event(("UPDATE" if updating else "CREATE") + "_COMPLETE")
+        cs.execution_status = "EXECUTE_COMPLETE"
+        stack.status = ("UPDATE" if updating else "CREATE") + "_COMPLETE"
+        stack.stack_status_reason = None
+
+    _cfm.CloudFormationBackend.execute_change_set = execute_change_set
+
+    # ---- 4. forced failure on the direct (CreateStack / UpdateStack) route
+    _orig_create_stack = _cfm.CloudFormationBackend.create_stack
+    _orig_create_resources = _cfm.Stack.create_resources
+
+    def _create_resources(self):
+        failing = _failing_resource(self.template_dict, None)
+        if failing:
+            _roll_back(self, failing, False)
+            self.resource_map._resource_json_map = {}  # else a later lookup would create them
+            self.output_map = _cfm.OutputMap(self.resource_map, {}, self.stack_id)
+            return
+        try:
+            return _orig_create_resources(self)
+        except _CfnError as e:
+            if not _refused_rolled_back(self, e):
+                raise
+
+    _cfm.Stack.create_resources = _create_resources
+
+    _orig_update_stack = _cfm.CloudFormationBackend.update_stack
+
+    def update_stack(self, name, template, role_arn, parameters, tags):
+        stack = self.get_stack(name)
+        failing = _failing_resource(_cfm.Stack.parse_template(template), stack.template_dict)
+        if failing:
+            _roll_back(stack, failing, True)
+            return stack
+        result = _orig_update_stack(self, name, template, role_arn, parameters, tags)
+        result.stack_status_reason = None
+        return result
+
+    _cfm.CloudFormationBackend.update_stack = update_stack
+
+    # ---- 3. custom resources answer without Lambda
+    def _run_bucket_deployment(logical_id, account_id, region_name, request_type, properties, old_properties):
+        try:
+            return _bucket_deployment(account_id, region_name, request_type, properties, old_properties)
+        except Exception as e:
+            # A clear answer to the deploy call instead of moto's HTML 500.
+            raise _nx_refused(logical_id, BUCKET_DEPLOYMENT, str(e))
+
+    def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties") or {}
+        resource = _ccm.CustomModel(region_name, "nx-sst-local", kwargs["LogicalId"], resource_name)
+        resource.nx_resource_type = kwargs.get("ResourceType")
+        resource.nx_properties = properties
+        resource.nx_account_id = account_id
+        data = {}
+        if resource.nx_resource_type == BUCKET_DEPLOYMENT:
+            data = _run_bucket_deployment(kwargs["LogicalId"], account_id, region_name, "Create", properties, {})
+        resource.set_data(data)
+        stack = _cfm.cloudformation_backends[account_id][region_name].get_stack(kwargs["StackId"])
+        stack.add_custom_resource(resource)
+        return resource
+
+    def _empty_bucket(account_id, region_name, bucket_name):
+        from moto.s3.models import s3_backends
+        from moto.utilities.utils import get_partition
+        backend = s3_backends[account_id][get_partition(region_name)]
+        try:
+            bucket = backend.get_bucket(bucket_name)
+        except Exception:
+            return
+        for key_name, versions in list(bucket.keys.iterlists()):
+            for version in list(versions):
+                backend.delete_object(bucket_name, key_name, version_id=getattr(version, "version_id", None))
+        for key_name in list(bucket.keys.keys()):
+            backend.delete_object(bucket_name, key_name)
+
+    def _custom_delete(self, account_id, region_name):
+        resource_type = getattr(self, "nx_resource_type", None)
+        if resource_type == "Custom::S3AutoDeleteObjects":
+            bucket_name = (self.nx_properties or {}).get("BucketName")
+            if bucket_name:
+                _empty_bucket(account_id, region_name, bucket_name)
+        elif resource_type == BUCKET_DEPLOYMENT:
+            _bucket_deployment(account_id, region_name, "Delete", self.nx_properties or {}, {})
+
+    def _custom_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        # moto has no update for custom resources and would drop the resource from the stack,
+        # so a later delete (e.g. emptying an autoDeleteObjects bucket) would never run.
+        old_properties = getattr(original_resource, "nx_properties", None) or {}
+        original_resource.nx_properties = cloudformation_json.get("Properties") or {}
+        if getattr(original_resource, "nx_resource_type", None) == BUCKET_DEPLOYMENT:
+            original_resource.set_data(_run_bucket_deployment(
+                original_resource.logical_id, account_id, region_name, "Update",
+                original_resource.nx_properties, old_properties))
+        return original_resource
+
+    # moto deletes a stack's resources in set order, not in reverse dependency order, and its S3
+    # "deletes" a non-empty bucket by doing nothing. Custom resources (which depend on what they
+    # manage, e.g. the bucket they empty) therefore run their delete first, as on AWS.
+    from moto.cloudformation import parsing as _cfp
+    _orig_resource_map_delete = _cfp.ResourceMap.delete
+
+    def _resource_map_delete(self):
+        for resource in list(self._parsed_resources.values()):
+            if isinstance(resource, _ccm.CustomModel):
+                try:
+                    resource.delete(self._account_id, self._region_name)
+                except Exception as e:
+                    _nx_log("custom resource delete failed: " + repr(e))
+        return _orig_resource_map_delete(self)
+
+    _cfp.ResourceMap.delete = _resource_map_delete
+
+    _ccm.CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
+    _ccm.CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
+    _ccm.CustomModel.delete = _custom_delete
