@@ -64,3 +64,35 @@ def _nx_on_import(name, fn):
     _nx_hooks[name] = fn
     if name in sys.modules:
         _nx_run_hook(name)
+
+
+class _NxRecord:
+    """What each of our CloudFormation resource models shares. moto keeps the resource in the stack's
+    map under `physical_resource_id` and asks the class for its type and name property. A subclass
+    lists it before CloudFormationModel (moto registers only direct subclasses of CloudFormationModel)
+    and sets `_cfn_type`, `_cfn_name_type` ("" for no generated name) and `_id_attr`, the attribute its
+    own code reads the physical id from."""
+
+    _cfn_type = ""
+    _cfn_name_type = ""
+    _id_attr = "physical_id"
+
+    def __init__(self, account_id, region_name, physical_id):
+        self.account_id = account_id
+        self.region_name = region_name
+        setattr(self, self._id_attr, physical_id)
+
+    @property
+    def physical_resource_id(self):
+        return getattr(self, self._id_attr)
+
+    @classmethod
+    def cloudformation_type(cls):
+        return cls._cfn_type
+
+    @classmethod
+    def cloudformation_name_type(cls):
+        return cls._cfn_name_type
+
+    def is_created(self):
+        return True

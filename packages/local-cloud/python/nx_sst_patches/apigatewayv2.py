@@ -2,7 +2,7 @@
 own apigatewayv2 backend (moto 5.2.1 has the API model but no CloudFormation support for it).
 """
 
-from ._hooks import _nx_log, _nx_refused
+from ._hooks import _NxRecord, _nx_log, _nx_refused
 
 
 def _patch_apigatewayv2_cfn():
@@ -37,24 +37,15 @@ def _patch_apigatewayv2_cfn():
     def _props(cfn):
         return cfn.get("Properties") or {}
 
-    class _CfnChild:
+    class _CfnChild(_NxRecord):
         """A sub-resource of an API (stage, integration, route, authorizer): physical id + owning API.
         A mixin: moto finds models through CloudFormationModel.__subclasses__(), direct ones only."""
         _attrs = {}
+        _id_attr = "child_id"
 
         def __init__(self, account_id, region_name, api_id, child_id):
-            self.account_id = account_id
-            self.region_name = region_name
+            super().__init__(account_id, region_name, child_id)
             self.api_id = api_id
-            self.child_id = child_id
-
-        @property
-        def physical_resource_id(self):
-            return self.child_id
-
-        @staticmethod
-        def cloudformation_name_type():
-            return ""
 
         @classmethod
         def has_cfn_attr(cls, attr):
@@ -64,9 +55,6 @@ def _patch_apigatewayv2_cfn():
             if attribute_name in self._attrs:
                 return getattr(self, self._attrs[attribute_name])
             raise UnformattedGetAttTemplateException()
-
-        def is_created(self):
-            return True
 
         def _api(self):
             return _backend(self.account_id, self.region_name).get_api(self.api_id)
@@ -112,10 +100,7 @@ def _patch_apigatewayv2_cfn():
     class NxApiGatewayV2Stage(_CfnChild, CloudFormationModel):
         __module__ = "moto.apigatewayv2.models"
         _attrs = {}
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::ApiGatewayV2::Stage"
+        _cfn_type = "AWS::ApiGatewayV2::Stage"
 
         @staticmethod
         def _create(api, props, keep_id):
@@ -140,10 +125,7 @@ def _patch_apigatewayv2_cfn():
     class NxApiGatewayV2Integration(_CfnChild, CloudFormationModel):
         __module__ = "moto.apigatewayv2.models"
         _attrs = {"IntegrationId": "child_id"}
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::ApiGatewayV2::Integration"
+        _cfn_type = "AWS::ApiGatewayV2::Integration"
 
         @staticmethod
         def _create(api, props, keep_id):
@@ -175,10 +157,7 @@ def _patch_apigatewayv2_cfn():
     class NxApiGatewayV2Route(_CfnChild, CloudFormationModel):
         __module__ = "moto.apigatewayv2.models"
         _attrs = {"RouteId": "child_id"}
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::ApiGatewayV2::Route"
+        _cfn_type = "AWS::ApiGatewayV2::Route"
 
         @staticmethod
         def _create(api, props, keep_id):
@@ -207,10 +186,7 @@ def _patch_apigatewayv2_cfn():
     class NxApiGatewayV2Authorizer(_CfnChild, CloudFormationModel):
         __module__ = "moto.apigatewayv2.models"
         _attrs = {"AuthorizerId": "child_id"}
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::ApiGatewayV2::Authorizer"
+        _cfn_type = "AWS::ApiGatewayV2::Authorizer"
 
         @staticmethod
         def _create(api, props, keep_id):
@@ -232,25 +208,11 @@ def _patch_apigatewayv2_cfn():
         def _remove(api, child_id):
             api.authorizers.pop(child_id, None)
 
-    class NxApiGatewayV2Api(CloudFormationModel):
+    class NxApiGatewayV2Api(_NxRecord, CloudFormationModel):
         __module__ = "moto.apigatewayv2.models"
-
-        def __init__(self, account_id, region_name, api_id):
-            self.account_id = account_id
-            self.region_name = region_name
-            self.api_id = api_id
-
-        @property
-        def physical_resource_id(self):
-            return self.api_id
-
-        @staticmethod
-        def cloudformation_name_type():
-            return ""  # Name is required and not unique: no generated name
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::ApiGatewayV2::Api"
+        _cfn_type = "AWS::ApiGatewayV2::Api"
+        _cfn_name_type = ""  # Name is required and not unique: no generated name
+        _id_attr = "api_id"
 
         @classmethod
         def has_cfn_attr(cls, attr):
@@ -263,9 +225,6 @@ def _patch_apigatewayv2_cfn():
             if attribute_name == "ApiId":
                 return api.api_id
             raise UnformattedGetAttTemplateException()
-
-        def is_created(self):
-            return True
 
         @staticmethod
         def _fields(props):

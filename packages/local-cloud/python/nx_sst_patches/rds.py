@@ -3,7 +3,7 @@ Aurora Serverless v2 with a generated credentials secret) over moto's rds and se
 with {{resolve:secretsmanager:...}} references resolved; Aurora instances join their cluster.
 """
 
-from ._hooks import _nx_log
+from ._hooks import _NxRecord, _nx_log
 
 
 def _patch_rds_cfn():
@@ -60,25 +60,11 @@ def _patch_rds_cfn():
 
         return _dynamic.sub(one, value)
 
-    class NxSecret(CloudFormationModel):
+    class NxSecret(_NxRecord, CloudFormationModel):
         __module__ = "moto.secretsmanager.models"
-
-        def __init__(self, account_id, region_name, arn):
-            self.account_id = account_id
-            self.region_name = region_name
-            self.arn = arn
-
-        @property
-        def physical_resource_id(self):
-            return self.arn
-
-        @staticmethod
-        def cloudformation_name_type():
-            return "Name"
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::SecretsManager::Secret"
+        _cfn_type = "AWS::SecretsManager::Secret"
+        _cfn_name_type = "Name"
+        _id_attr = "arn"
 
         @classmethod
         def has_cfn_attr(cls, attr):
@@ -88,9 +74,6 @@ def _patch_rds_cfn():
             if attribute_name == "Id":
                 return self.arn
             raise UnformattedGetAttTemplateException()
-
-        def is_created(self):
-            return True
 
         @staticmethod
         def _value(backend, props):
@@ -145,32 +128,15 @@ def _patch_rds_cfn():
             if self.arn in backend.secrets:
                 backend.delete_secret(self.arn, recovery_window_in_days=None, force_delete_without_recovery=True)
 
-    class NxSecretTargetAttachment(CloudFormationModel):
+    class NxSecretTargetAttachment(_NxRecord, CloudFormationModel):
         __module__ = "moto.secretsmanager.models"
-
-        def __init__(self, account_id, region_name, arn):
-            self.account_id = account_id
-            self.region_name = region_name
-            self.arn = arn
-
-        @property
-        def physical_resource_id(self):
-            return self.arn
-
-        @staticmethod
-        def cloudformation_name_type():
-            return ""
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::SecretsManager::SecretTargetAttachment"
+        _cfn_type = "AWS::SecretsManager::SecretTargetAttachment"
+        _cfn_name_type = ""
+        _id_attr = "arn"
 
         @classmethod
         def has_cfn_attr(cls, attr):
             return False
-
-        def is_created(self):
-            return True
 
         @classmethod
         def _attach(cls, props, account_id, region_name):
@@ -211,25 +177,11 @@ def _patch_rds_cfn():
         def delete(self, account_id, region_name):
             pass
 
-    class NxDBCluster(CloudFormationModel):
+    class NxDBCluster(_NxRecord, CloudFormationModel):
         __module__ = "moto.rds.models"
-
-        def __init__(self, account_id, region_name, identifier):
-            self.account_id = account_id
-            self.region_name = region_name
-            self.identifier = identifier
-
-        @property
-        def physical_resource_id(self):
-            return self.identifier
-
-        @staticmethod
-        def cloudformation_name_type():
-            return "DBClusterIdentifier"
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::RDS::DBCluster"
+        _cfn_type = "AWS::RDS::DBCluster"
+        _cfn_name_type = "DBClusterIdentifier"
+        _id_attr = "identifier"
 
         _attrs = ("DBClusterArn", "DBClusterResourceId", "Endpoint.Address", "Endpoint.Port",
                   "ReadEndpoint.Address", "Endpoint")
@@ -251,9 +203,6 @@ def _patch_rds_cfn():
             if attribute_name == "ReadEndpoint.Address":
                 return cluster.reader_endpoint
             raise UnformattedGetAttTemplateException()
-
-        def is_created(self):
-            return True
 
         @staticmethod
         def _kwargs(identifier, props):

@@ -7,7 +7,7 @@ on, moto read the Authorization header of every S3 request and crashed (HTTP 500
 presigned one, the browser's CORS preflight included.
 """
 
-from ._hooks import _nx_log
+from ._hooks import _NxRecord, _nx_log
 
 
 def _nx_anonymous_statement(statement):
@@ -147,33 +147,16 @@ def _patch_s3_bucket_policy_cfn():
         _backend(account_id, region_name).put_bucket_policy(bucket, policy.encode("utf-8"))
         return bucket
 
-    class _BucketPolicy(CloudFormationModel):
+    class _BucketPolicy(_NxRecord, CloudFormationModel):
         """AWS::S3::BucketPolicy: the policy is put on moto's bucket (a StaticSite's public read)."""
         __module__ = "moto.s3.models"
-
-        def __init__(self, account_id, region_name, bucket_name):
-            self.account_id = account_id
-            self.region_name = region_name
-            self.bucket_name = bucket_name
-
-        @property
-        def physical_resource_id(self):
-            return self.bucket_name
-
-        @staticmethod
-        def cloudformation_type():
-            return "AWS::S3::BucketPolicy"
-
-        @staticmethod
-        def cloudformation_name_type():
-            return ""
+        _cfn_type = "AWS::S3::BucketPolicy"
+        _cfn_name_type = ""
+        _id_attr = "bucket_name"
 
         @classmethod
         def has_cfn_attr(cls, attr):
             return False
-
-        def is_created(self):
-            return True
 
         @classmethod
         def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
