@@ -1,4 +1,3 @@
-import * as http from 'node:http';
 import {
   CloudFormationClient,
   CreateStackCommand,
@@ -15,26 +14,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+import { unsignedRequest } from './test-utils/unsigned-request';
 
 jest.setTimeout(180_000);
-
-/** A request as a browser or curl sends it: no signature. */
-function unsigned(
-  url: string,
-  method: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const objectsOf = (logicalId: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId, 'Arn'] }, '/*']] });
 
@@ -110,20 +92,22 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
   });
 
   it('serves an object of a public-read bucket (policy deployed by CloudFormation) to a browser', async () => {
-    const got = await unsigned(url('/public-site/index.html'), 'GET', { Origin: ORIGIN });
+    const got = await unsignedRequest(url('/public-site/index.html'), 'GET', { Origin: ORIGIN });
     expect(got).toMatchObject({ status: 200, body: '<h1>hello</h1>' });
     expect(got.headers['content-type']).toBe('text/html');
     expect(got.headers['access-control-allow-origin']).toBe(ORIGIN);
     // Virtual-host style, as a browser reaches http://public-site.s3.localhost:PORT/index.html.
     const port = new URL(cloud.endpoint).port;
-    const hosted = await unsigned(url('/index.html'), 'GET', { Host: `public-site.s3.localhost:${port}` });
+    const hosted = await unsignedRequest(url('/index.html'), 'GET', {
+      Host: `public-site.s3.localhost:${port}`,
+    });
     expect(hosted).toMatchObject({ status: 200, body: '<h1>hello</h1>' });
     // A HEAD needs s3:GetObject, as on AWS (moto asked for "s3:HeadObject").
-    expect((await unsigned(url('/public-site/index.html'), 'HEAD')).status).toBe(200);
+    expect((await unsignedRequest(url('/public-site/index.html'), 'HEAD')).status).toBe(200);
   });
 
   it('denies a private object with S3`s AccessDenied document', async () => {
-    const got = await unsigned(url('/private/secret.txt'), 'GET');
+    const got = await unsignedRequest(url('/private/secret.txt'), 'GET');
     expect(got.status).toBe(403);
     expect(got.headers['content-type']).toBe('application/xml');
     expect(got.body).toContain('<Code>AccessDenied</Code>');
@@ -132,7 +116,7 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
 
   it('does not let a statement for one role or one condition speak for everyone', async () => {
     // The auto-delete role's grant must not let anyone delete.
-    expect((await unsigned(url('/public-site/index.html'), 'DELETE')).status).toBe(403);
+    expect((await unsignedRequest(url('/public-site/index.html'), 'DELETE')).status).toBe(403);
     // enforceSSL's deny (moto cannot evaluate aws:SecureTransport) must not deny signed callers.
     await s3.send(new PutObjectCommand({ Bucket: 'public-site', Key: 'signed.txt', Body: 'ok' }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'public-site', Key: 'index.html' }));
@@ -143,17 +127,19 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'private', Key: 'secret.txt' }), {
       expiresIn: 300,
     });
-    expect(await unsigned(getUrl, 'GET')).toMatchObject({ status: 200, body: 'secret' });
+    expect(await unsignedRequest(getUrl, 'GET')).toMatchObject({ status: 200, body: 'secret' });
     const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'private', Key: 'upload.txt' }), {
       expiresIn: 300,
     });
-    expect((await unsigned(putUrl, 'PUT', { 'Content-Type': 'text/plain' }, 'uploaded')).status).toBe(200);
+    expect((await unsignedRequest(putUrl, 'PUT', { 'Content-Type': 'text/plain' }, 'uploaded')).status).toBe(
+      200,
+    );
     const got = await s3.send(new GetObjectCommand({ Bucket: 'private', Key: 'upload.txt' }));
     expect(await got.Body!.transformToString()).toBe('uploaded');
   });
 
   it('answers a browser`s CORS preflight, also for an existing private object', async () => {
-    const preflight = await unsigned(url('/private/secret.txt'), 'OPTIONS', {
+    const preflight = await unsignedRequest(url('/private/secret.txt'), 'OPTIONS', {
       Origin: ORIGIN,
       'Access-Control-Request-Method': 'PUT',
       'Access-Control-Request-Headers': 'content-type',
@@ -168,19 +154,19 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     await stopDaemon(cloud.stateDir);
     const again = await startLocalCloud({ stateDir: cloud.stateDir });
     expect(again.endpoint).toBe(cloud.endpoint);
-    expect(await unsigned(url('/public-site/index.html'), 'GET')).toMatchObject({
+    expect(await unsignedRequest(url('/public-site/index.html'), 'GET')).toMatchObject({
       status: 200,
       body: '<h1>hello</h1>',
     });
-    expect((await unsigned(url('/private/secret.txt'), 'GET')).status).toBe(403);
+    expect((await unsignedRequest(url('/private/secret.txt'), 'GET')).status).toBe(403);
   });
 
   if (iam) {
     it('with IAM enforcement, denies anonymous listing and writes as S3 does', async () => {
-      const list = await unsigned(url('/private'), 'GET');
+      const list = await unsignedRequest(url('/private'), 'GET');
       expect(list.status).toBe(403);
       expect(list.body).toContain('<Code>AccessDenied</Code>');
-      expect((await unsigned(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(403);
+      expect((await unsignedRequest(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(403);
       await expect(
         s3.send(new GetObjectCommand({ Bucket: 'private', Key: 'new.txt' })),
       ).rejects.toBeInstanceOf(S3ServiceException);
@@ -199,7 +185,7 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
           new GetObjectCommand({ Bucket: 'private', Key: 'secret.txt' }),
           { expiresIn: 300 },
         );
-        const got = await unsigned(getUrl, 'GET');
+        const got = await unsignedRequest(getUrl, 'GET');
         expect(got.status).toBe(403);
         expect(got.body).toContain('<Code>InvalidAccessKeyId</Code>');
       } finally {
@@ -235,21 +221,21 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
           new CreateStackCommand({ StackName: 'OpenUp', TemplateBody: JSON.stringify(template) }),
         );
         await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 120 }, { StackName: 'OpenUp' });
-        expect(await unsigned(url('/private/secret.txt'), 'GET')).toMatchObject({
+        expect(await unsignedRequest(url('/private/secret.txt'), 'GET')).toMatchObject({
           status: 200,
           body: 'secret',
         });
         await cfn.send(new DeleteStackCommand({ StackName: 'OpenUp' }));
         await waitUntilStackDeleteComplete({ client: cfn, maxWaitTime: 120 }, { StackName: 'OpenUp' });
-        expect((await unsigned(url('/private/secret.txt'), 'GET')).status).toBe(403);
+        expect((await unsignedRequest(url('/private/secret.txt'), 'GET')).status).toBe(403);
       } finally {
         cfn.destroy();
       }
     });
 
     it('without IAM enforcement, lets anonymous callers list and create objects (moto; a documented gap)', async () => {
-      expect((await unsigned(url('/private'), 'GET')).status).toBe(200);
-      expect((await unsigned(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(200);
+      expect((await unsignedRequest(url('/private'), 'GET')).status).toBe(200);
+      expect((await unsignedRequest(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(200);
     });
   }
 });

@@ -1,4 +1,3 @@
-import * as http from 'node:http';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -19,26 +18,9 @@ import {
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { startTestCloud, type LocalCloud } from './index';
+import { unsignedRequest } from './test-utils/unsigned-request';
 
 jest.setTimeout(120_000);
-
-/** A request as a browser sends it (Origin, preflight), which the SDK never does. */
-function browserRequest(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe('AWS services through the local cloud, with the real SDK v3 clients', () => {
   let cloud: LocalCloud;
@@ -116,7 +98,7 @@ describe('AWS services through the local cloud, with the real SDK v3 clients', (
         },
       );
       const origin = 'http://localhost:4200';
-      const preflight = await browserRequest(url, 'OPTIONS', {
+      const preflight = await unsignedRequest(url, 'OPTIONS', {
         Origin: origin,
         'Access-Control-Request-Method': 'PUT',
         'Access-Control-Request-Headers': 'content-type',
@@ -126,7 +108,7 @@ describe('AWS services through the local cloud, with the real SDK v3 clients', (
       expect(preflight.headers['access-control-allow-methods']).toContain('PUT');
       expect(preflight.headers['access-control-allow-headers']).toContain('content-type');
 
-      const put = await browserRequest(
+      const put = await unsignedRequest(
         url,
         'PUT',
         { Origin: origin, 'Content-Type': 'text/plain' },
