@@ -326,8 +326,10 @@ export class App extends cdk.App {
   /** Writes env vars, IAM statements and bind manifests of every target. Runs once, at synthesis. */
   private finalize(): void {
     if (this.finalized) return;
-    this.finalized = true;
+    // Marked only once written: a synthesis retried after a refusal refuses again instead of producing an
+    // assembly without bindings.
     writeBindManifests(this, [...this.targets.values()]);
+    this.finalized = true;
   }
 
   private applyRemovalPolicy(node: IConstruct): void {

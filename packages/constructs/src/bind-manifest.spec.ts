@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Bucket } from './bucket';
 import { Config } from './config';
 import { Function } from './function';
 import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
 import { projectManifestName, targetManifestName } from './bind-manifest';
-import type { StackContext } from './app';
+import type { App, StackContext } from './app';
 import { joinedText, lambdaEnv, logicalId, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
@@ -257,5 +258,139 @@ describe('bind manifests', () => {
 
   it('encodes project names SSM refuses', () => {
     expect(projectManifestName('/sst/a/dev/', '@scope/web')).toBe('/sst/a/dev/_bind/project/_scope/web');
+  });
+});
+
+describe('project manifest names', () => {
+  const ws = useWorkspace();
+  /** Folder under `projects/` → Nx project name; each folder holds one handler file. */
+  const projects: Record<string, string> = {
+    scoped: '@acme/web',
+    underscored: '_acme/web',
+    dashed: 'acme-web',
+    snake: 'acme_web',
+    dotted: 'acme.web',
+    colon: 'acme:web',
+    spaced: 'a b',
+    at: 'a@b',
+    plain: 'a_b',
+  };
+  beforeAll(() => {
+    for (const dir of Object.keys(projects)) {
+      fs.mkdirSync(path.join(ws.root, 'projects', dir), { recursive: true });
+      fs.writeFileSync(
+        path.join(ws.root, 'projects', dir, 'handler.ts'),
+        'export const handler = async () => 1;\n',
+      );
+    }
+  });
+
+  function appWithProjects(outdir: string): App {
+    return ws.app({
+      outdir: path.join(ws.root, outdir),
+      resolveProject: (abs) => {
+        const [top, dir] = path.relative(ws.root, abs).split(path.sep);
+        return top === 'projects' ? { name: projects[dir], root: `projects/${dir}` } : undefined;
+      },
+    });
+  }
+  /** One Function per folder, its id the folder's name. */
+  function functionsIn(stack: import('aws-cdk-lib').Stack, dirs: string[]): void {
+    for (const dir of dirs) new Function(stack, dir, { handler: `projects/${dir}/handler.handler` });
+  }
+  /** Every bind manifest parameter of the app: name → construct path. */
+  function manifestPaths(app: App): Record<string, string> {
+    return Object.fromEntries(
+      app.node
+        .findAll()
+        .filter(
+          (c): c is ssm.CfnParameter => c instanceof ssm.CfnParameter && String(c.name).includes('_bind/'),
+        )
+        .map((c) => [c.name, c.node.path]),
+    );
+  }
+  function synthError(app: App): Error | undefined {
+    try {
+      app.synth();
+    } catch (e) {
+      return e as Error;
+    }
+    return undefined;
+  }
+
+  it('refuses at synthesis two projects of one app whose names map to one parameter, naming both, before writing anything', () => {
+    const app = appWithProjects('shared.out');
+    app.stack(function Api({ stack }) {
+      new Function(stack, 'api', {
+        handler: 'projects/scoped/handler.handler',
+        bind: [new Bucket(stack, 'files')],
+      });
+      functionsIn(stack, ['dashed']);
+    });
+    // in another stack: one parameter name per app, whichever stack holds it
+    app.stack(function Web({ stack }) {
+      functionsIn(stack, ['underscored']);
+    });
+    const error = synthError(app);
+    expect(error?.message).toBe(
+      'Projects "@acme/web" (projects/scoped) and "_acme/web" (projects/underscored) map to the same bind manifest, ' +
+        '/sst/my-app/dev/_bind/project/_acme/web: SSM parameter names allow only letters, digits and "_.-/", ' +
+        'so every other character of a project name becomes "_". One parameter cannot hold both, and nx-sst bind ' +
+        'would give one project the other\'s values and role. Rename one of them (the "name" in its project.json ' +
+        'or package.json) so that the names still differ once those characters are "_".',
+    );
+    expect(manifestPaths(app)).toEqual({});
+    expect(fs.existsSync(path.join(app.outdir, 'manifest.json'))).toBe(false);
+    // a retried synthesis refuses again rather than writing an assembly without manifests
+    expect(synthError(app)?.message).toBe(error?.message);
+  });
+
+  it('names every project of every shared parameter at once', () => {
+    const app = appWithProjects('shared-many.out');
+    app.stack(function Default({ stack }) {
+      functionsIn(stack, ['spaced', 'at', 'plain', 'colon', 'snake', 'dashed']);
+    });
+    expect(synthError(app)?.message.split('\n')).toEqual([
+      expect.stringMatching(
+        /^Projects "a b" \(projects\/spaced\), "a@b" \(projects\/at\) and "a_b" \(projects\/plain\) map to the same bind manifest, \/sst\/my-app\/dev\/_bind\/project\/a_b: .* Rename all but one of them /,
+      ),
+      expect.stringMatching(
+        /^Projects "acme:web" \(projects\/colon\) and "acme_web" \(projects\/snake\) map to the same bind manifest, \/sst\/my-app\/dev\/_bind\/project\/acme_web: .* Rename one of them /,
+      ),
+    ]);
+  });
+
+  it('gives similar names that SSM tells apart a manifest each, in one stack', () => {
+    const app = appWithProjects('similar.out');
+    app.stack(function Default({ stack }) {
+      functionsIn(stack, ['scoped', 'dashed', 'snake', 'dotted']);
+    });
+    app.synth();
+    // A project alone keeps the construct id it always had (a new logical id would make CloudFormation
+    // create the same-named parameter before deleting the old one); "acme_web" and "acme.web" would share
+    // "acme-web"'s, so they get their own.
+    expect(manifestPaths(app)).toEqual({
+      '/sst/my-app/dev/_bind/target/scoped': 'Default/scoped/BindManifest/Resource',
+      '/sst/my-app/dev/_bind/target/dashed': 'Default/dashed/BindManifest/Resource',
+      '/sst/my-app/dev/_bind/target/snake': 'Default/snake/BindManifest/Resource',
+      '/sst/my-app/dev/_bind/target/dotted': 'Default/dotted/BindManifest/Resource',
+      '/sst/my-app/dev/_bind/project/_acme/web': 'Default/BindProject--acme-web/Manifest/Resource',
+      '/sst/my-app/dev/_bind/project/acme-web': 'Default/BindProject-acme-web/Manifest/Resource',
+      '/sst/my-app/dev/_bind/project/acme_web': 'Default/BindProject-acme_web/Manifest/Resource',
+      '/sst/my-app/dev/_bind/project/acme.web': 'Default/BindProject-acme.web/Manifest/Resource',
+    });
+    const { Template } = require('aws-cdk-lib/assertions') as typeof import('aws-cdk-lib/assertions');
+    const template = Template.fromStack(app.node.findChild('Default') as import('aws-cdk-lib').Stack);
+    for (const [dir, name] of Object.entries({
+      scoped: '@acme/web',
+      dashed: 'acme-web',
+      snake: 'acme_web',
+      dotted: 'acme.web',
+    })) {
+      expect(manifestOf(template, projectManifestName('/sst/my-app/dev/', name))).toMatchObject({
+        project: { name, root: `projects/${dir}` },
+        targets: [dir],
+      });
+    }
   });
 });

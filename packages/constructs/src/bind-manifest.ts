@@ -49,8 +49,14 @@ export function projectManifestName(ssmPrefix: string, projectName: string): str
 const SSM_STANDARD_LIMIT = 4096;
 const SSM_ADVANCED_LIMIT = 8192;
 
-/** Finalizes every target's bindings and writes the target and project manifests as String parameters. */
+/**
+ * Finalizes every target's bindings and writes the target and project manifests as String parameters. Refuses,
+ * before it changes anything, projects whose names map to one parameter.
+ */
 export function writeBindManifests(app: App, targets: BindTarget[]): void {
+  const sorted = [...targets].sort((a, b) => a.targetId.localeCompare(b.targetId));
+  const projectOf = new Map(sorted.map((t) => [t, app.resolveProject(t.targetPath) ?? null]));
+  refuseSharedProjectManifests(app.ssmPrefix, [...projectOf.values()]);
   const byProject = new Map<
     string,
     {
@@ -58,9 +64,9 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       targets: { target: BindTarget; manifest: TargetBindManifest; compact?: CompactBindings }[];
     }
   >();
-  for (const target of [...targets].sort((a, b) => a.targetId.localeCompare(b.targetId))) {
+  for (const target of sorted) {
     const { env, roleArn, compact } = target._finalizeBindings();
-    const project = app.resolveProject(target.targetPath) ?? null;
+    const project = projectOf.get(target) ?? null;
     const manifest: TargetBindManifest = {
       target: target.targetId,
       kind: target.targetKind,
@@ -78,13 +84,17 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       byProject.set(project.name, entry);
     }
   }
-  for (const { project, targets: members } of byProject.values()) {
-    // The latest stack holding one of the project's targets owns the manifest (functional stacks only use()
-    // earlier ones). Targets in other stacks contribute placeholders, never cross-stack references.
-    const stack = latestStack(
+  // The latest stack holding one of the project's targets owns the manifest (functional stacks only use()
+  // earlier ones). Targets in other stacks contribute placeholders, never cross-stack references.
+  const placed = [...byProject.values()].map((entry) => ({
+    ...entry,
+    stack: latestStack(
       app,
-      members.map((m) => cdk.Stack.of(m.target)),
-    );
+      entry.targets.map((m) => cdk.Stack.of(m.target)),
+    ),
+  }));
+  const holderIds = projectHolderIds(placed);
+  for (const { project, targets: members, stack } of placed) {
     const env: Record<string, string> = {};
     // Two compact targets each have their own SST_BINDINGS: merged, so neither target's bindings are lost.
     const compact: CompactBindings = {};
@@ -118,7 +128,7 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
     if (estimateResolvedLength(stack, stack.toJsonString(manifest)) > SSM_ADVANCED_LIMIT) {
       manifest = manifestOf(compactEnvFromSsm(env, compact));
     }
-    const holder = new Construct(stack, `BindProject-${project.name.replace(/[^a-zA-Z0-9-]/g, '-')}`);
+    const holder = new Construct(stack, holderIds.get(project.name)!);
     manifestParameter(holder, 'Manifest', projectManifestName(app.ssmPrefix, project.name), manifest, {
       owner: `Project "${project.name}" (${listTargets(manifest.targets)})`,
       fix:
@@ -126,6 +136,62 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
         'bind fewer resources to them, give them smaller "environment" values, or split the project so that each Nx project holds fewer targets.',
     });
   }
+}
+
+/**
+ * Refuses two Nx projects whose names differ only in characters SSM refuses (`@acme/web`, `_acme/web`): both
+ * manifests would be one parameter, and `nx-sst bind` would give one project the other's values and role.
+ * The manifest names are read by the CLI and by deployed code, so they cannot be made injective instead.
+ */
+function refuseSharedProjectManifests(ssmPrefix: string, projects: (ProjectRef | null)[]): void {
+  const byManifest = new Map<string, Map<string, ProjectRef>>();
+  for (const project of projects) {
+    if (!project) continue;
+    const name = projectManifestName(ssmPrefix, project.name);
+    const sharing = byManifest.get(name) ?? new Map<string, ProjectRef>();
+    if (!sharing.has(project.name)) sharing.set(project.name, project);
+    byManifest.set(name, sharing);
+  }
+  const problems = [...byManifest]
+    .filter(([, sharing]) => sharing.size > 1)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, sharing]) => {
+      const named = [...sharing.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((p) => `"${p.name}" (${p.root})`);
+      const list = `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
+      return (
+        `Projects ${list} map to the same bind manifest, ${name}: SSM parameter names allow only letters, digits and "_.-/", ` +
+        `so every other character of a project name becomes "_". One parameter cannot hold both, and nx-sst bind would give one project the other's values and role. ` +
+        `Rename ${named.length === 2 ? 'one of them' : 'all but one of them'} (the "name" in its project.json or package.json) so that the names still differ once those characters are "_".`
+      );
+    });
+  if (problems.length) throw new Error(problems.join('\n'));
+}
+
+/**
+ * Construct id of the holder of each project's manifest parameter, unique per stack. The id is part of the
+ * parameter's logical id, and a changed logical id makes CloudFormation create the same-named parameter before
+ * deleting the old one, which SSM refuses: so a project keeps `BindProject-{name with "-" for anything but
+ * letters, digits and "-"}` unless another project of its stack gets the same id that way (`acme_web`,
+ * `acme-web`). Then the one without such characters keeps it and the others are told apart by their
+ * URI-encoded names, which always hold a character outside that set.
+ */
+function projectHolderIds(placed: { project: ProjectRef; stack: cdk.Stack }[]): Map<string, string> {
+  const slugOf = (name: string) => name.replace(/[^a-zA-Z0-9-]/g, '-');
+  const slugs = new Map<cdk.Stack, Map<string, number>>();
+  for (const { project, stack } of placed) {
+    const counts = slugs.get(stack) ?? new Map<string, number>();
+    counts.set(slugOf(project.name), (counts.get(slugOf(project.name)) ?? 0) + 1);
+    slugs.set(stack, counts);
+  }
+  return new Map(
+    placed.map(({ project, stack }) => {
+      const slug = slugOf(project.name);
+      const shared = slugs.get(stack)!.get(slug)! > 1 && slug !== project.name;
+      return [project.name, `BindProject-${shared ? encodeURIComponent(project.name) : slug}`];
+    }),
+  );
 }
 
 /**
