@@ -336,7 +336,7 @@ describe('project manifest names', () => {
       'Projects "@acme/web" (projects/scoped) and "_acme/web" (projects/underscored) map to the same bind manifest, ' +
         '/sst/my-app/dev/_bind/project/_acme/web: SSM parameter names allow only letters, digits and "_.-/", ' +
         'so every other character of a project name becomes "_". One parameter cannot hold both, and nx-sst bind ' +
-        'would give one project the other\'s values and role. Rename one of them (the "name" in its project.json ' +
+        'would give one project another\'s values and role. Rename one of them (the "name" in its project.json ' +
         'or package.json) so that the names still differ once those characters are "_".',
     );
     expect(manifestPaths(app)).toEqual({});
@@ -352,7 +352,7 @@ describe('project manifest names', () => {
     });
     expect(synthError(app)?.message.split('\n')).toEqual([
       expect.stringMatching(
-        /^Projects "a b" \(projects\/spaced\), "a@b" \(projects\/at\) and "a_b" \(projects\/plain\) map to the same bind manifest, \/sst\/my-app\/dev\/_bind\/project\/a_b: .* Rename all but one of them /,
+        /^Projects "a b" \(projects\/spaced\), "a@b" \(projects\/at\) and "a_b" \(projects\/plain\) map to the same bind manifest, \/sst\/my-app\/dev\/_bind\/project\/a_b: .* One parameter cannot hold them all, .* Rename all but one of them /,
       ),
       expect.stringMatching(
         /^Projects "acme:web" \(projects\/colon\) and "acme_web" \(projects\/snake\) map to the same bind manifest, \/sst\/my-app\/dev\/_bind\/project\/acme_web: .* Rename one of them /,

@@ -141,7 +141,7 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
 /**
  * Refuses two Nx projects whose names differ only in characters SSM refuses (`@acme/web`, `_acme/web`): both
  * manifests would be one parameter, and `nx-sst bind` would give one project the other's values and role.
- * The manifest names are read by the CLI and by deployed code, so they cannot be made injective instead.
+ * The names are a contract with `nx-sst bind` and with stacks already deployed, so they stay and the app refuses.
  */
 function refuseSharedProjectManifests(ssmPrefix: string, projects: (ProjectRef | null)[]): void {
   const byManifest = new Map<string, Map<string, ProjectRef>>();
@@ -162,7 +162,7 @@ function refuseSharedProjectManifests(ssmPrefix: string, projects: (ProjectRef |
       const list = `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
       return (
         `Projects ${list} map to the same bind manifest, ${name}: SSM parameter names allow only letters, digits and "_.-/", ` +
-        `so every other character of a project name becomes "_". One parameter cannot hold both, and nx-sst bind would give one project the other's values and role. ` +
+        `so every other character of a project name becomes "_". One parameter cannot hold ${named.length === 2 ? 'both' : 'them all'}, and nx-sst bind would give one project another's values and role. ` +
         `Rename ${named.length === 2 ? 'one of them' : 'all but one of them'} (the "name" in its project.json or package.json) so that the names still differ once those characters are "_".`
       );
     });
