@@ -110,4 +110,31 @@ describe('ChildRunner', () => {
     expect(await h.exited).toBe(0);
     expect(h.output()).toBe('key=sup3r-secret!\n');
   });
+
+  // util-linux `script` gives the runner a real pseudo-terminal, as a developer's shell does.
+  const inTerminal = fs.existsSync('/usr/bin/script') && process.platform === 'linux' ? it : it.skip;
+  inTerminal('in a terminal: the child keeps the terminal, its output is not piped or masked', async () => {
+    const child =
+      'console.log(JSON.stringify([process.stdin.isTTY, process.stdout.isTTY]) + " sup3r-secret!")';
+    const script = `
+      const { ChildRunner } = require(${JSON.stringify(runner)});
+      const r = new ChildRunner({ command: ['sh', '-c', ${JSON.stringify(`node -e '${child}' && echo group $(ps -o pgid= -o tpgid= -p $$)`)}], env: process.env,
+        cwd: process.cwd(), secrets: ['sup3r-secret!'] });
+      r.start();
+      r.done.then((e) => { r.dispose(); process.exit(e.code); });`;
+    const file = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'nx-sst-tty-')), 'run.js');
+    fs.writeFileSync(file, script);
+    const proc = spawn('script', ['-qec', `${process.execPath} ${file}`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve) => proc.on('exit', resolve));
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    expect(code).toBe(0);
+    expect(out.replace(/\r/g, '')).toContain('[true,true] sup3r-secret!\n');
+    // It stays in the terminal's foreground process group, so Ctrl-C and keyboard input reach it.
+    const [pgid, foreground] = /group (\d+) (\d+)/.exec(out)!.slice(1);
+    expect(pgid).toBe(foreground);
+  });
 });

@@ -1,5 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
+import { isatty } from 'node:tty';
 import { SecretMasker } from './mask';
 
 export interface ChildOptions {
@@ -15,7 +16,7 @@ export interface ChildOptions {
    * `always` also pipes a terminal (for output that is recorded, e.g. by a task runner's cache).
    */
   mask?: 'auto' | 'always' | 'never';
-  /** Whether we sit in an interactive terminal; defaults to `process.stdin.isTTY`. */
+  /** Whether we sit in an interactive terminal; defaults to whether stdin is one. */
   interactive?: boolean;
   /** How long a child may take to stop after SIGTERM before it gets SIGKILL. */
   killGraceMs?: number;
@@ -49,7 +50,9 @@ export class ChildRunner {
   readonly done: Promise<ChildExit>;
 
   constructor(private readonly opts: ChildOptions) {
-    this.interactive = opts.interactive ?? Boolean(process.stdin.isTTY);
+    // isatty() rather than process.stdin.isTTY: touching process.stdin builds a stream we never read
+    // (several ms on bind's start-up path).
+    this.interactive = opts.interactive ?? isatty(0);
     this.done = new Promise((resolve) => (this.finished = resolve));
   }
 
@@ -61,8 +64,8 @@ export class ChildRunner {
     const [file, ...args] = this.opts.command;
     const masker = new SecretMasker(secrets);
     const mask = this.opts.mask ?? 'auto';
-    const maskOut = masker.active && mask !== 'never' && (mask === 'always' || !process.stdout.isTTY);
-    const maskErr = masker.active && mask !== 'never' && (mask === 'always' || !process.stderr.isTTY);
+    const maskOut = masker.active && mask !== 'never' && (mask === 'always' || !isatty(1));
+    const maskErr = masker.active && mask !== 'never' && (mask === 'always' || !isatty(2));
     const child = spawn(file, args, {
       cwd: this.opts.cwd,
       env,
