@@ -41,6 +41,11 @@ export interface LocalCloud {
   };
   readonly iam: boolean;
   readonly stateDir: string;
+  /**
+   * When the daemon serving this state directory started (ISO 8601). What it issued, such as
+   * assumed-role credentials, is valid until it stops; a restarted daemon has another value.
+   */
+  readonly startedAt: string;
   /** Replaces the injected faults (latency, throttling, failing resource types). */
   setFaults(faults: Faults): Promise<void>;
   clearFaults(): Promise<void>;
@@ -339,6 +344,7 @@ function connect(info: DaemonInfo, stateDir: string): LocalCloud {
     },
     iam: info.iam,
     stateDir,
+    startedAt: info.startedAt,
     async setFaults(faults: Faults) {
       const res = await control(info.port, 'PUT', 'faults', faults);
       if (!res.ok) throw new Error((res.json() as { error: string }).error);
@@ -431,6 +437,7 @@ export async function startTestCloud(
     },
     iam: cloud.iam,
     stateDir: cloud.stateDir,
+    startedAt: cloud.startedAt,
     setFaults: cloud.setFaults,
     clearFaults: cloud.clearFaults,
     async stop() {
