@@ -11,12 +11,22 @@ import {
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { explicitStage, findInfraApps, resolveProject, resolveStage } from '../core/workspace';
-import { assumeTargetRole, type RoleCredentials } from './credentials';
+import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
 import { ChildRunner } from './run-child';
+import {
+  parseCachedManifest,
+  readLocalCredentials,
+  readManifestCache,
+  writeLocalCredentials,
+  writeManifestCache,
+} from './warm-cache';
 import { localBindAws, NotTheCloudError, sdkBindAws } from './ssm-reader';
 import {
+  firstRoundNames,
+  planValues,
   projectManifestName,
   readManifest,
+  readParameters,
   readStageValues,
   type BindManifest,
   resolveValues,
@@ -112,38 +122,53 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     });
   };
 
+  // On the local cloud the role's session keys of an earlier run are reused while they have more
+  // than an hour left: they are moto's, valid only against the daemon that issued them. Sessions
+  // asked for with other lengths are other sessions.
+  const assume = async (arn: string | null | undefined): Promise<RoleCredentials | undefined> => {
+    const key =
+      cloud.local && cloud.instance && arn
+        ? `${cloud.instance}|${arn}|${(opts.roleDurations ?? ROLE_DURATIONS).join(',')}`
+        : undefined;
+    const reused = key && readLocalCredentials(workspaceRoot, key);
+    if (reused) return reused;
+    const fresh = await assumeTargetRole({ aws, cloud, roleArn: arn, durations: opts.roleDurations });
+    if (key && fresh) writeLocalCredentials(workspaceRoot, key, fresh);
+    return fresh;
+  };
+
   let values!: ResolvedValues;
   let credentials: RoleCredentials | undefined;
   const fetchAll = async () => {
     if (scope.manifest) {
       const manifestName = scope.manifest;
-      // Once the manifest names the role, secrets and credentials are fetched at the same time.
-      const resolveAll = (manifest: BindManifest) =>
-        Promise.all([
-          resolveValues({ aws, app: scope.entry.name, stage, ssmPrefix: scope.ssmPrefix, env: manifest.env }),
-          assumeTargetRole({ aws, cloud, roleArn: manifest.roleArn, durations: opts.roleDurations }),
-        ]);
-      // The manifest of the last run (it never holds a secret) lets values and credentials be fetched
-      // while the current manifest is read: one round trip instead of two. The current one always
-      // decides; what was fetched for a stale copy is thrown away.
+      const app = scope.entry.name;
+      const ssmPrefix = scope.ssmPrefix;
+      // The manifest of the last run (it never holds a secret) names what to read: the current
+      // manifest, its values and secrets go in one GetParameters while the role is assumed, so a
+      // warm start is one round trip of two calls. The current manifest always decides: whatever
+      // it needs that the old copy did not name is read after, and a changed role is assumed again.
       const cacheKey = `${cloud.endpoint ?? cloud.region}|${manifestName}`;
       const cached = readManifestCache(workspaceRoot, cacheKey);
       const cachedManifest = parseCachedManifest(cached);
-      const speculative = cachedManifest && resolveAll(cachedManifest);
-      speculative?.catch(() => undefined);
-      const text = await aws.getParameter(manifestName);
+      const plan = cachedManifest && planValues({ app, ssmPrefix, env: cachedManifest.env });
+      const role = cachedManifest && assume(cachedManifest.roleArn);
+      role?.catch(() => undefined);
+      const read = await readParameters(aws, plan ? firstRoundNames(plan, [manifestName]) : [manifestName]);
+      const text = read.found.get(manifestName);
       if (text === undefined) throw notDeployed(scope, stage, opts.target);
       const manifest = JSON.parse(text) as BindManifest;
       roleArn = manifest.roleArn;
-      if (speculative && text === cached) {
-        [values, credentials] = await speculative;
-      } else {
-        [values, credentials] = await resolveAll(manifest);
-        writeManifestCache(workspaceRoot, cacheKey, text);
-      }
+      [values, credentials] = await Promise.all([
+        resolveValues({ aws, app, stage, ssmPrefix, env: manifest.env, read }),
+        role && (cachedManifest.roleArn ?? null) === (manifest.roleArn ?? null)
+          ? role
+          : assume(manifest.roleArn),
+      ]);
+      if (text !== cached) writeManifestCache(workspaceRoot, cacheKey, text);
     } else {
       values = await readValues();
-      credentials = await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations });
+      credentials = await assume(roleArn);
     }
   };
   try {
@@ -247,53 +272,6 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     runner.dispose();
     await chain;
     aws.close();
-  }
-}
-
-/** Last manifest read per bind scope: plain values, placeholders and a role ARN, never a secret. */
-function manifestCacheFile(workspaceRoot: string): string {
-  return path.join(workspaceRoot, '.sst', 'bind-manifests.json');
-}
-
-function readManifestCache(workspaceRoot: string, key: string): string | undefined {
-  try {
-    const value = (
-      JSON.parse(fs.readFileSync(manifestCacheFile(workspaceRoot), 'utf8')) as Record<string, unknown>
-    )[key];
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A cached manifest that does not parse is no cache at all, never an error. */
-function parseCachedManifest(text: string | undefined): BindManifest | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const manifest = JSON.parse(text) as BindManifest;
-    return manifest && typeof manifest.env === 'object' ? manifest : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeManifestCache(workspaceRoot: string, key: string, text: string): void {
-  // Only a cache: two binds writing at once lose an entry, never the command.
-  try {
-    const file = manifestCacheFile(workspaceRoot);
-    let all: Record<string, string> = {};
-    try {
-      all = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch {
-      // none yet
-    }
-    all[key] = text;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(all) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, file);
-  } catch {
-    // a read-only workspace: no cache
   }
 }
 

@@ -27,7 +27,7 @@ const attempt = (p) => p.then(() => 'allowed', (e) => e.name);
     TableName: process.env.SST_Table_tableName_orders, Item: { id: { S: '1' } } })));
   const bucket = await attempt(new S3Client({ forcePathStyle: true }).send(new PutObjectCommand({
     Bucket: ${JSON.stringify(bucket)}, Key: 'x', Body: 'x' })));
-  console.log(JSON.stringify({ table, bucket }));
+  console.log(JSON.stringify({ table, bucket, key: process.env.AWS_ACCESS_KEY_ID }));
 })();`;
 
 describe('bind with IAM enforced on the local cloud', () => {
@@ -61,6 +61,12 @@ describe('bind with IAM enforced on the local cloud', () => {
     const out = await runCli(root, ['bind', '--target', 'worker', '--', 'node', 'probe.js']);
     expect(out.code).toBe(0);
     expect(out.stderr).toMatch(/as the role arn:aws:iam::\d+:role\/\S+ \(12 h\)/);
-    expect(JSON.parse(out.stdout)).toEqual({ table: 'allowed', bucket: 'AccessDenied' });
+    const first = JSON.parse(out.stdout);
+    expect(first).toEqual({ table: 'allowed', bucket: 'AccessDenied', key: expect.stringMatching(/^ASIA/) });
+
+    // The next run reuses the role's session the local cloud issued, and IAM treats it the same.
+    const again = await runCli(root, ['bind', '--target', 'worker', '--', 'node', 'probe.js']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toEqual(first);
   });
 });

@@ -1,4 +1,18 @@
-import { expandCompactBindings, parseBindingEnvName } from './values';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { startTestCloud, type LocalCloud } from '@nx-sst/local-cloud';
+import { localBindAws, type BindAws } from './ssm-reader';
+import {
+  expandCompactBindings,
+  FETCH_FROM_SECRET,
+  FETCH_FROM_SSM,
+  firstRoundNames,
+  parseBindingEnvName,
+  planValues,
+  readParameters,
+  resolveValues,
+} from './values';
+
+jest.setTimeout(120_000);
 
 describe('bind values', () => {
   it('parses SST_{Type}_{prop}_{id} with underscores in the id', () => {
@@ -24,5 +38,102 @@ describe('bind values', () => {
       SST_Secret_value_STRIPE_KEY: '__FETCH_FROM_SSM__',
     });
     expect(expandCompactBindings({ SST_APP: 'x' })).toEqual({ SST_APP: 'x' });
+  });
+
+  it("reads the secrets' fallbacks in the first round only when they need no call of their own", () => {
+    const secrets = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`SST_Secret_value_S${i}`, FETCH_FROM_SSM]));
+    const plan = (env: Record<string, string>) =>
+      planValues({ app: 'shop', ssmPrefix: '/sst/shop/dev/', env });
+    // The manifest and 2 secrets: 3 names, room for their 2 fallbacks in the same call.
+    expect(firstRoundNames(plan(secrets(2)), ['/sst/shop/dev/_bind/target/api'])).toEqual([
+      '/sst/shop/dev/_bind/target/api',
+      '/sst/shop/dev/Secret/S0/value',
+      '/sst/shop/dev/Secret/S1/value',
+      '/sst/shop/.fallback/Secret/S0/value',
+      '/sst/shop/.fallback/Secret/S1/value',
+    ]);
+    // 6 secrets: their fallbacks would make a second call, which only a missing secret is worth.
+    expect(firstRoundNames(plan(secrets(6)))).toHaveLength(6);
+    expect(firstRoundNames(plan(secrets(5)))).toHaveLength(10);
+  });
+});
+
+describe('resolving values against the local cloud', () => {
+  let cloud: LocalCloud;
+  let aws: BindAws;
+  const calls: string[] = [];
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    const ssm = new SSMClient(cloud.clientConfig);
+    const put = (Name: string, Value: string, secure = false) =>
+      ssm.send(new PutParameterCommand({ Name, Value, Type: secure ? 'SecureString' : 'String' }));
+    await put('/sst/shop/dev/Bucket/public/bucketName', 'shop-dev-public');
+    await put('/sst/shop/dev/Secret/STRIPE_KEY/value', 'sk_stage', true);
+    await put('/sst/shop/.fallback/Secret/STRIPE_KEY/value', 'sk_fallback', true);
+    await put('/sst/shop/.fallback/Secret/SHARED/value', 'shared_fallback', true);
+    ssm.destroy();
+    // The real reader, counted: which calls reach the cloud.
+    const real = localBindAws({ local: true, ...cloud, clientConfig: cloud.clientConfig });
+    aws = {
+      ...real,
+      getParameters: (names) => (calls.push(`GetParameters ${names.length}`), real.getParameters(names)),
+      getParameter: (name) => (calls.push('GetParameter'), real.getParameter(name)),
+    };
+  });
+  afterAll(async () => {
+    aws?.close();
+    await cloud?.stop();
+  });
+  beforeEach(() => (calls.length = 0));
+
+  const env = {
+    SST_APP: 'shop',
+    SST_Bucket_bucketName_public: FETCH_FROM_SSM,
+    SST_Secret_value_STRIPE_KEY: FETCH_FROM_SSM,
+    SST_Secret_value_SHARED: FETCH_FROM_SSM,
+    DATABASE_PASSWORD: `${FETCH_FROM_SECRET}SHARED`,
+  };
+
+  it('gets values and secrets, a stage secret before its fallback, in one call', async () => {
+    const values = await resolveValues({ aws, app: 'shop', stage: 'dev', ssmPrefix: '/sst/shop/dev/', env });
+    expect(values.env).toEqual({
+      SST_APP: 'shop',
+      SST_Bucket_bucketName_public: 'shop-dev-public',
+      SST_Secret_value_STRIPE_KEY: 'sk_stage',
+      SST_Secret_value_SHARED: 'shared_fallback',
+      DATABASE_PASSWORD: 'shared_fallback',
+    });
+    expect(values.secrets.sort()).toEqual(['shared_fallback', 'sk_stage']);
+    expect(calls).toEqual(['GetParameters 5']);
+  });
+
+  it('asks only for what an earlier read (the first round of bind) lacks', async () => {
+    const plan = planValues({ app: 'shop', ssmPrefix: '/sst/shop/dev/', env: { SST_APP: 'shop' } });
+    const read = await readParameters(aws, firstRoundNames(plan, ['/sst/shop/dev/Bucket/public/bucketName']));
+    calls.length = 0;
+    // The manifest turned out to want more than the old copy named: the rest in one more call.
+    const values = await resolveValues({
+      aws,
+      app: 'shop',
+      stage: 'dev',
+      ssmPrefix: '/sst/shop/dev/',
+      env,
+      read,
+    });
+    expect(values.env.SST_Bucket_bucketName_public).toBe('shop-dev-public');
+    expect(values.env.DATABASE_PASSWORD).toBe('shared_fallback');
+    expect(calls).toEqual(['GetParameters 4']);
+    calls.length = 0;
+    await resolveValues({ aws, app: 'shop', stage: 'dev', ssmPrefix: '/sst/shop/dev/', env, read });
+    expect(calls).toEqual([]);
+  });
+
+  it('names every missing secret at once, after looking in the fallback', async () => {
+    const missing = { ...env, SST_Secret_value_A: FETCH_FROM_SSM, SST_Secret_value_B: FETCH_FROM_SSM };
+    await expect(
+      resolveValues({ aws, app: 'shop', stage: 'dev', ssmPrefix: '/sst/shop/dev/', env: missing }),
+    ).rejects.toThrow('These secrets are not set for the stage "dev": A, B.');
   });
 });

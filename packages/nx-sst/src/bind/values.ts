@@ -80,19 +80,22 @@ export function expandCompactBindings(env: Record<string, string>): Record<strin
   return out;
 }
 
-/**
- * Turns a manifest's env (plain values and placeholders) into real values: SSM values fetched,
- * secrets fetched with their fallback, secret references filled in. Every missing secret is named
- * at once, before anything runs.
- */
-export async function resolveValues(opts: {
-  aws: BindAws;
-  app: string;
-  stage: string;
-  ssmPrefix: string;
-  env: Record<string, string>;
-}): Promise<ResolvedValues> {
-  const env: Record<string, string> = {};
+/** What a manifest's env asks for: plain values, and the SSM parameters to read for the rest. */
+export interface ValuePlan {
+  /** Values the manifest holds as they are. */
+  plain: Record<string, string>;
+  /** `SST_*` variable → the value it needs (a secret reference wants its secret's value). */
+  wanted: Map<string, { type: string; id: string; prop: string }>;
+  /** `SST_*` variable → its parameter under the stage prefix. */
+  paths: Map<string, string>;
+  /** `SST_*` variable → the secret whose value it takes. */
+  references: Map<string, string>;
+  /** Every secret's parameter in the fallback shared by all stages. */
+  fallbackPaths: string[];
+}
+
+export function planValues(opts: { app: string; ssmPrefix: string; env: Record<string, string> }): ValuePlan {
+  const plain: Record<string, string> = {};
   const wanted = new Map<string, { type: string; id: string; prop: string }>();
   const references = new Map<string, string>();
   for (const [key, value] of Object.entries(expandCompactBindings(opts.env))) {
@@ -102,24 +105,79 @@ export async function resolveValues(opts: {
       const name = value.slice(FETCH_FROM_SECRET.length);
       references.set(key, name);
       wanted.set(`SST_Secret_value_${name}`, { type: 'Secret', id: name, prop: 'value' });
-    } else env[key] = value;
+    } else plain[key] = value;
   }
   const paths = new Map(
     [...wanted].map(([key, p]) => [key, ssmPathOf(opts.ssmPrefix, p.type, p.id, p.prop)]),
   );
-  const found = await getParameters(opts.aws, [...new Set(paths.values())]);
+  const fallbackPaths = [
+    ...new Set(
+      [...wanted.values()]
+        .filter((p) => p.type === 'Secret')
+        .map((p) => fallbackPathOf(opts.app, p.type, p.id, p.prop)),
+    ),
+  ];
+  return { plain, wanted, paths, references, fallbackPaths };
+}
+
+/**
+ * The parameters to read in the first round for a plan, after `first` (e.g. the manifest itself).
+ * The secrets' fallbacks come along when they fit in the calls that are made anyway (10 names per
+ * `GetParameters`), so a secret set only in the fallback costs no second round trip and no extra call.
+ */
+export function firstRoundNames(plan: ValuePlan, first: string[] = []): string[] {
+  const names = [...new Set([...first, ...plan.paths.values()])];
+  const room = Math.ceil(names.length / 10) * 10 - names.length;
+  return plan.fallbackPaths.length <= room ? [...names, ...plan.fallbackPaths] : names;
+}
+
+/** Parameters read so far: every name asked for, and the values of those that exist. */
+export interface ReadParameters {
+  asked: Set<string>;
+  found: Map<string, string>;
+}
+
+/** Reads `names` (10 per call, all calls at once) into what was read before. */
+export async function readParameters(
+  aws: BindAws,
+  names: string[],
+  into: ReadParameters = { asked: new Set(), found: new Map() },
+): Promise<ReadParameters> {
+  const todo = names.filter((n) => !into.asked.has(n));
+  for (const [name, value] of await getParameters(aws, todo)) into.found.set(name, value);
+  for (const name of todo) into.asked.add(name);
+  return into;
+}
+
+/**
+ * Turns a manifest's env (plain values and placeholders) into real values: SSM values fetched,
+ * secrets fetched with their fallback, secret references filled in. Every missing secret is named
+ * at once, before anything runs. `read` holds parameters already fetched (the first round of
+ * `bind`); only what it lacks is asked for.
+ */
+export async function resolveValues(opts: {
+  aws: BindAws;
+  app: string;
+  stage: string;
+  ssmPrefix: string;
+  env: Record<string, string>;
+  read?: ReadParameters;
+}): Promise<ResolvedValues> {
+  const plan = planValues(opts);
+  const { wanted, paths, references } = plan;
+  const read = await readParameters(opts.aws, firstRoundNames(plan), opts.read);
+  const needFallback = [...wanted]
+    .filter(([key, p]) => p.type === 'Secret' && !read.found.has(paths.get(key)!))
+    .map(([, p]) => fallbackPathOf(opts.app, p.type, p.id, p.prop));
+  await readParameters(opts.aws, needFallback, read);
+  const env: Record<string, string> = { ...plan.plain };
   const secrets: string[] = [];
   const missingSecrets: string[] = [];
   const missingValues: string[] = [];
-  const needFallback = [...wanted].filter(([key, p]) => p.type === 'Secret' && !found.has(paths.get(key)!));
-  const fallback = await getParameters(
-    opts.aws,
-    needFallback.map(([, p]) => fallbackPathOf(opts.app, p.type, p.id, p.prop)),
-  );
   for (const [key, p] of wanted) {
     const value =
-      found.get(paths.get(key)!) ??
-      (p.type === 'Secret' ? fallback.get(fallbackPathOf(opts.app, p.type, p.id, p.prop)) : undefined);
+      read.found.get(paths.get(key)!) ??
+      (p.type === 'Secret' ? read.found.get(fallbackPathOf(opts.app, p.type, p.id, p.prop)) : undefined);
     if (value === undefined) {
       (p.type === 'Secret' ? missingSecrets : missingValues).push(
         p.type === 'Secret' ? p.id : paths.get(key)!,

@@ -27,6 +27,8 @@ export interface StageCloud {
    * not the cloud's means connecting again without `warm`.
    */
   unchecked?: boolean;
+  /** The local cloud's daemon (endpoint and start): what it issued is valid while this stays the same. */
+  instance?: string;
 }
 
 /** State directory of the workspace's local cloud (gitignored with the rest of `.sst/`). */
@@ -75,6 +77,7 @@ export async function connectStage(opts: {
     accountId: cloud.accountId,
     env: { ...cloud.env },
     endpoint: cloud.endpoint,
+    instance: `${cloud.endpoint}@${cloud.startedAt}`,
     clientConfig: { region: cloud.region, endpoint: cloud.endpoint, credentials: cloud.credentials },
   };
 }

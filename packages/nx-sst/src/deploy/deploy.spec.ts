@@ -151,6 +151,50 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     });
   });
 
+  it('reuses the role session the local cloud issued to an earlier run: same daemon, over an hour left', async () => {
+    const cacheFile = path.join(root, '.sst/bind-local-credentials.json');
+    const bind = async () => {
+      const out = await run([
+        'bind',
+        '--target',
+        'api',
+        '--',
+        'node',
+        '-e',
+        'console.log(process.env.AWS_ACCESS_KEY_ID)',
+      ]);
+      expect(out.code).toBe(0);
+      return out.stdout.trim();
+    };
+    const first = await bind();
+    expect(first).toMatch(/^ASIA/);
+    expect(await bind()).toBe(first);
+    expect(fs.statSync(cacheFile).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(cacheFile, 'utf8')).not.toContain('sk_test_masked_value');
+    const entries = () =>
+      JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as Record<string, { expiration: string }>;
+    const key = Object.keys(entries()).find((k) =>
+      /\|arn:aws:iam::\d+:role\/local-shop-Default-api/.test(k),
+    )!;
+    expect(key).toMatch(/^http:\/\/127\.0\.0\.1:\d+@\d{4}-.+\|43200,3600$/);
+
+    // Under an hour left: a new session.
+    fs.writeFileSync(
+      cacheFile,
+      JSON.stringify({
+        [key]: { ...entries()[key], expiration: new Date(Date.now() + 30 * 60_000).toISOString() },
+      }),
+    );
+    const second = await bind();
+    expect(second).not.toBe(first);
+    expect(await bind()).toBe(second);
+
+    // A session of another daemon (a restarted or reset local cloud) is never used.
+    const otherDaemon = key.replace(/@[^|]+/, '@2000-01-01T00:00:00.000Z');
+    fs.writeFileSync(cacheFile, JSON.stringify({ [otherDaemon]: entries()[key] }));
+    expect(await bind()).not.toBe(second);
+  });
+
   it('gives every value of the stage with --script, secrets resolved', async () => {
     const code =
       'const e = process.env; console.log(JSON.stringify([e.SST_Bucket_bucketName_public, e.SST_Table_tableName_orders, e.SST_Secret_value_STRIPE_KEY.length, e.SST_STAGE]))';
