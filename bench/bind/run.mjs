@@ -12,11 +12,15 @@ const runs = Number(process.argv[2] ?? 15);
 const root = sampleWorkspace();
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
+const noCa = { NODE_EXTRA_CA_CERTS: undefined };
+
 function time(args, cwd = root, extraEnv = {}) {
   const start = process.hrtime.bigint();
+  const runEnv = { ...env, ...extraEnv };
+  for (const key of Object.keys(runEnv)) if (runEnv[key] === undefined) delete runEnv[key];
   const out = spawnSync(args[0], args.slice(1), {
     cwd,
-    env: { ...env, ...extraEnv },
+    env: runEnv,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -47,14 +51,23 @@ try {
         (phases[phase] ??= []).push(Number(at));
       return ms;
     },
-    'nx-sst bind --target api, no manifest cache': () => {
-      // What the first run after a redeploy pays: the manifest, then values and credentials.
-      const cacheFile = path.join(root, '.sst/bind-manifests.json');
-      const cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
-      for (const key of Object.keys(cache)) if (key.endsWith('/_bind/target/api')) delete cache[key];
-      fs.writeFileSync(cacheFile, JSON.stringify(cache));
+    'nx-sst bind --target api, no caches': () => {
+      // What the first run after a redeploy and a daemon restart pays: the manifest first, then
+      // values and AssumeRole.
+      for (const file of ['bind-manifests.json', 'bind-local-credentials.json'])
+        fs.rmSync(path.join(root, '.sst', file), { force: true });
       return time(bindTarget).ms;
     },
+    // This machine's NODE_EXTRA_CA_CERTS makes every Node start-up read and parse a CA bundle; without
+    // it the same three cases show what a machine without such a setting pays.
+    ...(env.NODE_EXTRA_CA_CERTS
+      ? {
+          'node -e 0 [no NODE_EXTRA_CA_CERTS]': () => time([process.execPath, '-e', '0'], root, noCa).ms,
+          'node spawn-only.cjs node -e 0 [no NODE_EXTRA_CA_CERTS]': () =>
+            time([process.execPath, spawnOnly, process.execPath, '-e', '0'], root, noCa).ms,
+          'nx-sst bind --target api [no NODE_EXTRA_CA_CERTS]': () => time(bindTarget, root, noCa).ms,
+        }
+      : {}),
     'nx-sst bind -- node -e 0 (in apps/api)': () =>
       time([process.execPath, cli, 'bind', '--', process.execPath, '-e', '0'], path.join(root, 'apps/api'))
         .ms,
@@ -67,15 +80,18 @@ try {
   const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(cases)) samples[name].push(run());
 
-  const base = median(samples['node -e 0']);
+  // Each case against the baseline and floor of its own environment.
+  const noCaCase = (name) => name.endsWith('[no NODE_EXTRA_CA_CERTS]');
   console.log(
     `\n${runs} runs each, medians (${process.platform}, node ${process.version}, ${(await import('node:os')).cpus().length} cores):`,
   );
-  const floor = median(samples['node spawn-only.cjs node -e 0']);
   for (const [name, values] of Object.entries(samples)) {
+    const suffix = noCaCase(name) ? ' [no NODE_EXTRA_CA_CERTS]' : '';
+    const base = median(samples[`node -e 0${suffix}`]);
+    const floor = median(samples[`node spawn-only.cjs node -e 0${suffix}`]);
     const m = median(values);
     console.log(
-      `  ${name.padEnd(44)} ${m.toFixed(0).padStart(6)} ms  ×${(m / base).toFixed(2)}  (+${(m - base).toFixed(0)} ms over node -e 0, ` +
+      `  ${name.padEnd(56)} ${m.toFixed(0).padStart(6)} ms  ×${(m / base).toFixed(2)}  (+${(m - base).toFixed(0)} ms over node -e 0, ` +
         `${m - floor >= 0 ? '+' : ''}${(m - floor).toFixed(0)} ms over a spawn-only Node wrapper)`,
     );
   }
@@ -89,7 +105,7 @@ try {
   }
   console.log(
     '    started = Node start-up and loading the CLI; scope = app index and project; cloud = joining the local cloud;\n' +
-      '    values = manifest, SSM values and secrets, AssumeRole; spawned = child started; exited = child done',
+      '    values = one GetParameters (manifest, values, secrets) and AssumeRole unless a session is reused; spawned = child started; exited = child done',
   );
 } finally {
   spawnSync(process.execPath, [cli, 'local', 'stop'], { cwd: root, env });

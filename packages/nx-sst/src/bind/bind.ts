@@ -12,7 +12,7 @@ import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { explicitStage, findInfraApps, resolveProject, resolveStage } from '../core/workspace';
 import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
-import { ChildRunner } from './run-child';
+import type { ChildRunner as ChildRunnerType } from './run-child';
 import {
   parseCachedManifest,
   readLocalCredentials,
@@ -154,7 +154,9 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
       const plan = cachedManifest && planValues({ app, ssmPrefix, env: cachedManifest.env });
       const role = cachedManifest && assume(cachedManifest.roleArn);
       role?.catch(() => undefined);
-      const read = await readParameters(aws, plan ? firstRoundNames(plan, [manifestName]) : [manifestName]);
+      const reading = readParameters(aws, plan ? firstRoundNames(plan, [manifestName]) : [manifestName]);
+      preloadRunner();
+      const read = await reading;
       const text = read.found.get(manifestName);
       if (text === undefined) throw notDeployed(scope, stage, opts.target);
       const manifest = JSON.parse(text) as BindManifest;
@@ -167,7 +169,9 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
       ]);
       if (text !== cached) writeManifestCache(workspaceRoot, cacheKey, text);
     } else {
-      values = await readValues();
+      const reading = readValues();
+      preloadRunner();
+      values = await reading;
       credentials = await assume(roleArn);
     }
   };
@@ -202,7 +206,8 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
       `${Object.keys(values.env).length} values, ${values.secrets.length} secrets, as ${credentials?.source ?? 'your own AWS credentials'}`,
   );
 
-  const runner = new ChildRunner({
+  const { ChildRunner } = loadRunner();
+  const runner: ChildRunnerType = new ChildRunner({
     command: opts.command,
     env: envOf(values, credentials),
     cwd: opts.cwd,
@@ -456,4 +461,17 @@ function notTheCloud(error: unknown): boolean {
     error instanceof NotTheCloudError ||
     ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)
   );
+}
+
+/**
+ * The runner and `node:child_process` (several ms to load) are needed only once the values are in,
+ * so they load while the first round trip is out: right after the requests are sent, in time
+ * otherwise spent waiting.
+ */
+function loadRunner(): typeof import('./run-child') {
+  return require('./run-child') as typeof import('./run-child');
+}
+
+function preloadRunner(): void {
+  setImmediate(loadRunner);
 }
