@@ -70,6 +70,8 @@ interface Scope {
   stage: string;
   ssmPrefix: string;
   manifest?: string;
+  /** The project asking, when the manifest is a project's. */
+  project?: string;
   label: string;
 }
 
@@ -112,6 +114,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     if (!scope.manifest) return readStageValues({ aws, app: scope.entry.name, ssmPrefix: scope.ssmPrefix });
     const manifest = await readManifest(aws, scope.manifest);
     if (!manifest) throw notDeployed(scope, stage, opts.target);
+    checkOwner(scope, manifest);
     roleArn = manifest.roleArn;
     return resolveValues({
       aws,
@@ -160,6 +163,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
       const text = read.found.get(manifestName);
       if (text === undefined) throw notDeployed(scope, stage, opts.target);
       const manifest = JSON.parse(text) as BindManifest;
+      checkOwner(scope, manifest);
       roleArn = manifest.roleArn;
       [values, credentials] = await Promise.all([
         resolveValues({ aws, app, stage, ssmPrefix, env: manifest.env, read }),
@@ -319,6 +323,20 @@ function childEnv(opts: {
   return env;
 }
 
+/**
+ * Project names map to manifest names with SSM's refused characters as "_", so `@acme/web` and
+ * `_acme/web` share one. Synthesis refuses that, but a manifest deployed before the other project
+ * existed, or an app sharing the SSM prefix, can still hold another project's values and role.
+ */
+function checkOwner(scope: Scope, manifest: BindManifest): void {
+  const owner = manifest.project?.name;
+  if (!scope.project || !owner || owner === scope.project) return;
+  throw new NxSstError(
+    `The bind manifest ${scope.manifest} on the stage "${scope.stage}" belongs to the project "${owner}", not "${scope.project}": the two names map to one SSM parameter name.`,
+    `Rename one of the projects so their names differ once characters other than letters, digits and "_.-/" are "_", then deploy: nx-sst deploy --stage ${scope.stage}`,
+  );
+}
+
 function notDeployed(scope: Scope, stage: string, target?: string): NxSstError {
   if (target) {
     return new NxSstError(
@@ -441,6 +459,7 @@ async function resolveScope(
       stage,
       ssmPrefix,
       manifest: projectManifestName(ssmPrefix, project.name),
+      project: project.name,
       label: `project ${project.name}`,
     };
   }

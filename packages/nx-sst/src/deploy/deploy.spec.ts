@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
 import { runBound } from '../bind/bind';
@@ -193,6 +193,28 @@ describe('deploy, bind and remove a sample app on the local cloud', () => {
     const otherDaemon = key.replace(/@[^|]+/, '@2000-01-01T00:00:00.000Z');
     fs.writeFileSync(cacheFile, JSON.stringify({ [otherDaemon]: entries()[key] }));
     expect(await bind()).not.toBe(second);
+  });
+
+  it('refuses a project manifest that names another project (names that map to one SSM parameter)', async () => {
+    const cloud = await startLocalCloud({ stateDir: localCloudDir(root) });
+    const ssm = new SSMClient(cloud.clientConfig);
+    const Name = '/sst/shop/local/_bind/project/api';
+    const original = (await ssm.send(new GetParameterCommand({ Name }))).Parameter!.Value!;
+    // As if `_api`'s manifest had been deployed under the same name before synthesis refused the pair.
+    const foreign = JSON.parse(original);
+    foreign.project.name = '@api';
+    await ssm.send(new PutParameterCommand({ Name, Value: JSON.stringify(foreign), Overwrite: true }));
+    try {
+      const out = await run(['bind', '--', 'node', '-e', '0'], { cwd: path.join(root, 'apps/api') });
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain(
+        `The bind manifest ${Name} on the stage "local" belongs to the project "@api", not "api": the two names map to one SSM parameter name.`,
+      );
+      expect(out.stderr).toContain('Rename one of the projects');
+    } finally {
+      await ssm.send(new PutParameterCommand({ Name, Value: original, Overwrite: true }));
+      ssm.destroy();
+    }
   });
 
   it('gives every value of the stage with --script, secrets resolved', async () => {
