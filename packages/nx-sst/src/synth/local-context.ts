@@ -44,6 +44,9 @@ const MOTO_ZONES: Record<string, string> = {
   'us-west-2': 'abcd',
 };
 
+/** The regions whose zones are known (`local-context.spec.ts` checks each against the local cloud). */
+export const LOCAL_ZONE_REGIONS = Object.keys(MOTO_ZONES);
+
 /** The availability zones of a region on the local cloud, as its EC2 reports them. */
 export function localAvailabilityZones(region: string): string[] {
   return [...(MOTO_ZONES[region] ?? 'abc')].map((letter) => `${region}${letter}`);
