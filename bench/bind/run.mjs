@@ -2,6 +2,8 @@
 // load on the machine hits both alike. Deploys the sample app to a fresh local cloud first.
 // Also measured: a Node script that only spawns the command (the floor for any wrapper written in
 // Node: one more Node start-up), and where the time of `bind --target` goes (NX_SST_TIMING=1).
+// And the path of the bind executor, where Nx's task process is already running: `runBound` against
+// spawning the command directly from the same kind of process, timed inside it (no Node start-up).
 // Usage: node bench/bind/run.mjs [runs=15]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,6 +36,28 @@ fs.writeFileSync(
   "require('node:child_process').spawn(process.argv[2], process.argv.slice(3), { stdio: 'inherit' }).on('exit', (c) => process.exit(c));\n",
 );
 const bindTarget = [process.execPath, cli, 'bind', '--target', 'api', '--', process.execPath, '-e', '0'];
+
+// Times, from its own start to the command's exit, what an Nx task process does: spawn the command
+// (`nx:run-commands`), or load the engine and run it through `runBound` (the bind executor).
+const host = path.join(root, 'host.cjs');
+fs.writeFileSync(
+  host,
+  `const start = performance.now();
+const done = (code) => {
+  process.stderr.write('in-process ' + (performance.now() - start).toFixed(2) + '\\n');
+  process.exit(code);
+};
+const command = [process.execPath, '-e', '0'];
+if (process.argv[2] === 'direct')
+  require('node:child_process').spawn(command[0], command.slice(1), { stdio: 'inherit' }).on('exit', done);
+else
+  require(${JSON.stringify(path.join(path.dirname(cli), '../bind/bind.js'))})
+    .runBound({ workspaceRoot: process.cwd(), cwd: process.cwd(), target: 'api', command, log: () => {} })
+    .then(done);
+`,
+);
+const inProcess = (mode) =>
+  Number(/^in-process ([\d.]+)$/m.exec(time([process.execPath, host, mode]).stderr)[1]);
 
 try {
   console.log(`workspace ${root}; deploying the sample app to its local cloud…`);
@@ -68,6 +92,8 @@ try {
           'nx-sst bind --target api [no NODE_EXTRA_CA_CERTS]': () => time(bindTarget, root, noCa).ms,
         }
       : {}),
+    'in a running process: spawn node -e 0': () => inProcess('direct'),
+    'in a running process: runBound (bind executor)': () => inProcess('bind'),
     'nx-sst bind -- node -e 0 (in apps/api)': () =>
       time([process.execPath, cli, 'bind', '--', process.execPath, '-e', '0'], path.join(root, 'apps/api'))
         .ms,
@@ -86,6 +112,7 @@ try {
     `\n${runs} runs each, medians (${process.platform}, node ${process.version}, ${(await import('node:os')).cpus().length} cores):`,
   );
   for (const [name, values] of Object.entries(samples)) {
+    if (name.startsWith('in a running process')) continue;
     const suffix = noCaCase(name) ? ' [no NODE_EXTRA_CA_CERTS]' : '';
     const base = median(samples[`node -e 0${suffix}`]);
     const floor = median(samples[`node spawn-only.cjs node -e 0${suffix}`]);
@@ -95,6 +122,13 @@ try {
         `${m - floor >= 0 ? '+' : ''}${(m - floor).toFixed(0)} ms over a spawn-only Node wrapper)`,
     );
   }
+  const direct = median(samples['in a running process: spawn node -e 0']);
+  const bound = median(samples['in a running process: runBound (bind executor)']);
+  console.log(
+    `\n  Inside a running Node process (an Nx task process), from its start to the command's exit:\n` +
+      `    spawning node -e 0 directly ${direct.toFixed(0).padStart(6)} ms  ×1.00\n` +
+      `    runBound (bind executor)    ${bound.toFixed(0).padStart(6)} ms  ×${(bound / direct).toFixed(2)}  (+${(bound - direct).toFixed(0)} ms)`,
+  );
   // Medians of when each phase of `bind --target api` ended, in ms since that process started.
   console.log('\n  nx-sst bind --target api, phases (median ms since its process started):');
   let previous = 0;
