@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Toolkit as ToolkitType, ICloudAssemblySource } from '@aws-cdk/toolkit-lib';
 import { recordApp, signalBindProcesses } from '../core/app-index';
 import { accountOf, connectStage, type StageCloud } from '../core/cloud';
@@ -44,6 +45,22 @@ export interface DeployResult {
 /** The bootstrap version our stacks need (DefaultStackSynthesizer with assets). */
 const MIN_BOOTSTRAP_VERSION = 6;
 const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
+
+/**
+ * toolkit-lib's synthesis settings: templates without `aws:cdk:path` or asset metadata, as nx-sst
+ * has always deployed them (turning them on would update every deployed stack once), and no version
+ * reporting (the App turns analytics off).
+ */
+const SYNTH_OPTIONS = { pathMetadata: false, assetMetadata: false, versionReporting: false };
+/**
+ * The context toolkit-lib derives from SYNTH_OPTIONS (its `contextFromSettings`). Should a later
+ * toolkit-lib derive more, the first tree is built again inside toolkit-lib: slower, still correct.
+ */
+const SYNTH_CONTEXT: Record<string, unknown> = {
+  'aws:cdk:disable-version-reporting': true,
+  'aws:cdk:bundling-stacks': ['**'],
+  '@aws-cdk/core:failSynthOnValidationErrors': false,
+};
 
 interface Session {
   workspaceRoot: string;
@@ -91,18 +108,17 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
     const contextStore = cloud.local
       ? new toolkitLib.MemoryContext(localCloudContext(account, region))
       : new toolkitLib.FileContext(path.join(infraApp.root, 'cdk.context.json'));
-    const build = async () =>
-      loadApp({
-        workspaceRoot,
-        appRoot: infraApp.root,
-        stage,
-        account,
-        region,
-        loaded,
-        context: await contextStore.read(),
-      });
+    // Every tree is built with the context toolkit-lib hands its assembly builder: the store's
+    // context with its synthesis settings on top, which the app also reads from CDK_CONTEXT_JSON
+    // while toolkit-lib builds. A tree built with the store's context alone synthesizes another
+    // template than one built after a lookup, and the next deploy then sees a change where there is
+    // none. The first tree (built before toolkit-lib, for its binding model and early errors) gets
+    // the same settings, so it is reused unless a lookup changed the context.
+    const build = (context: Record<string, unknown>) =>
+      loadApp({ workspaceRoot, appRoot: infraApp.root, stage, account, region, loaded, context });
+    let builtWith: Record<string, unknown> = { ...(await contextStore.read()), ...SYNTH_CONTEXT };
     // The binding model does not depend on looked-up context: the first build's is the app's.
-    const first = await build();
+    const first = await build(builtWith);
     const model = first.model;
     let app = first.app;
     const host = new ProgressHost(opts.io);
@@ -119,20 +135,21 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
           : toolkitLib.BaseCredentials.awsCliCompatible({ profile: config.profile, defaultRegion: region }),
       },
     });
-    let missingContext = false;
     const source = await toolkit.fromAssemblyBuilder(
-      async () => {
-        // toolkit-lib calls again only after it looked up what the last synthesis reported missing.
-        if (missingContext) app = (await build()).app;
-        const assembly = app.synth() as unknown as { manifest: { missing?: unknown[] } };
-        missingContext = Boolean(assembly.manifest.missing?.length);
-        return assembly as never;
+      async ({ context = {} }) => {
+        // toolkit-lib calls again after it looked up what the last synthesis reported missing.
+        if (!isDeepStrictEqual(context, builtWith)) {
+          app = (await build(context)).app;
+          builtWith = context;
+        }
+        return app.synth() as never;
       },
       {
         outdir: path.join(infraApp.root, '.sst', 'cdk.out', stage),
         disposeOutdir: false,
         lookups: true,
         contextStore,
+        synthOptions: SYNTH_OPTIONS,
       },
     );
     return {
@@ -336,7 +353,21 @@ export interface DiffResult {
 export async function diff(opts: DeployOptions): Promise<DiffResult> {
   const s = await open(opts, 'diff');
   try {
-    const diffs = await s.toolkit.diff(s.source, { stacks: stackSelector(s, opts.stacks) });
+    const stacks = stackSelector(s, opts.stacks);
+    let diffs;
+    try {
+      // toolkit-lib's diff does not refuse an assembly with errors (a failed lookup leaves one and
+      // CDK's placeholder value, vpc-12345), so it synthesizes first, which does, as deploy and
+      // `cdk diff` do.
+      const assembly = await s.toolkit.synth(s.source, { stacks });
+      try {
+        diffs = await s.toolkit.diff(assembly, { stacks });
+      } finally {
+        await assembly.dispose();
+      }
+    } catch (error) {
+      throw failureError('The diff', s, error, []);
+    }
     const changes: Record<string, number> = {};
     for (const [name, d] of Object.entries(diffs)) changes[name] = d.differenceCount;
     return { app: s.appName, stage: s.stage, changes, text: s.host.diffs.join('\n') };
