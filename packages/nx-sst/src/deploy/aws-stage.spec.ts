@@ -7,7 +7,8 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { startTestCloud, type LocalCloud } from '@nx-sst/local-cloud';
+import { startTestCloud, stopDaemon, type LocalCloud } from '@nx-sst/local-cloud';
+import { localCloudDir } from '../core/cloud';
 import { runCli } from '../test-utils/cli';
 import { sampleWorkspace } from '../test-utils/sample-workspace';
 
@@ -93,6 +94,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
+  // Only a regression would have started the workspace's own local cloud; never leave it running.
+  await stopDaemon(localCloudDir(root));
   fs.rmSync(root, { recursive: true, force: true });
 });
 
