@@ -259,4 +259,22 @@ describe('a stage other than local goes to AWS (here: a local cloud behind AWS_E
     });
     expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
   });
+
+  it('removes the app from the stage', async () => {
+    const out = await run(['remove']);
+    expect(out).toEqual(
+      expect.objectContaining({
+        code: 0,
+        stdout: expect.stringContaining('Removed shop from the stage "ci"'),
+      }),
+    );
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      await expect(cfn.send(new DescribeStacksCommand({ StackName: 'ci-shop-Default' }))).rejects.toThrow(
+        /does not exist/,
+      );
+    } finally {
+      cfn.destroy();
+    }
+  });
 });
