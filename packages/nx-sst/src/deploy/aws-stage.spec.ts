@@ -192,7 +192,7 @@ describe('a stage other than local goes to AWS (here: a local cloud behind AWS_E
     }
   });
 
-  it("refuses to diff with a failed lookup instead of diffing CDK's placeholder, and saves no answer", async () => {
+  it("refuses to diff or deploy with a failed lookup instead of CDK's placeholder, and saves no answer", async () => {
     const saved = fs.readFileSync(contextFile);
     fs.rmSync(contextFile);
     await withSsm((ssm) => ssm.send(new DeleteParameterCommand({ Name: RELEASE })));
@@ -200,6 +200,9 @@ describe('a stage other than local goes to AWS (here: a local cloud behind AWS_E
       const diff = await run(['diff']);
       expect(diff.code).toBe(1);
       expect(diff.stderr).toContain(RELEASE);
+      const deploy = await run(['deploy']);
+      expect(deploy.code).toBe(1);
+      expect(deploy.stderr).toContain(RELEASE);
       // Only the lookups that worked are kept; the failed one is asked again next time.
       const context = JSON.parse(fs.readFileSync(contextFile, 'utf8')) as Record<string, unknown>;
       expect(Object.keys(context).some((k) => k.includes(RELEASE))).toBe(false);
