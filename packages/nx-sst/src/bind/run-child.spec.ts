@@ -42,8 +42,9 @@ const alive = (pid: number) => {
   }
 };
 
+// Generous: on a loaded CI machine a signalled process can take seconds to be scheduled and die.
 async function waitDead(pid: number) {
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 400 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   return !alive(pid);
 }
 
