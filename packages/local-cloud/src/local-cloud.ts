@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -294,6 +293,8 @@ async function spawnDaemon(
     accountId: options.accountId,
     region: options.region,
   };
+  // Loaded here, not at the top: joining a running cloud (bind's start-up path) never spawns.
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(process.execPath, [DAEMON_ENTRY, JSON.stringify(args)], {
     detached: true,
     // Explicit, so the caller's current environment (also a test's changes to it) reaches moto.
