@@ -261,6 +261,13 @@ describe('a stage other than local goes to AWS (here: a local cloud behind AWS_E
       ),
     });
     expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
+    // An AWS stage's role session is never written down (only the local cloud's are reused), and
+    // the next run assumes the role again.
+    expect(fs.existsSync(path.join(root, '.sst/bind-local-credentials.json'))).toBe(false);
+    const again = await run(['bind', '--', 'node', '-e', code], { cwd: path.join(root, 'apps/api') });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout).keyId).not.toBe(JSON.parse(out.stdout).keyId);
+    expect(fs.existsSync(path.join(root, '.sst/bind-local-credentials.json'))).toBe(false);
   });
 
   it('removes the app from the stage', async () => {
