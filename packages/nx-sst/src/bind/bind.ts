@@ -206,7 +206,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     });
 
   log(
-    `${scope.label} on stage "${stage}"${cloud.local ? ` (local cloud ${cloud.endpoint})` : cloud.region ? ` (${cloud.region})` : ''}: ` +
+    `${scope.label} on stage "${stage}"${where(cloud, baseEnv)}: ` +
       `${Object.keys(values.env).length} values, ${values.secrets.length} secrets, as ${credentials?.source ?? 'your own AWS credentials'}`,
   );
 
@@ -321,6 +321,13 @@ function childEnv(opts: {
     else delete env.AWS_SESSION_TOKEN;
   }
   return env;
+}
+
+/** Where the stage lives, for the first line: an endpoint that overrides AWS's is always named. */
+function where(cloud: StageCloud, env: NodeJS.ProcessEnv): string {
+  if (cloud.local) return ` (local cloud ${cloud.endpoint})`;
+  const parts = [cloud.region, env.AWS_ENDPOINT_URL && `endpoint ${env.AWS_ENDPOINT_URL}`].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /**

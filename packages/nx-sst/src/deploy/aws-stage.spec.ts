@@ -240,7 +240,7 @@ describe('a stage other than local goes to AWS (here: a local cloud behind AWS_E
     const out = await run(['bind', '--', 'node', '-e', code], { cwd: path.join(root, 'apps/api') });
     expect(out.stderr).toMatch(
       new RegExp(
-        `project api on stage "ci" \\(${cloud.region}\\): .* as the role arn:aws:iam::${cloud.accountId}:role/ci-shop-Default-api`,
+        `project api on stage "ci" \\(${cloud.region}, endpoint ${cloud.endpoint}\\): .* as the role arn:aws:iam::${cloud.accountId}:role/ci-shop-Default-api`,
       ),
     );
     expect(out.code).toBe(0);
