@@ -39,6 +39,8 @@ describe('the docs samples', () => {
 
 describe('the docs test itself', () => {
   const page = (markdown: string): DocBlock[] => parseBlocks(markdown, 'docs/t.md');
+  /** The problems the check reports for a page of these lines, as `file:line: message`. */
+  const problemsIn = async (...lines: string[]) => show(await checkBlocks(page(lines.join('\n'))));
 
   it('reads markers on the lines above a fence, and indented blocks', () => {
     const [a, b] = page(
@@ -67,66 +69,52 @@ describe('the docs test itself', () => {
   });
 
   it('reports a TypeScript sample that does not compile, at its line, unless skipped', async () => {
-    const problems = await checkBlocks(
-      page(
-        [
-          '```ts',
-          "import { Bucket } from '@nx-sst/runtime/bucket';",
-          'Bucket.nope.bucketName;',
-          '```',
-          '<!-- docs-test: skip (a fragment) -->',
-          '```ts',
-          'not typescript at all',
-          '```',
-        ].join('\n'),
+    expect(
+      await problemsIn(
+        '```ts',
+        "import { Bucket } from '@nx-sst/runtime/bucket';",
+        'Bucket.nope.bucketName;',
+        '```',
+        '<!-- docs-test: skip (a fragment) -->',
+        '```ts',
+        'not typescript at all',
+        '```',
       ),
-    );
-    expect(show(problems)).toEqual([expect.stringMatching(/^docs\/t\.md:3: .*'nope'/)]);
+    ).toEqual([expect.stringMatching(/^docs\/t\.md:3: .*'nope'/)]);
   });
 
   it('resolves relative imports between module-marked samples of a page', async () => {
-    const problems = await checkBlocks(
-      page(
-        [
-          '<!-- docs-test: module stacks/Default.ts -->',
-          '```ts',
-          "import type { StackContext } from '@nx-sst/constructs';",
-          'export function Default({ stack }: StackContext) { return { stack }; }',
-          '```',
-          '<!-- docs-test: module sst.config.ts -->',
-          '```ts',
-          "import { Default } from './stacks/Default';",
-          'export const n: number = Default;',
-          '```',
-        ].join('\n'),
+    expect(
+      await problemsIn(
+        '<!-- docs-test: module stacks/Default.ts -->',
+        '```ts',
+        "import type { StackContext } from '@nx-sst/constructs';",
+        'export function Default({ stack }: StackContext) { return { stack }; }',
+        '```',
+        '<!-- docs-test: module sst.config.ts -->',
+        '```ts',
+        "import { Default } from './stacks/Default';",
+        'export const n: number = Default;',
+        '```',
       ),
-    );
-    expect(show(problems)).toEqual([
-      expect.stringMatching(/^docs\/t\.md:9: Type .* is not assignable to type 'number'/),
-    ]);
+    ).toEqual([expect.stringMatching(/^docs\/t\.md:9: Type .* is not assignable to type 'number'/)]);
   });
 
   it('compiles a stub the sample imports but the page does not show', async () => {
-    const problems = await checkBlocks(
-      page(
-        [
-          '<!-- docs-test: module infra/sst.config.ts -->',
-          "<!-- docs-test: stub infra/stacks/Default.ts export const Default = 'x'; -->",
-          '```ts',
-          "import { Default } from './stacks/Default';",
-          'export const n: number = Default;',
-          '```',
-        ].join('\n'),
+    expect(
+      await problemsIn(
+        '<!-- docs-test: module infra/sst.config.ts -->',
+        "<!-- docs-test: stub infra/stacks/Default.ts export const Default = 'x'; -->",
+        '```ts',
+        "import { Default } from './stacks/Default';",
+        'export const n: number = Default;',
+        '```',
       ),
-    );
-    expect(show(problems)).toEqual([
-      expect.stringMatching(/^docs\/t\.md:5: Type 'string' is not assignable to type 'number'/),
-    ]);
+    ).toEqual([expect.stringMatching(/^docs\/t\.md:5: Type 'string' is not assignable to type 'number'/)]);
   });
 
   it('refuses a block without a language and an e2e marker outside the quick start', async () => {
-    const problems = await checkBlocks(page('```\nx\n```\n<!-- e2e: run a -->\n```sh\nls\n```'));
-    expect(show(problems)).toEqual([
+    expect(await problemsIn('```', 'x', '```', '<!-- e2e: run a -->', '```sh', 'ls', '```')).toEqual([
       expect.stringContaining('docs/t.md:1: a block without a checked language'),
       expect.stringContaining('docs/t.md:5: an e2e marker outside docs/getting-started.md'),
     ]);
@@ -192,25 +180,22 @@ describe('the docs test itself', () => {
   });
 
   it('checks JSON samples: nx.json plugin options by their type, scripts by the CLI', async () => {
-    const problems = await checkBlocks(
-      page(
-        [
-          '```json',
-          '{ "plugins": [{ "plugin": "nx-sst", "options": { "deployTarget": "d" } }] }',
-          '```',
-          '```json',
-          '{ "scripts": { "dev": "nx-sst bind --scrpt -- next dev" } }',
-          '```',
-          '```json',
-          '{ "a": 1, }',
-          '```',
-          '```json',
-          '{ "targets": { "dev": { "executor": "nx-sst:bind", "options": { "command": "next dev", "stag": "ci" } } } }',
-          '```',
-        ].join('\n'),
+    expect(
+      await problemsIn(
+        '```json',
+        '{ "plugins": [{ "plugin": "nx-sst", "options": { "deployTarget": "d" } }] }',
+        '```',
+        '```json',
+        '{ "scripts": { "dev": "nx-sst bind --scrpt -- next dev" } }',
+        '```',
+        '```json',
+        '{ "a": 1, }',
+        '```',
+        '```json',
+        '{ "targets": { "dev": { "executor": "nx-sst:bind", "options": { "command": "next dev", "stag": "ci" } } } }',
+        '```',
       ),
-    );
-    expect(show(problems)).toEqual([
+    ).toEqual([
       expect.stringMatching(/^docs\/t\.md:\d: .*deployTarget.* does not exist in type 'NxSstPluginOptions'/),
       expect.stringMatching(/^docs\/t\.md:4: script "dev": .*parser refuses it/),
       expect.stringMatching(/^docs\/t\.md:7: invalid JSON/),
