@@ -2,6 +2,7 @@
 post-import hook that applies a patch when moto itself first imports the module it changes.
 """
 
+import functools
 import importlib.abc
 import importlib.util
 import sys
@@ -9,6 +10,35 @@ import sys
 
 def _nx_log(msg):
     sys.stderr.write("nx-sst moto patch: " + msg + "\n")
+
+
+class _NxMissing(Exception):
+    """The installed moto lacks something a patch wraps."""
+
+
+def _nx_expect(*needed):
+    """The (object, attribute) pairs a patch wraps; a moto without one of them skips the patch."""
+    for owner, attr in needed:
+        if not hasattr(owner, attr):
+            raise _NxMissing(getattr(owner, "__name__", type(owner).__name__) + "." + attr)
+
+
+def _nx_patch(label):
+    """Makes a patch safe to apply to any moto: when the installed one lacks what the patch imports or
+    wraps (an ImportError, an AttributeError, _nx_expect), the patch is skipped with a line in the
+    daemon log and moto keeps its own behaviour; the patches applied after it still are."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def apply():
+            try:
+                fn()
+            except Exception as e:  # pragma: no cover - depends on the installed moto
+                _nx_log(label + " patch skipped: " + repr(e))
+
+        return apply
+
+    return wrap
 
 
 def _nx_refused(logical_id, resource_type, message):

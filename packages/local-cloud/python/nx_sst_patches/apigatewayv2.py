@@ -2,26 +2,21 @@
 own apigatewayv2 backend (moto 5.2.1 has the API model but no CloudFormation support for it).
 """
 
-from ._hooks import _NxRecord, _nx_log, _nx_refused
+from ._hooks import _NxRecord, _nx_expect, _nx_patch, _nx_refused
 
 
+@_nx_patch("ApiGatewayV2 CloudFormation")
 def _patch_apigatewayv2_cfn():
-    try:
-        from moto.core.common_models import CloudFormationModel
-        from moto.cloudformation import parsing as _cfp
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-        from moto.apigatewayv2 import models as _agm
-        from moto.apigatewayv2.exceptions import ApiNotFound
-        _ok = all(hasattr(x, y) for x, y in [
-            (_cfp, "get_model_list"), (_cfp, "get_model_map"), (_cfp, "get_name_type_map"),
-            (_agm, "apigatewayv2_backends"), (_agm.Api, "create_route"), (_agm.Api, "create_integration"),
-            (_agm.Api, "create_stage"), (_agm.Api, "create_authorizer"), (_agm.ApiGatewayV2Backend, "create_api"),
-        ])
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _ok = False
-        _nx_log("ApiGatewayV2 CloudFormation patch skipped: " + repr(e))
-    if not _ok:
-        return
+    from moto.core.common_models import CloudFormationModel
+    from moto.cloudformation import parsing as _cfp
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.apigatewayv2 import models as _agm
+    from moto.apigatewayv2.exceptions import ApiNotFound
+    _nx_expect(
+        (_cfp, "get_model_list"), (_cfp, "get_model_map"), (_cfp, "get_name_type_map"),
+        (_agm, "apigatewayv2_backends"), (_agm.Api, "create_route"), (_agm.Api, "create_integration"),
+        (_agm.Api, "create_stage"), (_agm.Api, "create_authorizer"), (_agm.ApiGatewayV2Backend, "create_api"),
+    )
     if "AWS::ApiGatewayV2::Api" in _cfp.get_model_map():
         return  # a moto that models these itself
 

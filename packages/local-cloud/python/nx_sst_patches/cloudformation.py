@@ -16,29 +16,23 @@ A resource the models refuse (_nx_refused) rolls a new stack back, deleting what
 
 import threading
 
-from ._hooks import _nx_log, _nx_refused
+from ._hooks import _nx_expect, _nx_log, _nx_patch, _nx_refused
 from .bucket_deployment import BUCKET_DEPLOYMENT, _bucket_deployment
 
 
+@_nx_patch("CloudFormation")
 def _patch_cloudformation():
-    try:
-        from moto.cloudformation import models as _cfm
-        from moto.cloudformation import responses as _cfr
-        from moto.cloudformation import custom_model as _ccm
-        from moto.cloudformation.exceptions import CloudFormationError as _CfnError, ValidationError as _ValidationError
-        _nx_ok = all(hasattr(x, y) for x, y in [
-            (_cfm, "CloudFormationBackend"), (_cfm, "ChangeSet"), (_cfm, "Stack"), (_cfm, "Event"),
-            (_cfm.CloudFormationBackend, "execute_change_set"), (_cfm.CloudFormationBackend, "describe_change_set"),
-            (_cfm.CloudFormationBackend, "delete_change_set"), (_cfm.CloudFormationBackend, "create_stack"),
-            (_cfm.CloudFormationBackend, "update_stack"), (_cfr, "CloudFormationResponse"),
-            (_ccm, "CustomModel"),
-        ])
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _nx_ok = False
-        _nx_log("CloudFormation patches skipped: " + repr(e))
-
-    if not _nx_ok:
-        return
+    from moto.cloudformation import models as _cfm
+    from moto.cloudformation import responses as _cfr
+    from moto.cloudformation import custom_model as _ccm
+    from moto.cloudformation.exceptions import CloudFormationError as _CfnError, ValidationError as _ValidationError
+    _nx_expect(
+        (_cfm, "CloudFormationBackend"), (_cfm, "ChangeSet"), (_cfm, "Stack"), (_cfm, "Event"),
+        (_cfm.CloudFormationBackend, "execute_change_set"), (_cfm.CloudFormationBackend, "describe_change_set"),
+        (_cfm.CloudFormationBackend, "delete_change_set"), (_cfm.CloudFormationBackend, "create_stack"),
+        (_cfm.CloudFormationBackend, "update_stack"), (_cfr, "CloudFormationResponse"),
+        (_ccm, "CustomModel"),
+    )
     class ChangeSetNotFound(_CfnError):
         code = "ChangeSetNotFoundException"
 

@@ -2,20 +2,16 @@
 delete, so their tables stayed and DeleteStack failed on the VPC ("has dependencies").
 """
 
-from ._hooks import _nx_log
+from ._hooks import _nx_patch
 
 
+@_nx_patch("EC2 route table delete")
 def _patch_ec2_cfn_delete():
-    try:
-        from moto.ec2.models import ec2_backends
-        from moto.ec2.models.route_tables import RouteTable
-        from moto.ec2.models.subnets import SubnetRouteTableAssociation
-        _ok = not hasattr(RouteTable, "delete") and not hasattr(SubnetRouteTableAssociation, "delete")
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _ok = False
-        _nx_log("EC2 route table delete patch skipped: " + repr(e))
-    if not _ok:
-        return
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.route_tables import RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    if hasattr(RouteTable, "delete") or hasattr(SubnetRouteTableAssociation, "delete"):
+        return  # a moto that deletes them itself
 
     def _route_table_delete(self, account_id, region_name):
         ec2_backends[account_id][region_name].delete_route_table(self.id)

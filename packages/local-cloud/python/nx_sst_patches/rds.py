@@ -3,28 +3,23 @@ Aurora Serverless v2 with a generated credentials secret) over moto's rds and se
 with {{resolve:secretsmanager:...}} references resolved; Aurora instances join their cluster.
 """
 
-from ._hooks import _NxRecord, _nx_log
+from ._hooks import _NxRecord, _nx_expect, _nx_log, _nx_patch
 
 
+@_nx_patch("RDS / Secrets Manager CloudFormation")
 def _patch_rds_cfn():
-    try:
-        import json as _json
-        import re as _re
-        from moto.core.common_models import CloudFormationModel
-        from moto.cloudformation import parsing as _cfp
-        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-        from moto.rds import models as _rdsm
-        from moto.secretsmanager import models as _smm
-        _ok = all(hasattr(x, y) for x, y in [
-            (_rdsm, "rds_backends"), (_rdsm.RDSBackend, "create_db_cluster"), (_rdsm.RDSBackend, "delete_db_cluster"),
-            (_rdsm, "DBInstance"), (_smm, "secretsmanager_backends"), (_smm.SecretsManagerBackend, "create_secret"),
-            (_smm.SecretsManagerBackend, "get_random_password"), (_smm.SecretsManagerBackend, "update_secret"),
-        ])
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _ok = False
-        _nx_log("RDS / Secrets Manager CloudFormation patch skipped: " + repr(e))
-    if not _ok:
-        return
+    import json as _json
+    import re as _re
+    from moto.core.common_models import CloudFormationModel
+    from moto.cloudformation import parsing as _cfp
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.rds import models as _rdsm
+    from moto.secretsmanager import models as _smm
+    _nx_expect(
+        (_rdsm, "rds_backends"), (_rdsm.RDSBackend, "create_db_cluster"), (_rdsm.RDSBackend, "delete_db_cluster"),
+        (_rdsm, "DBInstance"), (_smm, "secretsmanager_backends"), (_smm.SecretsManagerBackend, "create_secret"),
+        (_smm.SecretsManagerBackend, "get_random_password"), (_smm.SecretsManagerBackend, "update_secret"),
+    )
     if any(t in _cfp.get_model_map() for t in (
             "AWS::SecretsManager::Secret", "AWS::SecretsManager::SecretTargetAttachment", "AWS::RDS::DBCluster")):
         _nx_log("this moto models RDS clusters or secrets in CloudFormation itself; our models are not used")

@@ -7,7 +7,7 @@ on, moto read the Authorization header of every S3 request and crashed (HTTP 500
 presigned one, the browser's CORS preflight included.
 """
 
-from ._hooks import _NxRecord, _nx_log
+from ._hooks import _NxRecord, _nx_expect, _nx_patch
 
 
 def _nx_anonymous_statement(statement):
@@ -22,14 +22,11 @@ def _nx_anonymous_statement(statement):
     return principal == "*"
 
 
+@_nx_patch("S3 bucket policy")
 def _patch_s3_policy():
-    try:
-        import json as _json
-        from moto.s3 import models as _s3m
-        _orig_get_permission = _s3m.FakeBucket.get_permission
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _nx_log("S3 bucket policy patch skipped: " + repr(e))
-        return
+    import json as _json
+    from moto.s3 import models as _s3m
+    _orig_get_permission = _s3m.FakeBucket.get_permission
 
     def _get_permission(self, action, resource):
         # Only statements about everyone speak for an anonymous caller. A statement for a role (CDK's
@@ -57,13 +54,10 @@ def _patch_s3_policy():
     _s3m.FakeBucket.get_permission = _get_permission
 
 
+@_nx_patch("S3 unsigned request")
 def _patch_s3_unsigned_auth():
-    try:
-        from moto.core.authorization import ActionAuthenticatorMixin as _AAM
-        _orig = _AAM._authenticate_and_authorize_s3_action
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _nx_log("S3 unsigned request patch skipped: " + repr(e))
-        return
+    from moto.core.authorization import ActionAuthenticatorMixin as _AAM
+    _orig = _AAM._authenticate_and_authorize_s3_action
 
     def _denied(bucket_name):
         from moto.s3.exceptions import BucketAccessDeniedError, S3AccessDeniedError
@@ -124,16 +118,13 @@ def _patch_s3_unsigned_auth():
     _AAM._authenticate_and_authorize_s3_action = _authorize
 
 
+@_nx_patch("S3 BucketPolicy CloudFormation")
 def _patch_s3_bucket_policy_cfn():
-    try:
-        import json as _json
-        from moto.core.common_models import CloudFormationModel
-        from moto.cloudformation import parsing as _cfp
-        from moto.s3.models import s3_backends
-        from moto.utilities.utils import get_partition
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _nx_log("S3 BucketPolicy CloudFormation patch skipped: " + repr(e))
-        return
+    import json as _json
+    from moto.core.common_models import CloudFormationModel
+    from moto.cloudformation import parsing as _cfp
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
     if "AWS::S3::BucketPolicy" in _cfp.get_model_map():
         return  # a moto that models it itself
 
@@ -187,16 +178,11 @@ def _patch_s3_bucket_policy_cfn():
         fn.cache_clear()
 
 
+@_nx_patch("S3 preflight")
 def _patch_s3_preflight():
-    try:
-        from moto.s3.responses import S3Response
-        _orig_key_response = S3Response._key_response
-        _ok = hasattr(S3Response, "_response_options") and hasattr(S3Response, "parse_bucket_name_from_url")
-    except Exception as e:  # pragma: no cover - depends on the installed moto
-        _ok = False
-        _nx_log("S3 preflight patch skipped: " + repr(e))
-    if not _ok:
-        return
+    from moto.s3.responses import S3Response
+    _orig_key_response = S3Response._key_response
+    _nx_expect((S3Response, "_response_options"), (S3Response, "parse_bucket_name_from_url"))
 
     def _key_response(self, request, full_url):
         # A CORS preflight carries no signature; moto judged it as an anonymous read of an existing
