@@ -25,7 +25,6 @@ import {
   firstRoundNames,
   planValues,
   projectManifestName,
-  readManifest,
   readParameters,
   readStageValues,
   type BindManifest,
@@ -110,20 +109,37 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   let aws = cloud.local ? localBindAws(cloud) : sdkBindAws(cloud);
 
   let roleArn: string | null | undefined;
-  const readValues = async (): Promise<ResolvedValues> => {
-    if (!scope.manifest) return readStageValues({ aws, app: scope.entry.name, ssmPrefix: scope.ssmPrefix });
-    const manifest = await readManifest(aws, scope.manifest);
-    if (!manifest) throw notDeployed(scope, stage, opts.target);
+  /** The manifest read last: it names what the next read fetches with the manifest itself. */
+  let known: BindManifest | undefined;
+  /**
+   * The current manifest and its values. When `known` names them, the manifest, its values, its
+   * secrets (and their fallbacks when they fit) come in one GetParameters; whatever the current
+   * manifest names that `known` did not is read after. The current manifest always decides.
+   */
+  const readBound = async (manifestName: string) => {
+    const app = scope.entry.name;
+    const plan = known && planValues({ app, ssmPrefix: scope.ssmPrefix, env: known.env });
+    const read = await readParameters(aws, plan ? firstRoundNames(plan, [manifestName]) : [manifestName]);
+    const text = read.found.get(manifestName);
+    if (text === undefined) throw notDeployed(scope, stage, opts.target);
+    const manifest = JSON.parse(text) as BindManifest;
     checkOwner(scope, manifest);
-    roleArn = manifest.roleArn;
-    return resolveValues({
+    const values = await resolveValues({
       aws,
-      app: scope.entry.name,
+      app,
       stage,
       ssmPrefix: scope.ssmPrefix,
       env: manifest.env,
+      read,
     });
+    known = manifest;
+    roleArn = manifest.roleArn;
+    return { text, values };
   };
+  const readValues = async (): Promise<ResolvedValues> =>
+    scope.manifest
+      ? (await readBound(scope.manifest)).values
+      : readStageValues({ aws, app: scope.entry.name, ssmPrefix: scope.ssmPrefix });
 
   // On the local cloud the role's session keys of an earlier run are reused while they have more
   // than an hour left: they are moto's, valid only against the daemon that issued them. Sessions
@@ -143,41 +159,25 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   let values!: ResolvedValues;
   let credentials: RoleCredentials | undefined;
   const fetchAll = async () => {
-    if (scope.manifest) {
-      const manifestName = scope.manifest;
-      const app = scope.entry.name;
-      const ssmPrefix = scope.ssmPrefix;
-      // The manifest of the last run (it never holds a secret) names what to read: the current
-      // manifest, its values and secrets go in one GetParameters while the role is assumed, so a
-      // warm start is one round trip of two calls. The current manifest always decides: whatever
-      // it needs that the old copy did not name is read after, and a changed role is assumed again.
-      const cacheKey = `${cloud.endpoint ?? cloud.region}|${manifestName}`;
-      const cached = readManifestCache(workspaceRoot, cacheKey);
-      const cachedManifest = parseCachedManifest(cached);
-      const plan = cachedManifest && planValues({ app, ssmPrefix, env: cachedManifest.env });
-      const role = cachedManifest && assume(cachedManifest.roleArn);
-      role?.catch(() => undefined);
-      const reading = readParameters(aws, plan ? firstRoundNames(plan, [manifestName]) : [manifestName]);
-      preloadRunner();
-      const read = await reading;
-      const text = read.found.get(manifestName);
-      if (text === undefined) throw notDeployed(scope, stage, opts.target);
-      const manifest = JSON.parse(text) as BindManifest;
-      checkOwner(scope, manifest);
-      roleArn = manifest.roleArn;
-      [values, credentials] = await Promise.all([
-        resolveValues({ aws, app, stage, ssmPrefix, env: manifest.env, read }),
-        role && (cachedManifest.roleArn ?? null) === (manifest.roleArn ?? null)
-          ? role
-          : assume(manifest.roleArn),
-      ]);
-      if (text !== cached) writeManifestCache(workspaceRoot, cacheKey, text);
-    } else {
-      const reading = readValues();
-      preloadRunner();
-      values = await reading;
+    // The runner loads while the first requests are out (setImmediate runs after they are sent).
+    preloadRunner();
+    if (!scope.manifest) {
+      values = await readValues();
       credentials = await assume(roleArn);
+      return;
     }
+    // The manifest of the last run (it never holds a secret) names what to read and which role to
+    // assume beside the reading: a warm start is one round trip of two calls.
+    const cacheKey = `${cloud.endpoint ?? cloud.region}|${scope.manifest}`;
+    const cached = readManifestCache(workspaceRoot, cacheKey);
+    known = parseCachedManifest(cached);
+    const guessedRole = known?.roleArn ?? null;
+    const role = known && assume(guessedRole);
+    role?.catch(() => undefined);
+    const bound = await readBound(scope.manifest);
+    values = bound.values;
+    credentials = role && guessedRole === (roleArn ?? null) ? await role : await assume(roleArn);
+    if (bound.text !== cached) writeManifestCache(workspaceRoot, cacheKey, bound.text);
   };
   try {
     try {

@@ -4,7 +4,6 @@ import type { StageCloud } from '../core/cloud';
 
 /** The SSM and STS reads `bind` makes: few, on its startup path. */
 export interface BindAws {
-  getParameter(name: string): Promise<string | undefined>;
   /** Values by name for the names that exist (decrypted); at most 10 names per call. */
   getParameters(names: string[]): Promise<{ name: string; value: string }[]>;
   getParametersByPath(
@@ -44,15 +43,6 @@ export function sdkBindAws(cloud: StageCloud): BindAws {
   const ssm = new ssmLib.SSMClient(cloud.clientConfig);
   let sts: import('@aws-sdk/client-sts').STSClient | undefined;
   return {
-    async getParameter(Name) {
-      try {
-        return (await ssm.send(new ssmLib.GetParameterCommand({ Name, WithDecryption: true }))).Parameter
-          ?.Value;
-      } catch (error) {
-        if ((error as Error).name === 'ParameterNotFound') return undefined;
-        throw error;
-      }
-    },
     async getParameters(Names) {
       const out = await ssm.send(new ssmLib.GetParametersCommand({ Names, WithDecryption: true }));
       return (out.Parameters ?? []).map((p) => ({ name: p.Name!, value: p.Value! }));
@@ -142,15 +132,6 @@ export function localBindAws(cloud: StageCloud): BindAws {
   type Parameter = { Name: string; Value: string };
 
   return {
-    async getParameter(Name) {
-      try {
-        return (await ssm<{ Parameter: Parameter }>('GetParameter', { Name, WithDecryption: true })).Parameter
-          .Value;
-      } catch (error) {
-        if ((error as Error).name === 'ParameterNotFound') return undefined;
-        throw error;
-      }
-    },
     async getParameters(Names) {
       const out = await ssm<{ Parameters?: Parameter[] }>('GetParameters', { Names, WithDecryption: true });
       return (out.Parameters ?? []).map((p) => ({ name: p.Name, value: p.Value }));

@@ -44,12 +44,6 @@ export function targetManifestName(ssmPrefix: string, targetId: string): string 
   return `${ssmPrefix}_bind/target/${targetId}`;
 }
 
-/** Reads a bind manifest with one `GetParameter`; undefined when the stage has none by that name. */
-export async function readManifest(aws: BindAws, name: string): Promise<BindManifest | undefined> {
-  const value = await aws.getParameter(name);
-  return value === undefined ? undefined : (JSON.parse(value) as BindManifest);
-}
-
 /** `GetParameters` on exact names, 10 per call (the API's limit), all calls at once. */
 export async function getParameters(aws: BindAws, names: string[]): Promise<Map<string, string>> {
   const chunks: string[][] = [];
