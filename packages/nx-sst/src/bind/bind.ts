@@ -217,9 +217,10 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     cwd: opts.cwd,
     shell: opts.shell,
     mask: opts.mask,
+    secrets: values.secrets,
   });
   timing('values');
-  runner.start(envOf(values, credentials), values.secrets);
+  runner.start();
   timing('spawned');
   opts.onReady?.(cloud.endpoint ?? '');
 
