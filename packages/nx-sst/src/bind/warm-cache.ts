@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from '../core/write-atomic';
 import type { RoleCredentials } from './credentials';
 import type { BindManifest } from './values';
 
@@ -38,10 +39,7 @@ function writeEntry(
   try {
     const all = Object.fromEntries(Object.entries(readAll(file)).filter(([, v]) => keep(v)));
     all[key] = value;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(all) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeAtomic(file, JSON.stringify(all) + '\n', 0o600);
   } catch {
     // no cache
   }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BindingModel } from '../types/binding-model';
+import { writeAtomic } from './write-atomic';
 
 /**
  * A small record per infra app, written whenever the app is loaded (types, deploy, secrets), so
@@ -90,11 +91,7 @@ export function recordApp(opts: {
   };
   apps.push(entry);
   apps.sort((a, b) => a.appRoot.localeCompare(b.appRoot));
-  const file = appIndexFile(opts.workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ apps }, null, 2) + '\n');
-  fs.renameSync(tmp, file);
+  writeAtomic(appIndexFile(opts.workspaceRoot), JSON.stringify({ apps }, null, 2) + '\n');
 }
 
 /** File whose change tells running `bind` processes to re-read their values (secrets set, deploy). */
@@ -106,9 +103,5 @@ export function signalBindProcesses(
   workspaceRoot: string,
   reason: { app: string; stage: string; what: string },
 ): void {
-  const file = bindSignalFile(workspaceRoot);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ ...reason, at: Date.now() }) + '\n');
-  fs.renameSync(tmp, file);
+  writeAtomic(bindSignalFile(workspaceRoot), JSON.stringify({ ...reason, at: Date.now() }) + '\n');
 }

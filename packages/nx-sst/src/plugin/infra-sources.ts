@@ -1,7 +1,8 @@
 import { hashArray } from '@nx/devkit';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { writeAtomic } from '../core/write-atomic';
 import { readStaticBindings, type StaticBindings } from './bindings';
 
 export const SST_CONFIG_GLOB = '**/sst.config.{ts,js,mjs}';
@@ -117,10 +118,7 @@ export class BindingsCache {
     if (!this.file || !this.dirty) return;
     const kept = Object.fromEntries(Object.entries(this.entries).filter(([k]) => this.used.has(k)));
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(kept));
-      renameSync(tmp, this.file);
+      writeAtomic(this.file, JSON.stringify(kept));
     } catch {
       // A read-only or vanished cache directory only costs speed.
     }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { NxSstError } from '../core/errors';
+import { writeAtomic } from '../core/write-atomic';
 
 /** Bumped when the bundling options change, so old bundles in `.sst/` are not reused. */
 const BUNDLE_FORMAT = 3;
@@ -180,11 +181,4 @@ function readRecord(file: string): CacheRecord | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function writeAtomic(file: string, content: string | Uint8Array): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeAtomic } from '../core/write-atomic';
 import type { BindingModel } from './binding-model';
 
 export type { BindingModel };
@@ -132,11 +133,7 @@ export function writeTypesFromModel(opts: {
 
   for (const [file, content] of [...files].sort(([a], [b]) => compare(a, b))) {
     if (readText(file) === content) continue;
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    // Write then rename, so a reader (tsc, an editor) never sees half a file.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, content);
-    fs.renameSync(tmp, file);
+    writeAtomic(file, content);
     written.push(file);
   }
   return { written };
