@@ -72,7 +72,7 @@ it(`${PROCESSES} processes resolve ${SECRETS} secrets each against SSM throttled
   const started = Date.now();
   for (const child of children) child.stdin?.end('go\n');
   const reports = (await Promise.all(results)).map(
-    (line) => JSON.parse(line) as { ms?: number; calls: number; error?: string },
+    (line) => JSON.parse(line) as { ms?: number; calls: number; most?: number; error?: string },
   );
   const wall = Date.now() - started;
 
@@ -82,6 +82,7 @@ it(`${PROCESSES} processes resolve ${SECRETS} secrets each against SSM throttled
   console.log(
     `storm: ${PROCESSES} processes x ${SECRETS} secrets at ${RATE} req/s: slowest ${Math.round(times[times.length - 1])} ms, ` +
       `median ${Math.round(times[Math.floor(times.length / 2)])} ms, wall ${wall} ms, ` +
-      `${calls} GetParameters calls for ${PROCESSES * Math.ceil(SECRETS / 10)} needed`,
+      `${calls} GetParameters calls for ${PROCESSES * Math.ceil(SECRETS / 10)} needed, ` +
+      `at most ${Math.max(...reports.map((r) => r.most as number))} attempts for one call (the limit is 20)`,
   );
 });

@@ -179,6 +179,22 @@ describe('load() against the local cloud', () => {
     expect(config.G).toBe('g');
   });
 
+  it('keeps a throttled call going for 20 attempts by default', async () => {
+    setEnv(stage('patient', { SST_Secret_value_P: '__FETCH_FROM_SSM__' }));
+    await put('/sst/patient/dev/Secret/P/value', 'p');
+    await cloud.setFaults({ throttle: { 'ssm:GetParameters': 0 } });
+    configure({ retry: { baseDelayMs: 1, maxDelayMs: 1 } });
+    const counter = countingClient();
+    try {
+      await expect(load()).rejects.toThrow(
+        /^Could not read \/sst\/patient\/dev\/Secret\/P\/value from SSM after 20 attempts/,
+      );
+    } finally {
+      await cloud.clearFaults();
+    }
+    expect(counter.calls).toBe(20);
+  });
+
   it('shares one fetch between concurrent loads', async () => {
     await put('/sst/shared/dev/Secret/ONE/value', '1');
     setEnv(stage('shared', { SST_Secret_value_ONE: '__FETCH_FROM_SSM__' }));

@@ -120,14 +120,17 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Exponential backoff with full jitter (a random wait up to `base * 2^n`, capped): a herd of cold
- * starts throttled together spreads out instead of retrying in lock step.
+ * starts throttled together spreads out instead of retrying in lock step. The default 20 attempts
+ * (up to about 45 s of waiting, 22 s on average) let a herd that needs several seconds of SSM's
+ * shared throughput wait its turn; with 10, some of 100 cold starts × 3 calls against 40 calls a
+ * second ran out of attempts while the others were still being served.
  */
 export async function withRetry<T>(
   call: () => Promise<T>,
   retry: RetryOptions,
   names: readonly string[],
 ): Promise<T> {
-  const maxAttempts = retry.maxAttempts ?? 10;
+  const maxAttempts = retry.maxAttempts ?? 20;
   const base = retry.baseDelayMs ?? 100;
   const cap = retry.maxDelayMs ?? 3000;
   for (let attempt = 1; ; attempt++) {

@@ -51,7 +51,7 @@ export interface SSMClientLike {
 }
 
 export interface RetryOptions {
-  /** Attempts per `GetParameters` call, the first included. @default 10 */
+  /** Attempts per `GetParameters` call, the first included. @default 20 */
   maxAttempts?: number;
   /** Upper bound of the first backoff; doubles per attempt, full jitter. @default 100 */
   baseDelayMs?: number;
