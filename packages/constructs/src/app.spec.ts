@@ -148,4 +148,19 @@ describe('App', () => {
     expect(() => ws.app({ stage: 'my_stage' })).toThrow('Stage "my_stage" is invalid');
     expect(() => ws.app().stack(() => undefined)).toThrow('app.stack() was given an anonymous function');
   });
+
+  it('refuses two stacks of one CloudFormation name in one account and region, naming both', () => {
+    const app = ws.app();
+    app.stack(function Api() {}, { stackName: 'shared' });
+    expect(() => app.stack(function Web() {}, { stackName: 'shared' })).toThrow(
+      'Stack "Web": its CloudFormation name "shared" is already the name of stack "Api" in the same account and region, and each deploy would replace the other\'s resources. Give one of them another stackName.',
+    );
+    // A default name taken by an explicit one clashes too; the same name in another region does not.
+    expect(() =>
+      app.stack(function Queue() {}, { stackName: 'dev-my-app-Jobs' }).stack(function Jobs() {}),
+    ).toThrow('Stack "Jobs": its CloudFormation name "dev-my-app-Jobs" is already the name of stack "Queue"');
+    expect(() =>
+      app.stack(function Replica() {}, { stackName: 'shared', env: { region: 'eu-west-1' } }),
+    ).not.toThrow();
+  });
 });

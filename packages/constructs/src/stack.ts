@@ -34,10 +34,12 @@ export class Stack extends cdk.Stack {
         `Stack "${id}": its CloudFormation name "${stackName}" is invalid. Stack names use letters, digits and "-", start with a letter and have at most 128 characters; rename the app, stage or stack.`,
       );
     }
+    const env = props.env ?? { account: app.account, region: app.region };
+    refuseSameName(app, id, stackName, env);
     super(scope, id, {
       ...props,
       stackName,
-      env: props.env ?? { account: app.account, region: app.region },
+      env,
       synthesizer: props.synthesizer ?? new cdk.DefaultStackSynthesizer(),
     });
     this.stage = app.stage;
@@ -69,6 +71,25 @@ export function validateStackId(id: string): void {
   if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(id)) {
     throw new Error(
       `Stack "${id}": stack ids use letters, digits and "-" and start with a letter (they are part of the CloudFormation stack name). Rename the stack function or pass { id: "..." } to app.stack().`,
+    );
+  }
+}
+
+/**
+ * Two stacks of one name in one account and region would be one CloudFormation stack: each deploy
+ * would replace the other's resources with its own.
+ */
+function refuseSameName(app: App, id: string, stackName: string, env: cdk.Environment): void {
+  const where = (account?: string, region?: string) => `${account ?? app.account}/${region ?? app.region}`;
+  const other = app.node.children.find(
+    (c): c is cdk.Stack =>
+      c instanceof cdk.Stack &&
+      c.stackName === stackName &&
+      where(c.account, c.region) === where(env.account, env.region),
+  );
+  if (other) {
+    throw new Error(
+      `Stack "${id}": its CloudFormation name "${stackName}" is already the name of stack "${other.node.id}" in the same account and region, and each deploy would replace the other's resources. Give one of them another stackName.`,
     );
   }
 }
