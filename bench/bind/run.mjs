@@ -38,11 +38,14 @@ fs.writeFileSync(
 const bindTarget = [process.execPath, cli, 'bind', '--target', 'api', '--', process.execPath, '-e', '0'];
 
 // Times, from its own start to the command's exit, what an Nx task process does: spawn the command
-// (`nx:run-commands`), or load the engine and run it through `runBound` (the bind executor).
+// (`nx:run-commands`), or load the engine and run it through `runBound` (the bind executor). Nx 24's
+// task process has node:crypto, node:child_process and node:net loaded before the executor runs
+// (process.moduleLoadList in an executor, daemon on or off), so the host loads them before timing.
 const host = path.join(root, 'host.cjs');
 fs.writeFileSync(
   host,
-  `const start = performance.now();
+  `require('node:crypto'); require('node:child_process'); require('node:net');
+const start = performance.now();
 const done = (code) => {
   process.stderr.write('in-process ' + (performance.now() - start).toFixed(2) + '\\n');
   process.exit(code);
