@@ -7,8 +7,8 @@ jest.setTimeout(60_000);
 // The runner installs process-wide signal handlers, so it is exercised in its own process, as built.
 const runner = path.join(__dirname, '../../dist/bind/run-child.js');
 
-function harness(command: string[], secrets: string[] = [], mask = 'auto') {
-  const script = `
+function harness(command: string[], secrets: string[] = [], mask = 'auto', preamble = '') {
+  const script = `${preamble}
     const { ChildRunner } = require(${JSON.stringify(runner)});
     const r = new ChildRunner({ command: ${JSON.stringify(command)}, env: process.env, cwd: process.cwd(),
       secrets: ${JSON.stringify(secrets)}, mask: ${JSON.stringify(mask)}, interactive: false, killGraceMs: 2000 });
@@ -90,6 +90,24 @@ describe('ChildRunner', () => {
     h.proc.kill('SIGTERM');
     await h.exited;
     expect(await waitDead(grandchild)).toBe(true);
+  });
+
+  it('forwards a signal that arrives the moment the child is spawned', async () => {
+    // The signal lands between spawn() returning and anything after it: it must still reach the
+    // child's (detached) group, not end the runner by default and leave the child running.
+    const signalOnSpawn = `
+      const cp = require('node:child_process');
+      const spawn = cp.spawn;
+      cp.spawn = (...args) => {
+        const child = spawn(...args);
+        process.stdout.write(child.pid + '\\n');
+        process.kill(process.pid, 'SIGTERM');
+        return child;
+      };`;
+    const h = harness(['sleep', '300'], [], 'auto', signalOnSpawn);
+    const child = Number(await h.line());
+    expect(await h.exited).toBe(143);
+    expect(await waitDead(child)).toBe(true);
   });
 
   it('leaves no grandchild behind when the child exits on its own', async () => {

@@ -60,6 +60,10 @@ export class ChildRunner {
   start(env: NodeJS.ProcessEnv = this.opts.env, secrets: string[] = this.opts.secrets ?? []): void {
     // Once the command has ended for good, a late restart (a refresh racing the exit) starts nothing.
     if (this.ended) return;
+    // Our handlers go in before the child exists: a signal that arrives the moment it is spawned (a
+    // task runner stopping us at once) must reach its process group, not end us by default and
+    // leave the detached group running. The handlers run on the event loop, after `child` is set.
+    this.listen();
     this.opts.secrets = secrets;
     const [file, ...args] = this.opts.command;
     const masker = new SecretMasker(secrets);
@@ -99,7 +103,6 @@ export class ChildRunner {
       this.ended = true;
       this.finished(exit);
     });
-    this.listen();
   }
 
   /** Stops the current tree (SIGTERM, then SIGKILL after the grace period) and starts again. */
