@@ -84,8 +84,8 @@ export interface ValuePlan {
   paths: Map<string, string>;
   /** `SST_*` variable → the secret whose value it takes. */
   references: Map<string, string>;
-  /** Every secret's parameter in the fallback shared by all stages. */
-  fallbackPaths: string[];
+  /** `SST_*` variable of a secret → its parameter in the fallback shared by all stages. */
+  fallbacks: Map<string, string>;
 }
 
 export function planValues(opts: { app: string; ssmPrefix: string; env: Record<string, string> }): ValuePlan {
@@ -104,14 +104,12 @@ export function planValues(opts: { app: string; ssmPrefix: string; env: Record<s
   const paths = new Map(
     [...wanted].map(([key, p]) => [key, ssmPathOf(opts.ssmPrefix, p.type, p.id, p.prop)]),
   );
-  const fallbackPaths = [
-    ...new Set(
-      [...wanted.values()]
-        .filter((p) => p.type === 'Secret')
-        .map((p) => fallbackPathOf(opts.app, p.type, p.id, p.prop)),
-    ),
-  ];
-  return { plain, wanted, paths, references, fallbackPaths };
+  const fallbacks = new Map(
+    [...wanted]
+      .filter(([, p]) => p.type === 'Secret')
+      .map(([key, p]) => [key, fallbackPathOf(opts.app, p.type, p.id, p.prop)]),
+  );
+  return { plain, wanted, paths, references, fallbacks };
 }
 
 /**
@@ -122,7 +120,8 @@ export function planValues(opts: { app: string; ssmPrefix: string; env: Record<s
 export function firstRoundNames(plan: ValuePlan, first: string[] = []): string[] {
   const names = [...new Set([...first, ...plan.paths.values()])];
   const room = Math.ceil(names.length / 10) * 10 - names.length;
-  return plan.fallbackPaths.length <= room ? [...names, ...plan.fallbackPaths] : names;
+  const fallbacks = [...new Set(plan.fallbacks.values())];
+  return fallbacks.length <= room ? [...names, ...fallbacks] : names;
 }
 
 /** Parameters read so far: every name asked for, and the values of those that exist. */
@@ -158,11 +157,11 @@ export async function resolveValues(opts: {
   read?: ReadParameters;
 }): Promise<ResolvedValues> {
   const plan = planValues(opts);
-  const { wanted, paths, references } = plan;
+  const { wanted, paths, references, fallbacks } = plan;
   const read = await readParameters(opts.aws, firstRoundNames(plan), opts.read);
-  const needFallback = [...wanted]
-    .filter(([key, p]) => p.type === 'Secret' && !read.found.has(paths.get(key)!))
-    .map(([, p]) => fallbackPathOf(opts.app, p.type, p.id, p.prop));
+  const needFallback = [...fallbacks]
+    .filter(([key]) => !read.found.has(paths.get(key)!))
+    .map(([, fallback]) => fallback);
   await readParameters(opts.aws, needFallback, read);
   const env: Record<string, string> = { ...plan.plain };
   const secrets: string[] = [];
@@ -171,7 +170,7 @@ export async function resolveValues(opts: {
   for (const [key, p] of wanted) {
     const value =
       read.found.get(paths.get(key)!) ??
-      (p.type === 'Secret' ? read.found.get(fallbackPathOf(opts.app, p.type, p.id, p.prop)) : undefined);
+      (fallbacks.has(key) ? read.found.get(fallbacks.get(key)!) : undefined);
     if (value === undefined) {
       (p.type === 'Secret' ? missingSecrets : missingValues).push(
         p.type === 'Secret' ? p.id : paths.get(key)!,
