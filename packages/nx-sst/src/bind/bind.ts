@@ -143,13 +143,17 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
 
   // On the local cloud the role's session keys of an earlier run are reused while they have more
   // than an hour left: they are moto's, valid only against the daemon that issued them. Sessions
-  // asked for with other lengths are other sessions.
-  const assume = async (arn: string | null | undefined): Promise<RoleCredentials | undefined> => {
+  // asked for with other lengths are other sessions. A refresh before expiry (`reuse` off) always
+  // asks for a new session, and keeps it for the next run.
+  const assume = async (
+    arn: string | null | undefined,
+    reuse = true,
+  ): Promise<RoleCredentials | undefined> => {
     const key =
       cloud.local && cloud.instance && arn
         ? `${cloud.instance}|${arn}|${(opts.roleDurations ?? ROLE_DURATIONS).join(',')}`
         : undefined;
-    const reused = key && readLocalCredentials(workspaceRoot, key);
+    const reused = reuse && key && readLocalCredentials(workspaceRoot, key);
     if (reused) return reused;
     const fresh = await assumeTargetRole({ aws, cloud, roleArn: arn, durations: opts.roleDurations });
     if (key && fresh) writeLocalCredentials(workspaceRoot, key, fresh);
@@ -232,10 +236,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
       if (over) return;
       try {
         const next = await readValues();
-        const nextCredentials =
-          reason === 'credentials'
-            ? await assumeTargetRole({ aws, cloud, roleArn, durations: opts.roleDurations })
-            : credentials;
+        const nextCredentials = reason === 'credentials' ? await assume(roleArn, false) : credentials;
         if (over || (reason === 'values' && sameValues(next, values))) return;
         values = next;
         credentials = nextCredentials;
