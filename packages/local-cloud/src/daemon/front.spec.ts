@@ -33,4 +33,39 @@ describe('ReadWriteGate', () => {
     await expect(gate.read(async () => 'read')).resolves.toBe('read');
     await expect(gate.write(async () => 'write')).resolves.toBe('write');
   });
+
+  it('admits waiting writers one at a time (they used to pass together after the first left)', async () => {
+    const gate = new ReadWriteGate();
+    let inside = 0;
+    let most = 0;
+    const task = async () => {
+      inside++;
+      most = Math.max(most, inside);
+      await tick();
+      inside--;
+    };
+    const mixed = Array.from({ length: 8 }, (_, i) => (i % 3 === 2 ? gate.read(tick) : gate.write(task)));
+    await Promise.all([gate.write(task), ...Array.from({ length: 8 }, () => gate.write(task)), ...mixed]);
+    expect(most).toBe(1);
+  });
+
+  it('never runs a read beside a write', async () => {
+    const gate = new ReadWriteGate();
+    let writing = false;
+    let overlap = false;
+    const write = () =>
+      gate.write(async () => {
+        writing = true;
+        await tick();
+        writing = false;
+      });
+    const read = () =>
+      gate.read(async () => {
+        if (writing) overlap = true;
+        await tick();
+        if (writing) overlap = true;
+      });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? write() : read())));
+    expect(overlap).toBe(false);
+  });
 });

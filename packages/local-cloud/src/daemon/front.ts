@@ -46,49 +46,61 @@ export interface FrontOptions {
 /**
  * Reads run together; a write runs alone. moto draws from one random generator for every request
  * (even a read's request id), so a read running between a write's seed and the write would shift
- * the ids that write makes, and a replay would not recreate them.
+ * the ids that write makes, and a replay would not recreate them; two writes at once would share a
+ * seed and a journal sequence number.
+ *
+ * Waiters queue in arrival order and are admitted by the one who leaves, which sets the state before
+ * it hands over: nobody re-checks a condition after an `await`, where another waiter could have
+ * passed the same check meanwhile. A read that arrives while a writer waits queues behind it, so a
+ * stream of reads cannot starve writers.
  */
 export class ReadWriteGate {
   private readers = 0;
   private writing = false;
-  private writersWaiting = 0;
-  private waiters: (() => void)[] = [];
+  private readonly queue: { write: boolean; admit: () => void }[] = [];
 
-  private async waitUntil(ready: () => boolean): Promise<void> {
-    while (!ready()) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  private admitWaiting(): void {
+    while (this.queue.length > 0 && !this.writing) {
+      const next = this.queue[0];
+      if (next.write && this.readers > 0) return;
+      this.queue.shift();
+      if (next.write) this.writing = true;
+      else this.readers++;
+      next.admit();
+    }
   }
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+  private enter(write: boolean): Promise<void> {
+    const free = !this.writing && this.queue.length === 0 && (!write || this.readers === 0);
+    if (free) {
+      if (write) this.writing = true;
+      else this.readers++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((admit) => this.queue.push({ write, admit }));
+  }
+
+  private leave(write: boolean): void {
+    if (write) this.writing = false;
+    else this.readers--;
+    this.admitWaiting();
   }
 
   async read<T>(task: () => Promise<T>): Promise<T> {
-    // Writers go first, so a stream of reads cannot starve them.
-    await this.waitUntil(() => !this.writing && this.writersWaiting === 0);
-    this.readers++;
+    await this.enter(false);
     try {
       return await task();
     } finally {
-      this.readers--;
-      this.wake();
+      this.leave(false);
     }
   }
 
   async write<T>(task: () => Promise<T>): Promise<T> {
-    this.writersWaiting++;
-    try {
-      await this.waitUntil(() => !this.writing && this.readers === 0);
-    } finally {
-      this.writersWaiting--;
-    }
-    this.writing = true;
+    await this.enter(true);
     try {
       return await task();
     } finally {
-      this.writing = false;
-      this.wake();
+      this.leave(true);
     }
   }
 }
