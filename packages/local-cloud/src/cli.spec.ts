@@ -29,7 +29,7 @@ describe('nx-sst-local command line', () => {
   it.each([
     [['--bogus'], "Unknown option '--bogus'"],
     [['start', '--state'], "Unknown option '--state'"],
-    [['frobnicate'], 'Unknown command "frobnicate" (commands: start, stop, status, reset)'],
+    [['frobnicate'], 'Unknown command "frobnicate" (commands: start, stop, status, reset, recover)'],
     [[], 'No command given.'],
     [['status', 'extra'], 'Unexpected argument "extra" after "status"'],
     [['start', '--port', 'abc'], '--port needs a port number from 0 to 65535, not "abc"'],

@@ -1,18 +1,26 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { localCloudStatus, resetLocalCloud, startLocalCloud, stopDaemon } from './local-cloud';
+import {
+  localCloudStatus,
+  recoverJournal,
+  resetLocalCloud,
+  startLocalCloud,
+  stopDaemon,
+} from './local-cloud';
 
-const COMMANDS = ['start', 'stop', 'status', 'reset'] as const;
+const COMMANDS = ['start', 'stop', 'status', 'reset', 'recover'] as const;
 type Command = (typeof COMMANDS)[number];
 
-const USAGE = `Usage: nx-sst-local <start|stop|status|reset> [--state-dir DIR] [--port N] [--iam]
+const USAGE = `Usage: nx-sst-local <start|stop|status|reset|recover> [--state-dir DIR] [--port N] [--iam]
        nx-sst-local --help
 
   start   start the local cloud (or connect to the running one) and print its environment
   stop    stop the daemon of the state directory
   status  tell whether it runs, and where (exit code 0 when running, 3 when not)
   reset   stop it and delete its state
+  recover after the start refused a damaged journal: keep a copy of it and start
+          from the records before the damage (the writes after it are lost)
 
 The state directory defaults to .sst/local-cloud under the current directory.`;
 
@@ -99,6 +107,18 @@ async function main(): Promise<number> {
       }
       process.stdout.write(`Not running (state in ${stateDir}).\n`);
       return 3;
+    }
+    case 'recover': {
+      const cut = await recoverJournal(stateDir);
+      if (!cut) {
+        process.stdout.write('The journal has no damaged record: nothing to recover.\n');
+        return 0;
+      }
+      process.stdout.write(
+        `Kept the ${cut.kept} record(s) before byte ${cut.offset}; the ${cut.lost} intact record(s) after the ` +
+          `damage are not replayed. The whole damaged journal is kept as ${cut.copy}.\n`,
+      );
+      return 0;
     }
     case 'reset':
       await resetLocalCloud(stateDir);

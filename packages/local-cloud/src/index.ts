@@ -5,6 +5,7 @@ export {
   stopDaemon,
   localCloudStatus,
   resetLocalCloud,
+  recoverJournal,
   type LocalCloud,
   type StartLocalCloudOptions,
 } from './local-cloud';

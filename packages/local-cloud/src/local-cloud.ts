@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cutDamagedJournal } from './daemon/journal';
 import type { Faults } from './faults';
 import { isAlive, readJson, statePaths, type CloudSettings, type DaemonInfo } from './state-dir';
 
@@ -410,6 +411,22 @@ export async function resetLocalCloud(stateDir: string): Promise<void> {
       { mode: 0o600 },
     );
   }
+}
+
+/**
+ * The way out of a damaged journal (the daemon refuses to start on one, naming the byte): keeps the
+ * whole file as `journal.damaged-<time>` in the state directory and cuts the journal before the
+ * damaged record, so the next start replays the records before it; the writes after it are lost.
+ * Undefined when the journal has no damage (a torn tail is cut by the start itself).
+ */
+export async function recoverJournal(
+  stateDir: string,
+): Promise<{ kept: number; lost: number; offset: number; copy: string } | undefined> {
+  const dir = path.resolve(stateDir);
+  const status = await localCloudStatus(dir);
+  if (status.running)
+    throw new Error(`The local cloud in ${dir} is running; stop it first (nx-sst-local stop).`);
+  return cutDamagedJournal(statePaths(dir).journal);
 }
 
 /**

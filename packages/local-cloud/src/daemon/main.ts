@@ -77,6 +77,12 @@ async function main(): Promise<void> {
       await client.seed(record.seq);
       await client.send(record);
     }
+    if (opened.tornTail) {
+      say(
+        `cut a torn tail of ${opened.tornTail.bytes} byte(s) at byte ${opened.tornTail.offset} of the journal ` +
+          '(an incomplete last record: a write that was never acknowledged)',
+      );
+    }
     say(`moto on 127.0.0.1:${moto.port}, replayed ${opened.records.length} journal records`);
 
     const keys: AccessKeys = await setUpAccess(settings, saved, client, journal);
