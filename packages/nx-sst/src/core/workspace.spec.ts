@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { findInfraApps, resolveInfraApp, resolveProject, resolveStage } from './workspace';
+import { explicitStage, findInfraApps, resolveInfraApp, resolveProject, resolveStage } from './workspace';
 import { tempWorkspace } from '../test-utils/cli';
 
 const workspace = (files: Record<string, string>) => tempWorkspace(files, 'nx-sst-ws-');
@@ -40,6 +40,26 @@ describe('resolveStage', () => {
       );
     },
   );
+
+  it('refuses an empty --stage or SST_STAGE, naming it and the fix, instead of taking it as local', () => {
+    for (const call of [
+      () => resolveStage({ workspaceRoot: root, env: {}, flag: '' }),
+      () => explicitStage({ env: {}, flag: '' }),
+    ]) {
+      expect(call).toThrow(expect.objectContaining({ message: 'The stage given with --stage is empty.' }));
+      expect(call).toThrow(expect.objectContaining({ hint: expect.stringContaining('--stage prod') }));
+    }
+    for (const call of [
+      () => resolveStage({ workspaceRoot: root, env: { SST_STAGE: '' } }),
+      () => explicitStage({ env: { SST_STAGE: '' } }),
+    ]) {
+      expect(call).toThrow(/SST_STAGE is set but empty/);
+      expect(call).toThrow(expect.objectContaining({ hint: expect.stringContaining('unset SST_STAGE') }));
+    }
+    // An explicit --stage still beats an empty variable.
+    expect(resolveStage({ workspaceRoot: root, env: { SST_STAGE: '' }, flag: 'prod' })).toBe('prod');
+    expect(explicitStage({ env: { SST_STAGE: '' }, flag: 'prod' })).toBe('prod');
+  });
 });
 
 describe('projects and infra apps', () => {

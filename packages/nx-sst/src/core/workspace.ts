@@ -134,9 +134,28 @@ export function personalStageFile(workspaceRoot: string): string {
   return path.join(workspaceRoot, '.sst', 'stage');
 }
 
+/**
+ * `--stage ""` or `SST_STAGE=""` is a mistake (an unset CI input, a shell variable that expanded to
+ * nothing), never a wish for the default stage: taking it as `local` would deploy somewhere else
+ * than meant without a word.
+ */
+function refuseEmptyStage(opts: { flag?: string; env?: NodeJS.ProcessEnv }): void {
+  if (opts.flag === '')
+    throw new NxSstError(
+      'The stage given with --stage is empty.',
+      'Name a stage (--stage prod), or leave --stage out to use SST_STAGE, .sst/stage or "local".',
+    );
+  if ((opts.env ?? process.env).SST_STAGE === '' && opts.flag === undefined)
+    throw new NxSstError(
+      'The environment variable SST_STAGE is set but empty.',
+      'Set it to a stage (SST_STAGE=prod), or unset it (unset SST_STAGE) to use .sst/stage or "local".',
+    );
+}
+
 /** The stage asked for explicitly: `--stage`, else `SST_STAGE`. What `config()` gets as `input.stage`. */
 export function explicitStage(opts: { flag?: string; env?: NodeJS.ProcessEnv }): string | undefined {
-  if (opts.flag !== undefined && opts.flag !== '') return opts.flag;
+  refuseEmptyStage(opts);
+  if (opts.flag !== undefined) return opts.flag;
   return (opts.env ?? process.env).SST_STAGE || undefined;
 }
 
@@ -153,9 +172,10 @@ export function resolveStage(opts: {
   configStage?: string;
 }): string {
   const env = opts.env ?? process.env;
+  refuseEmptyStage(opts);
   let stage: string | undefined;
   let source: string;
-  if (opts.flag !== undefined && opts.flag !== '') {
+  if (opts.flag !== undefined) {
     stage = opts.flag;
     source = '--stage';
   } else if (env.SST_STAGE) {
