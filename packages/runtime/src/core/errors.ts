@@ -7,9 +7,14 @@ export function unboundError(type: string, prop: string): Error {
 
 /**
  * `SST_APP` is missing: nothing was bound into this process. Like SST v2, the hint depends on where
- * the code runs.
+ * the code runs; `env` is undefined in a browser.
  */
-export function missingAppError(env: Record<string, string | undefined>): Error {
+export function missingAppError(env: Record<string, string | undefined> | undefined): Error {
+  if (!env) {
+    return new Error(
+      'Cannot access bound resources: "@nx-sst/runtime" is used on the client side (this code runs in a browser, where nothing is bound). Read bound values in server code only. To give a value to browser code, put it in the site\'s "environment" under a name the framework inlines (NEXT_PUBLIC_* for a NextjsSite, VITE_* for a Vite StaticSite; "nx g nx-sst:resource --bind <site> --client" writes them), and never a secret.',
+    );
+  }
   if (env.SST) {
     return new Error(
       'Cannot access bound resources. This usually happens if "@nx-sst/runtime" is used at build time, for example in Next.js "getStaticProps()" or a SvelteKit prerender. Please run your build with the bound values: "nx-sst bind -- next build".',

@@ -1,5 +1,5 @@
 import { NotLoadedError, missingAppError, unboundError } from './errors.js';
-import { peekSnapshot, type Entry, type Snapshot } from './state.js';
+import { peekSnapshot, processEnv, type Entry, type Snapshot } from './state.js';
 import { normalizeId } from './wire.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
@@ -117,7 +117,7 @@ function createProxy<T>(source: Source): T {
         if (prop === 'toJSON') return redacted;
         return prop === 'then' ? undefined : (Object.prototype as Record<string, unknown>)[prop];
       }
-      if (!snapshot) throw missingAppError(process.env);
+      if (!snapshot) throw missingAppError(processEnv());
       throw unboundError(source.name, prop);
     },
     has(_target, prop) {

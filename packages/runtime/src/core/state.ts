@@ -80,13 +80,28 @@ export function globalState(): GlobalState {
   return state;
 }
 
+/**
+ * The environment of this process, or undefined in a browser: a browser bundle has no `process` (Vite,
+ * esbuild, Rollup), or webpack's stand-in with an empty `env` and `browser: true` (Next.js client
+ * components). Either way nothing is bound there, and reading `process.env` must not throw a
+ * ReferenceError that hides the reason.
+ */
+export function processEnv(): Record<string, string | undefined> | undefined {
+  if (typeof process === 'undefined' || !process || typeof process.env !== 'object' || !process.env) {
+    return undefined;
+  }
+  if ((process as { browser?: unknown }).browser === true) return undefined;
+  return process.env;
+}
+
 /** The bindings of this process, or undefined when `SST_APP` is not set. Never throws for that. */
 export function peekSnapshot(): Snapshot | undefined {
   const state = globalState();
   if (state.testing) return state.testing;
   if (!state.env) {
-    if (!process.env.SST_APP) return undefined;
-    state.env = snapshotFromEnv(process.env);
+    const env = processEnv();
+    if (!env?.SST_APP) return undefined;
+    state.env = snapshotFromEnv(env);
   }
   return state.env;
 }
@@ -94,7 +109,7 @@ export function peekSnapshot(): Snapshot | undefined {
 /** The bindings of this process; throws the "nothing is bound here" error without `SST_APP`. */
 export function currentSnapshot(): Snapshot {
   const snapshot = peekSnapshot();
-  if (!snapshot) throw missingAppError(process.env);
+  if (!snapshot) throw missingAppError(processEnv());
   return snapshot;
 }
 
