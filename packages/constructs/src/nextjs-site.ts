@@ -6,7 +6,7 @@ import type { Bindable, BindingProps, BindingResource } from './binding';
 import { checkedId, registerBindable } from './bindable';
 import { BindingSet, type BindTarget, type FinalBindings, fitEnvironment } from './bind-target';
 import { makeRoleAssumable, type Permission, toPolicyStatements } from './function';
-import { resolveSitePath, validateSiteEnvironment } from './site-environment';
+import { rejectUnknownProps, resolveSitePath, validateSiteEnvironment } from './site-environment';
 
 /** Props of {@link NextjsSite}. */
 export interface NextjsSiteProps {
@@ -18,7 +18,11 @@ export interface NextjsSiteProps {
    */
   readonly bind?: BindingResource[];
   /**
-   * Environment of the server function and of the build; `NEXT_PUBLIC_*` keys reach the browser.
+   * Environment of the server function, of the build and of `next dev` under `nx-sst bind`. Keys starting
+   * with `NEXT_PUBLIC_` are the only ones Next.js inlines into browser code: give client components values
+   * this way (`NEXT_PUBLIC_BUCKET_UPLOADS_BUCKET_NAME: uploads.bucketName`, the name
+   * `nx g nx-sst:resource --bind web --client` writes), and server code through `bind`. A Secret is refused
+   * under any key: in a `NEXT_PUBLIC_*` key it would reach every browser, in another it would be in a template.
    * @default none
    */
   readonly environment?: Record<string, string>;
@@ -49,6 +53,15 @@ export interface NextjsSiteProps {
     readonly server?: Partial<Omit<lambda.FunctionProps, 'code' | 'handler' | 'role'>>;
   };
 }
+
+const NEXTJS_SITE_PROPS = [
+  'path',
+  'bind',
+  'environment',
+  'permissions',
+  'dev',
+  'cdk',
+] as const satisfies readonly (keyof NextjsSiteProps)[];
 
 // Answers every request while the site runs locally (`nx run web:dev`) instead of being deployed.
 const PLACEHOLDER_SERVER = `exports.handler = async () => ({
@@ -88,6 +101,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
     const describe = `NextjsSite "${id}"`;
     const app = appOf(scope);
     this.app = app;
+    rejectUnknownProps(props ?? {}, NEXTJS_SITE_PROPS, describe);
     this.targetPath = resolveSitePath(app.workspaceRoot, props?.path, describe);
     this.environment = { ...props.environment };
     validateSiteEnvironment(this.environment, describe);

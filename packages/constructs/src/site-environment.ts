@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isBindable } from './binding';
+import * as cdk from 'aws-cdk-lib';
+import { type BindingResource, isBindable } from './binding';
 import { Secret } from './secret';
 
 /** Keys that frameworks inline into browser bundles. */
@@ -55,4 +56,103 @@ export function resolveSitePath(
     );
   }
   return abs;
+}
+
+/** The files that make a folder a Vite app. */
+export const VITE_CONFIG_FILES = ['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((ext) => `vite.config.${ext}`);
+
+/** The Vite config file of a site folder, if it is a Vite app. */
+export function viteConfigIn(dir: string): string | undefined {
+  return VITE_CONFIG_FILES.find((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/**
+ * Refuses, in a Vite site's `environment`, a value known only at deploy (a token: `bucket.bucketName`,
+ * `api.url`) under a key Vite does not give to browser code. Such a value reaches the build as a
+ * `{{ KEY }}` placeholder that the deploy replaces in the built files, so it only works where Vite inlines
+ * it, which it does for keys starting with its `envPrefix`. A plain string under any key is fine: the build
+ * and `vite.config` itself may read it.
+ */
+export function validateViteEnvironment(
+  environment: Record<string, string>,
+  envPrefix: string[],
+  describeSite: string,
+): void {
+  for (const [key, value] of Object.entries(environment)) {
+    if (!cdk.Token.isUnresolved(value) || envPrefix.some((p) => key.startsWith(p))) continue;
+    const renamed = `${envPrefix[0]}${key}`;
+    throw new Error(
+      `${describeSite}: environment "${key}" holds a value known only at deploy, but Vite gives browser code only the variables starting with ${envPrefix.join(', ')} (its envPrefix), so the deployed site would never see it. ` +
+        `Rename it ${renamed} and read import.meta.env.${renamed}; if your vite.config sets another envPrefix, set vite: { envPrefix } on the site to match.`,
+    );
+  }
+}
+
+/**
+ * Refuses a prop the construct does not have. Bundling the stacks for a deploy checks no types, so a
+ * misspelt or unsupported prop (a `bind` on a StaticSite, SST v2's `customDomain`) would otherwise be
+ * dropped without a word. `hints` gives the fix for props people are known to try.
+ */
+export function rejectUnknownProps(
+  props: object,
+  known: readonly string[],
+  describeSite: string,
+  hints: Record<string, string> = {},
+): void {
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || known.includes(key)) continue;
+    throw new Error(
+      `${describeSite}: unknown prop "${key}". ${hints[key] ?? `Its props are: ${known.join(', ')}.`}`,
+    );
+  }
+}
+
+/**
+ * The name nx-sst gives a bound value in a site's client-visible environment: the server-side expression in
+ * upper snake case after the framework's prefix. `Bucket.uploads.bucketName` → `VITE_BUCKET_UPLOADS_BUCKET_NAME`
+ * (or `NEXT_PUBLIC_…`), Parameter `API_URL` (`Config.API_URL`) → `VITE_CONFIG_API_URL`. The generators write
+ * the same names (packages/nx-sst/src/generators/utils/client-env.ts).
+ */
+export function clientEnvName(prefix: string, type: string, id: string, prop: string): string {
+  const parts = type === 'Parameter' || type === 'Secret' ? ['Config', id] : [type, id, prop];
+  return prefix + parts.map(upperSnake).join('_');
+}
+
+function upperSnake(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toUpperCase();
+}
+
+/**
+ * The fix for a `bind` on a site without server code: the `environment` entries that give browser code the
+ * same values, with the bound constructs' own ids and props; secrets are named as what can never go there.
+ */
+export function bindToEnvironmentHint(bind: unknown, prefix: string): string {
+  const entries: string[] = [];
+  const secrets: string[] = [];
+  for (const element of Array.isArray(bind) ? (bind as BindingResource[]) : []) {
+    const resource = isBindable(element) ? element : (element as { resource?: unknown })?.resource;
+    if (!isBindable(resource)) continue;
+    const { type, variables } = resource.getBindings();
+    for (const [prop, variable] of Object.entries(variables)) {
+      if (variable.type === 'secret' || variable.type === 'secret_reference') {
+        secrets.push(`${type} "${resource.id}"`);
+      } else {
+        entries.push(`${clientEnvName(prefix, type, resource.id, prop)}: ${resource.id}.${prop}`);
+      }
+    }
+  }
+  const example = entries.length
+    ? entries.join(', ')
+    : `${prefix}BUCKET_UPLOADS_BUCKET_NAME: uploads.bucketName`;
+  return (
+    `A static site has no server code, so nothing would read bound values. Give its browser code the values it needs through environment instead: environment: { ${example} } ` +
+    `(\`nx g nx-sst:bind\` and \`nx g nx-sst:resource --bind\` write these entries).` +
+    (secrets.length
+      ? ` ${[...new Set(secrets)].join(', ')} cannot go there: a secret must never reach a browser. Read it in a Function and call that from the site.`
+      : '')
+  );
 }

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Api } from './api';
+import { Bucket } from './bucket';
+import { Config } from './config';
+import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
 import { ssmParameters, useWorkspace } from './test-utils/workspace';
 
@@ -79,5 +82,103 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
         new StaticSite(stack, 'landing', { path: 'apps/landing', buildCommand: 'node -e "process.exit(3)"' });
       }),
     ).toThrow('StaticSite "landing": build command "node -e "process.exit(3)"" failed');
+  });
+
+  describe('props it does not have', () => {
+    const build = (fn: (stack: import('./stack').Stack) => void) => () =>
+      ws.app().stack(function Default({ stack }) {
+        fn(stack);
+      });
+
+    it('refuses bind at construction, instead of deploying without it, and names the environment entries to write', () => {
+      expect(
+        build((stack) => {
+          const uploads = new Bucket(stack, 'uploads');
+          const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
+          const API_URL = new Config.Parameter(stack, 'API_URL', { value: 'https://api.example.com' });
+          new StaticSite(stack, 'landing', {
+            path: 'apps/landing',
+            // What a stack bundled for deploy (no type check) can hold.
+            ...({ bind: [uploads, { resource: API_URL, permissions: [] }, STRIPE_KEY] } as object),
+          });
+        }),
+      ).toThrow(
+        'StaticSite "landing": unknown prop "bind". A static site has no server code, so nothing would read bound values. ' +
+          'Give its browser code the values it needs through environment instead: ' +
+          'environment: { VITE_BUCKET_UPLOADS_BUCKET_NAME: uploads.bucketName, VITE_CONFIG_API_URL: API_URL.value } ' +
+          '(`nx g nx-sst:bind` and `nx g nx-sst:resource --bind` write these entries). ' +
+          'Secret "STRIPE_KEY" cannot go there: a secret must never reach a browser. Read it in a Function and call that from the site.',
+      );
+    });
+
+    it('refuses any other prop it does not have (an SST v2 customDomain), on both sites', () => {
+      expect(
+        build((stack) => {
+          new StaticSite(stack, 'landing', {
+            path: 'apps/landing',
+            ...({ customDomain: 'example.com' } as object),
+          });
+        }),
+      ).toThrow(
+        'StaticSite "landing": unknown prop "customDomain". Its props are: path, buildCommand, buildOutput, environment, vite, indexPage, errorPage, dev, cdk.',
+      );
+      expect(
+        build((stack) => {
+          new NextjsSite(stack, 'web', { path: 'apps/web', ...({ customDomain: 'example.com' } as object) });
+        }),
+      ).toThrow(
+        'NextjsSite "web": unknown prop "customDomain". Its props are: path, bind, environment, permissions, dev, cdk.',
+      );
+      // A prop set to undefined is as good as absent.
+      expect(
+        build((stack) => {
+          new StaticSite(stack, 'landing', { path: 'apps/landing', ...({ bind: undefined } as object) });
+        }),
+      ).not.toThrow();
+    });
+  });
+
+  describe('a Vite app (vite.config.* in its path)', () => {
+    beforeAll(() => {
+      fs.mkdirSync(path.join(ws.root, 'apps/spa'), { recursive: true });
+      fs.writeFileSync(path.join(ws.root, 'apps/spa/vite.config.mjs'), 'export default {};\n');
+    });
+    const site =
+      (environment: Record<string, string> | ((b: Bucket) => Record<string, string>), props = {}) =>
+      () =>
+        ws.app().stack(function Default({ stack }) {
+          const uploads = new Bucket(stack, 'uploads');
+          new StaticSite(stack, 'spa', {
+            path: 'apps/spa',
+            environment: typeof environment === 'function' ? environment(uploads) : environment,
+            ...props,
+          });
+        });
+
+    it('takes deploy-time values under VITE_* keys, and plain strings under any key', () => {
+      expect(
+        site((b) => ({
+          VITE_BUCKET_UPLOADS_BUCKET_NAME: b.bucketName,
+          BASE_PATH: '/app',
+          VITE_MODE: 'prod',
+        })),
+      ).not.toThrow();
+    });
+
+    it('refuses a deploy-time value under a key Vite does not give to browser code, with the name to use', () => {
+      expect(site((b) => ({ BUCKET: b.bucketName }))).toThrow(
+        'StaticSite "spa": environment "BUCKET" holds a value known only at deploy, but Vite gives browser code only the variables starting with VITE_ (its envPrefix), so the deployed site would never see it. ' +
+          'Rename it VITE_BUCKET and read import.meta.env.VITE_BUCKET; if your vite.config sets another envPrefix, set vite: { envPrefix } on the site to match.',
+      );
+    });
+
+    it("follows the site's vite.envPrefix", () => {
+      expect(
+        site((b) => ({ PUBLIC_BUCKET: b.bucketName }), { vite: { envPrefix: ['PUBLIC_', 'APP_'] } }),
+      ).not.toThrow();
+      expect(site((b) => ({ VITE_BUCKET: b.bucketName }), { vite: { envPrefix: 'PUBLIC_' } })).toThrow(
+        /environment "VITE_BUCKET" holds a value known only at deploy, but Vite gives browser code only the variables starting with PUBLIC_ .* Rename it PUBLIC_VITE_BUCKET/,
+      );
+    });
   });
 });

@@ -9,7 +9,14 @@ import { type App, appOf } from './app';
 import type { Bindable, BindingProps } from './binding';
 import { checkedId, registerBindable } from './bindable';
 import type { BindTarget } from './bind-target';
-import { resolveSitePath, validateSiteEnvironment } from './site-environment';
+import {
+  bindToEnvironmentHint,
+  rejectUnknownProps,
+  resolveSitePath,
+  validateSiteEnvironment,
+  validateViteEnvironment,
+  viteConfigIn,
+} from './site-environment';
 
 /** Props of {@link StaticSite}. */
 export interface StaticSiteProps {
@@ -26,11 +33,22 @@ export interface StaticSiteProps {
    */
   readonly buildOutput?: string;
   /**
-   * Environment of the build. Values known only at deploy (`api.url`) reach the build as `{{ KEY }}` and are
-   * replaced in the uploaded files when the stack deploys.
+   * Environment of the build, and of the local dev server under `nx-sst bind`: how browser code gets values
+   * (a static site has no server code, so it takes no `bind`). Values known only at deploy (`api.url`) reach
+   * the build as `{{ KEY }}` and are replaced in the uploaded files when the stack deploys. In a Vite app
+   * (a `vite.config.*` in `path`) such a value must have a key Vite inlines into browser code, `VITE_*`
+   * (see `vite`); plain strings may have any key. A Secret is refused under any key: it would reach every
+   * browser. `nx g nx-sst:resource --bind` writes entries named `VITE_{TYPE}_{ID}_{PROP}`
+   * (`VITE_BUCKET_UPLOADS_BUCKET_NAME: uploadsBucket.bucketName`).
    * @default none
    */
   readonly environment?: Record<string, string>;
+  /**
+   * For a Vite app: the `envPrefix` of its vite.config, when it is not Vite's default. Keys of `environment`
+   * holding values known only at deploy must start with one of them.
+   * @default { envPrefix: 'VITE_' } when `path` holds a `vite.config.*`
+   */
+  readonly vite?: { readonly envPrefix?: string | string[] };
   /**
    * Index document.
    * @default 'index.html'
@@ -64,6 +82,18 @@ export interface StaticSiteProps {
   };
 }
 
+const STATIC_SITE_PROPS = [
+  'path',
+  'buildCommand',
+  'buildOutput',
+  'environment',
+  'vite',
+  'indexPage',
+  'errorPage',
+  'dev',
+  'cdk',
+] as const satisfies readonly (keyof StaticSiteProps)[];
+
 /**
  * A static website (Vite, plain HTML…) in an S3 bucket with website hosting. Binds `url`. On the `local` stage it
  * is not built or deployed (unless `dev.deploy`): it runs locally and its `url` is `localhost`. It is also a bind
@@ -92,9 +122,17 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
     const app = appOf(scope);
     this.app = app;
     this.props = props;
+    const viteApp =
+      !!props?.vite ||
+      (props?.path !== undefined && !!viteConfigIn(path.resolve(app.workspaceRoot, props.path)));
+    const envPrefix = [props?.vite?.envPrefix ?? 'VITE_'].flat();
+    rejectUnknownProps(props ?? {}, STATIC_SITE_PROPS, describe, {
+      bind: bindToEnvironmentHint((props as { bind?: unknown } | undefined)?.bind, envPrefix[0]),
+    });
     this.targetPath = resolveSitePath(app.workspaceRoot, props?.path, describe);
     this.environment = { ...props.environment };
     validateSiteEnvironment(this.environment, describe);
+    if (viteApp) validateViteEnvironment(this.environment, envPrefix, describe);
     this.mode = app.stage === 'local' && !props.dev?.deploy ? 'placeholder' : 'deployed';
     this.cdk = {};
     if (this.mode === 'deployed') {
