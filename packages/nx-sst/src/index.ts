@@ -5,5 +5,6 @@ export {
   createNodesV2,
   createDependencies,
   createMetadata,
+  preTasksExecution,
   type NxSstPluginOptions,
 } from './plugin';

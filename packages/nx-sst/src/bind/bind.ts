@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -33,7 +34,8 @@ import {
   type ResolvedValues,
 } from './values';
 
-export interface RunBoundOptions {
+/** What identifies a binding: the project (found from `cwd`), a target, or the whole stage. */
+export interface BindingOptions {
   workspaceRoot: string;
   /** Where the command runs; also how the project is found when neither target nor script is given. */
   cwd: string;
@@ -44,17 +46,22 @@ export interface RunBoundOptions {
   script?: boolean;
   /** Infra app (folder or project name) when the workspace has several. */
   app?: string;
-  command: string[];
   /** Base environment of the child; defaults to `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Role session lengths to try, longest first; default 12 h then 1 h. */
+  roleDurations?: number[];
+  /** Assume the bound role (default); off for a reader that needs only the values. */
+  assumeRole?: boolean;
+}
+
+export interface RunBoundOptions extends BindingOptions {
+  command: string[];
   /** Called once the command runs, with the endpoint of the cloud it talks to (empty on AWS). */
   onReady?(url: string): void;
   /** Run the command through a shell. */
   shell?: boolean;
   /** Mask secret values in the command's output: when not a terminal (`auto`, default), `always`, `never`. */
   mask?: 'auto' | 'always' | 'never';
-  /** Role session lengths to try, longest first; default 12 h then 1 h. */
-  roleDurations?: number[];
   /** How often values are re-read from SSM to catch changes made elsewhere; default 60 s, 0 = never. */
   pollIntervalMs?: number;
   /** Restart this long before the role credentials expire; default 60 s. */
@@ -64,24 +71,52 @@ export interface RunBoundOptions {
 }
 
 /** What a bind resolves to: which manifest, which app, which stage. */
-interface Scope {
+export interface Scope {
   entry: AppIndexEntry;
   stage: string;
   ssmPrefix: string;
   manifest?: string;
   /** The project asking, when the manifest is a project's. */
   project?: string;
+  /**
+   * Where the project's manifest lived before nx-sst named projects as Nx does, to read in this
+   * order when `manifest` is missing (a stage not deployed since); its `project.name` is the old name.
+   */
+  legacyManifests?: string[];
   label: string;
 }
 
 /**
- * Runs a command with what is bound to a project or target (or, with `script`, every value of the
- * stage) and the target's role credentials. Resolves to the exit code to exit with.
+ * A resolved binding: the values and role credentials of a project, target or stage, and how to read
+ * them again. `runBound` runs a command with it; the task preload applies it to its own process.
  */
-export async function runBound(opts: RunBoundOptions): Promise<number> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`nx-sst: ${line}\n`));
-  if (!opts.command.length)
-    throw new NxSstError('No command to run.', 'Put it after --: nx-sst bind -- next dev');
+export interface BindSession {
+  readonly stage: string;
+  readonly cloud: StageCloud;
+  readonly app: string;
+  readonly values: ResolvedValues;
+  readonly credentials: RoleCredentials | undefined;
+  /** The first line bind prints: what is bound, where, as whom. Never a value. */
+  readonly summary: string;
+  /**
+   * Changes when what a bound process reads changes: the stage, the manifest's values and role, and
+   * each secret's SSM version — never a secret's value (Nx hashes it into bound tasks' inputs).
+   */
+  readonly fingerprint: string;
+  /** The environment for a process with `values` and `credentials` (default: the current ones). */
+  envOf(values?: ResolvedValues, credentials?: RoleCredentials): NodeJS.ProcessEnv;
+  /** Reads the values again (the manifest decides what). */
+  readValues(): Promise<ResolvedValues>;
+  /** Assumes the bound role again; `reuse` off asks the cloud for a new session. */
+  assumeRole(reuse?: boolean): Promise<RoleCredentials | undefined>;
+  close(): void;
+}
+
+/**
+ * Resolves what is bound to a project or target (or, with `script`, every value of the stage) and
+ * assumes the target's role: the start-up of every bound run, in one round trip when warm.
+ */
+export async function openBinding(opts: BindingOptions): Promise<BindSession> {
   const workspaceRoot = path.resolve(opts.workspaceRoot);
   const baseEnv = opts.env ?? process.env;
   // NX_SST_TIMING=1 prints when each start-up phase ended, in ms since the process started
@@ -167,7 +202,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     preloadRunner();
     if (!scope.manifest) {
       values = await readValues();
-      credentials = await assume(roleArn);
+      if (opts.assumeRole !== false) credentials = await assume(roleArn);
       return;
     }
     // The manifest of the last run (it never holds a secret) names what to read and which role to
@@ -176,11 +211,12 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     const cached = readManifestCache(workspaceRoot, cacheKey);
     known = parseCachedManifest(cached);
     const guessedRole = known?.roleArn ?? null;
-    const role = known && assume(guessedRole);
+    const role = known && opts.assumeRole !== false ? assume(guessedRole) : undefined;
     role?.catch(() => undefined);
     const bound = await readBound(scope.manifest);
     values = bound.values;
-    credentials = role && guessedRole === (roleArn ?? null) ? await role : await assume(roleArn);
+    if (opts.assumeRole !== false)
+      credentials = role && guessedRole === (roleArn ?? null) ? await role : await assume(roleArn);
     if (bound.text !== cached) writeManifestCache(workspaceRoot, cacheKey, bound.text);
   };
   try {
@@ -198,35 +234,61 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     aws.close();
     throw error;
   }
-  const envOf = (v: ResolvedValues, c: RoleCredentials | undefined): NodeJS.ProcessEnv =>
-    childEnv({
-      baseEnv,
-      cloud,
-      values: v,
-      credentials: c,
-      app: scope.entry.name,
-      stage,
-      ssmPrefix: scope.ssmPrefix,
-    });
-
-  log(
-    `${scope.label} on stage "${stage}"${where(cloud, baseEnv)}: ` +
+  timing('values');
+  return {
+    stage,
+    cloud,
+    app: scope.entry.name,
+    values,
+    credentials,
+    summary:
+      `${scope.label} on stage "${stage}"${where(cloud, baseEnv)}: ` +
       `${Object.keys(values.env).length} values, ${values.secrets.length} secrets, as ${credentials?.source ?? 'your own AWS credentials'}`,
-  );
+    envOf: (v = values, c = credentials) =>
+      childEnv({
+        baseEnv,
+        cloud,
+        values: v,
+        credentials: c,
+        app: scope.entry.name,
+        stage,
+        ssmPrefix: scope.ssmPrefix,
+      }),
+    fingerprint: fingerprintOf({ stage, app: scope.entry.name, ssmPrefix: scope.ssmPrefix, roleArn, values }),
+    readValues,
+    assumeRole: (reuse = true) => assume(roleArn, reuse),
+    close: () => aws.close(),
+  };
+}
+
+/**
+ * Runs a command with what is bound to a project or target (or, with `script`, every value of the
+ * stage) and the target's role credentials. Resolves to the exit code to exit with.
+ */
+export async function runBound(opts: RunBoundOptions): Promise<number> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`nx-sst: ${line}\n`));
+  if (!opts.command.length)
+    throw new NxSstError('No command to run.', 'Put it after --: nx-sst bind -- next dev');
+  const workspaceRoot = path.resolve(opts.workspaceRoot);
+  const timing = (opts.env ?? process.env).NX_SST_TIMING
+    ? (phase: string) => process.stderr.write(`nx-sst timing: ${phase} ${performance.now().toFixed(1)}\n`)
+    : () => undefined;
+  const session = await openBinding(opts);
+  let { values, credentials } = session;
+  log(session.summary);
 
   const { ChildRunner } = loadRunner();
   const runner: ChildRunnerType = new ChildRunner({
     command: opts.command,
-    env: envOf(values, credentials),
+    env: session.envOf(values, credentials),
     cwd: opts.cwd,
     shell: opts.shell,
     mask: opts.mask,
     secrets: values.secrets,
   });
-  timing('values');
   runner.start();
   timing('spawned');
-  opts.onReady?.(cloud.endpoint ?? '');
+  opts.onReady?.(session.cloud.endpoint ?? '');
 
   // Restarts are serialized: a secret change arriving during a credential refresh waits its turn.
   let chain = Promise.resolve();
@@ -235,13 +297,13 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     chain = chain.then(async () => {
       if (over) return;
       try {
-        const next = await readValues();
-        const nextCredentials = reason === 'credentials' ? await assume(roleArn, false) : credentials;
+        const next = await session.readValues();
+        const nextCredentials = reason === 'credentials' ? await session.assumeRole(false) : credentials;
         if (over || (reason === 'values' && sameValues(next, values))) return;
         values = next;
         credentials = nextCredentials;
         log(`${why}; restarting ${opts.command.join(' ')}`);
-        await runner.restart(envOf(values, credentials), values.secrets);
+        await runner.restart(session.envOf(values, credentials), values.secrets);
         scheduleExpiry();
       } catch (error) {
         log(
@@ -282,8 +344,34 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     fs.unwatchFile(signalFile, onSignal);
     runner.dispose();
     await chain;
-    aws.close();
+    session.close();
   }
+}
+
+function fingerprintOf(opts: {
+  stage: string;
+  app: string;
+  ssmPrefix: string;
+  roleArn: string | null | undefined;
+  values: ResolvedValues;
+}): string {
+  const secretValues = new Set(opts.values.secrets);
+  const plain = Object.entries(opts.values.env)
+    .filter(([, value]) => !secretValues.has(value))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+  const secrets = Object.entries(opts.values.secretVersions ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256')
+    .update(
+      JSON.stringify({
+        stage: opts.stage,
+        app: opts.app,
+        ssmPrefix: opts.ssmPrefix,
+        role: opts.roleArn ?? null,
+        plain,
+        secrets,
+      }),
+    )
+    .digest('hex');
 }
 
 function sameValues(a: ResolvedValues, b: ResolvedValues): boolean {
@@ -366,7 +454,7 @@ function notDeployed(scope: Scope, stage: string, target?: string): NxSstError {
  * (written by types, deploy and secrets) already knows the project, target and SSM prefix.
  */
 async function resolveScope(
-  opts: RunBoundOptions & { workspaceRoot: string; env: NodeJS.ProcessEnv },
+  opts: BindingOptions & { workspaceRoot: string; env: NodeJS.ProcessEnv },
 ): Promise<Scope> {
   const project = opts.target || opts.script ? undefined : resolveProject(opts.workspaceRoot, opts.cwd);
   const pick = (entries: AppIndexEntry[]): AppIndexEntry | undefined => {

@@ -5,13 +5,20 @@ import type { StageCloud } from '../core/cloud';
 /** The SSM and STS reads `bind` makes: few, on its startup path. */
 export interface BindAws {
   /** Values by name for the names that exist (decrypted); at most 10 names per call. */
-  getParameters(names: string[]): Promise<{ name: string; value: string }[]>;
+  getParameters(names: string[]): Promise<FoundParameter[]>;
   getParametersByPath(
     path: string,
     nextToken?: string,
   ): Promise<{ params: { name: string; value: string }[]; nextToken?: string }>;
   assumeRole(roleArn: string, durationSeconds: number, sessionName: string): Promise<AssumedRole>;
   close(): void;
+}
+
+export interface FoundParameter {
+  name: string;
+  value: string;
+  /** SSM's version and last change of the parameter: what changed, without the value. */
+  version?: string;
 }
 
 export interface AssumedRole {
@@ -45,7 +52,11 @@ export function sdkBindAws(cloud: StageCloud): BindAws {
   return {
     async getParameters(Names) {
       const out = await ssm.send(new ssmLib.GetParametersCommand({ Names, WithDecryption: true }));
-      return (out.Parameters ?? []).map((p) => ({ name: p.Name!, value: p.Value! }));
+      return (out.Parameters ?? []).map((p) => ({
+        name: p.Name!,
+        value: p.Value!,
+        version: `${p.Version}@${p.LastModifiedDate?.getTime()}`,
+      }));
     },
     async getParametersByPath(Path, NextToken) {
       const out = await ssm.send(
@@ -129,12 +140,17 @@ export function localBindAws(cloud: StageCloud): BindAws {
     }
     return json as T;
   };
-  type Parameter = { Name: string; Value: string };
+  type Parameter = { Name: string; Value: string; Version?: number; LastModifiedDate?: number };
 
   return {
     async getParameters(Names) {
       const out = await ssm<{ Parameters?: Parameter[] }>('GetParameters', { Names, WithDecryption: true });
-      return (out.Parameters ?? []).map((p) => ({ name: p.Name, value: p.Value }));
+      return (out.Parameters ?? []).map((p) => ({
+        name: p.Name,
+        value: p.Value,
+        // The JSON protocol gives epoch seconds; the SDK turns them into a Date (milliseconds).
+        version: `${p.Version}@${p.LastModifiedDate === undefined ? undefined : Math.round(p.LastModifiedDate * 1000)}`,
+      }));
     },
     async getParametersByPath(Path, NextToken) {
       const out = await ssm<{ Parameters?: Parameter[]; NextToken?: string }>('GetParametersByPath', {

@@ -1,5 +1,5 @@
 import { NxSstError } from '../core/errors';
-import type { BindAws } from './ssm-reader';
+import type { BindAws, FoundParameter } from './ssm-reader';
 
 export const FETCH_FROM_SSM = '__FETCH_FROM_SSM__';
 export const FETCH_FROM_SECRET = '__FETCH_FROM_SECRET__:';
@@ -19,6 +19,11 @@ export interface ResolvedValues {
   env: Record<string, string>;
   /** The values of secrets among them, to keep out of output. */
   secrets: string[];
+  /**
+   * For each secret's variable, the parameter it was read from and that parameter's version
+   * (`name#version@lastModified`): what identifies a secret's value without holding it.
+   */
+  secretVersions?: Record<string, string>;
 }
 
 /** `SST_{Type}_{prop}_{id}`: types and props hold no `_`; ids may. */
@@ -46,10 +51,14 @@ export function targetManifestName(ssmPrefix: string, targetId: string): string 
 
 /** `GetParameters` on exact names, 10 per call (the API's limit), all calls at once. */
 export async function getParameters(aws: BindAws, names: string[]): Promise<Map<string, string>> {
+  return new Map([...(await getParameterRecords(aws, names))].map(([name, p]) => [name, p.value]));
+}
+
+async function getParameterRecords(aws: BindAws, names: string[]): Promise<Map<string, FoundParameter>> {
   const chunks: string[][] = [];
   for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
   const pages = await Promise.all(chunks.map((chunk) => aws.getParameters(chunk)));
-  return new Map(pages.flat().map((p) => [p.name, p.value]));
+  return new Map(pages.flat().map((p) => [p.name, p]));
 }
 
 /** The one variable a target gets instead of `SST_*` ones when those would pass Lambda's 4 KB (see constructs). */
@@ -128,6 +137,8 @@ export function firstRoundNames(plan: ValuePlan, first: string[] = []): string[]
 export interface ReadParameters {
   asked: Set<string>;
   found: Map<string, string>;
+  /** Versions of the parameters found, when the reader gives them. */
+  versions?: Map<string, string>;
 }
 
 /** Reads `names` (10 per call, all calls at once) into what was read before. */
@@ -137,7 +148,10 @@ export async function readParameters(
   into: ReadParameters = { asked: new Set(), found: new Map() },
 ): Promise<ReadParameters> {
   const todo = names.filter((n) => !into.asked.has(n));
-  for (const [name, value] of await getParameters(aws, todo)) into.found.set(name, value);
+  for (const [name, p] of await getParameterRecords(aws, todo)) {
+    into.found.set(name, p.value);
+    if (p.version !== undefined) (into.versions ??= new Map()).set(name, `${name}#${p.version}`);
+  }
   for (const name of todo) into.asked.add(name);
   return into;
 }
@@ -165,12 +179,12 @@ export async function resolveValues(opts: {
   await readParameters(opts.aws, needFallback, read);
   const env: Record<string, string> = { ...plan.plain };
   const secrets: string[] = [];
+  const secretVersions: Record<string, string> = {};
   const missingSecrets: string[] = [];
   const missingValues: string[] = [];
   for (const [key, p] of wanted) {
-    const value =
-      read.found.get(paths.get(key)!) ??
-      (fallbacks.has(key) ? read.found.get(fallbacks.get(key)!) : undefined);
+    const source = read.found.has(paths.get(key)!) ? paths.get(key)! : fallbacks.get(key);
+    const value = source === undefined ? undefined : read.found.get(source);
     if (value === undefined) {
       (p.type === 'Secret' ? missingSecrets : missingValues).push(
         p.type === 'Secret' ? p.id : paths.get(key)!,
@@ -178,7 +192,10 @@ export async function resolveValues(opts: {
       continue;
     }
     env[key] = value;
-    if (p.type === 'Secret') secrets.push(value);
+    if (p.type === 'Secret') {
+      secrets.push(value);
+      secretVersions[key] = read.versions?.get(source!) ?? `${source}#?`;
+    }
   }
   for (const [key, name] of references) {
     const value = env[`SST_Secret_value_${name}`];
@@ -197,7 +214,7 @@ export async function resolveValues(opts: {
       `Deploy the stage again: nx-sst deploy --stage ${opts.stage}`,
     );
   }
-  return { env, secrets };
+  return { env, secrets, secretVersions };
 }
 
 /**

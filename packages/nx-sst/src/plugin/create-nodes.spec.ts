@@ -15,6 +15,8 @@ describe('createNodes', () => {
     root = mkdtempSync(join(tmpdir(), 'nx-sst-create-nodes-'));
     process.env.NX_WORKSPACE_DATA_DIRECTORY = join(root, '.nx', 'workspace-data');
     write({
+      // apps/web is a project through the workspaces; apps/shop, outside them, through its sst.config.ts.
+      'package.json': '{ "name": "ws", "private": true, "workspaces": ["apps/web"] }',
       'apps/infra/project.json': '{ "name": "infra" }',
       'apps/infra/sst.config.ts': 'export default {}',
       'apps/infra/stacks/Default.ts': `import { NextjsSite, type StackContext } from '@nx-sst/constructs';
@@ -49,17 +51,34 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
       'ship',
       'sst-types',
     ]);
+    // Whatever defines web's targets: its tasks hash the binding fingerprint, and those of them that
+    // exist run the sync generator first (a target with neither executor nor dependsOn is dropped).
+    const sync = { syncGenerators: ['...', 'nx-sst:sync'] };
     expect(byRoot['apps/web']).toEqual({
-      targets: {
-        dev: {
-          dependsOn: [
-            { projects: ['infra'], target: 'sst-types' },
-            { projects: ['shop-infra'], target: 'sst-types' },
-          ],
-          syncGenerators: ['nx-sst:sync'],
-        },
+      namedInputs: {
+        default: [
+          '{projectRoot}/**/*',
+          { runtime: expect.stringMatching(/^node \S*nx-sst\/(src|dist)\/cli\/fingerprint\.js apps\/web$/) },
+        ],
       },
+      targets: Object.fromEntries(
+        ['build', 'dev', 'e2e', 'preview', 'serve', 'start', 'test', 'typecheck'].map((t) => [t, sync]),
+      ),
     });
+  });
+
+  it("extends the workspace's own default input and takes the bound target names from the options", async () => {
+    const results = await createNodes[1](
+      ['apps/infra/sst.config.ts'],
+      { boundTargetNames: ['dev', 'e2e'] },
+      {
+        nxJsonConfiguration: { namedInputs: { default: ['{projectRoot}/**/*', 'sharedGlobals'] } },
+        workspaceRoot: root,
+      },
+    );
+    const web = results.map(([, r]) => r.projects?.['apps/web']).find(Boolean);
+    expect(web?.namedInputs?.default.slice(0, 2)).toEqual(['{projectRoot}/**/*', 'sharedGlobals']);
+    expect(Object.keys(web?.targets ?? {})).toEqual(['dev', 'e2e', 'typecheck']);
   });
 
   it('caches what it read from the stacks on disk, keyed by their content', async () => {
@@ -70,8 +89,11 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
       'apps/infra/stacks/Default.ts': `import { type StackContext } from '@nx-sst/constructs';\nexport function Default({ stack }: StackContext) {}`,
     });
     const after = await run();
-    const web = after.map(([, r]) => r.projects?.['apps/web']).find(Boolean);
-    expect(web?.targets?.dev.dependsOn).toEqual([{ projects: ['shop-infra'], target: 'types' }]);
+    expect(after.map(([, r]) => r.projects?.['apps/web']).find(Boolean)).toBeDefined();
+    write({
+      'apps/shop/stacks/Default.ts': `import { type StackContext } from '@nx-sst/constructs';\nexport function Default({ stack }: StackContext) {}`,
+    });
+    expect((await run()).map(([, r]) => r.projects?.['apps/web']).find(Boolean)).toBeUndefined();
   });
 });
 

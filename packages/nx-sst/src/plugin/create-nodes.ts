@@ -1,3 +1,4 @@
+import type { InputDefinition } from 'nx/src/config/workspace-json-project-json';
 import {
   createNodesFromFiles,
   type CreateNodes,
@@ -5,8 +6,8 @@ import {
   type CreateNodesResult,
   type TargetConfiguration,
 } from '@nx/devkit';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { workspaceDataDirectoryForWorkspace } from 'nx/src/utils/cache-directory';
 import { locateTargets } from './bindings';
 import {
@@ -24,8 +25,9 @@ export interface NxSstPluginOptions {
   typesTargetName?: string;
   secretsTargetName?: string;
   /**
-   * Targets of bound projects that get fresh types first (`dependsOn` the infra app's types target)
-   * and keep `sst-env.d.ts` in sync (the `nx-sst:sync` sync generator).
+   * Targets of bound projects that run with the project's bindings (values, role credentials, the
+   * local cloud's endpoint), whichever plugin, script or executor defines them. They and `typecheck`
+   * also keep `sst-env.d.ts` in sync first (the `nx-sst:sync` sync generator).
    */
   boundTargetNames?: string[];
 }
@@ -39,19 +41,20 @@ export function normalizeOptions(options: NxSstPluginOptions | undefined): Norma
     diffTargetName: options?.diffTargetName ?? 'diff',
     typesTargetName: options?.typesTargetName ?? 'types',
     secretsTargetName: options?.secretsTargetName ?? 'secrets',
-    boundTargetNames: options?.boundTargetNames ?? ['dev', 'start', 'serve', 'build', 'test', 'typecheck'],
+    boundTargetNames: options?.boundTargetNames ?? DEFAULT_BOUND_TARGETS,
   };
 }
+
+/** Targets that run the app or its tests: they read bindings. Type checks and lints do not. */
+export const DEFAULT_BOUND_TARGETS = ['dev', 'serve', 'start', 'preview', 'test', 'e2e', 'build'];
 
 export const SYNC_GENERATOR = 'nx-sst:sync';
 const TECHNOLOGIES = ['sst', 'aws-cdk'];
 
 /**
- * Infers the infra app's targets from each `sst.config.*`, and for every project bound by a stack
- * (read statically from the stack sources), makes its existing dev/build/test/typecheck targets depend
- * on the infra app's types target and run the `nx-sst:sync` sync generator. Those additions carry no
- * executor, so Nx merges them into the targets the project already has (from its package.json,
- * project.json or another plugin).
+ * Infers the infra app's targets from each `sst.config.*`, and gives every project bound by a stack
+ * (read statically from the stack sources) its binding fingerprint as an input and the `nx-sst:sync`
+ * sync generator on its bound targets (see `boundProjectConfigurations`).
  */
 export const createNodes: CreateNodes<NxSstPluginOptions> = [
   SST_CONFIG_GLOB,
@@ -61,7 +64,7 @@ export const createNodes: CreateNodes<NxSstPluginOptions> = [
       join(workspaceDataDirectoryForWorkspace(context.workspaceRoot), 'nx-sst-nodes.json'),
     );
     const locate = createDiskProjectLocator(context.workspaceRoot);
-    const bound = new Map<string, Map<string, TargetConfiguration>>();
+    const bound = new Set<string>();
     try {
       const results = await createNodesFromFiles(
         (configFile, _options, ctx) => createInfraNode(configFile, options, ctx, cache, locate, bound),
@@ -69,7 +72,7 @@ export const createNodes: CreateNodes<NxSstPluginOptions> = [
         options,
         context,
       );
-      const boundProjects = boundProjectConfigurations(bound);
+      const boundProjects = boundProjectConfigurations(bound, options, context);
       // Several apps may bind one project; their additions are merged here, once, so none is lost.
       if (configFiles.length && Object.keys(boundProjects).length) {
         results.push([configFiles[0], { projects: boundProjects }]);
@@ -90,7 +93,7 @@ function createInfraNode(
   context: CreateNodesContext,
   cache: BindingsCache,
   locate: (path: string) => string | undefined,
-  bound: Map<string, Map<string, TargetConfiguration>>,
+  bound: Set<string>,
 ): CreateNodesResult {
   const root = dirname(configFile);
   const infraName = projectNameAt(context.workspaceRoot, root);
@@ -105,18 +108,7 @@ function createInfraNode(
     ...new Set(bindings.targets.map((t) => t.projectRoot).filter((r): r is string => !!r && r !== root)),
   ].sort();
 
-  for (const boundRoot of boundRoots) {
-    const targets = bound.get(boundRoot) ?? new Map<string, TargetConfiguration>();
-    for (const name of existingTargets(context.workspaceRoot, boundRoot, options.boundTargetNames)) {
-      const target = targets.get(name) ?? { dependsOn: [], syncGenerators: [SYNC_GENERATOR] };
-      (target.dependsOn as { projects: string[]; target: string }[]).push({
-        projects: [infraName],
-        target: options.typesTargetName,
-      });
-      targets.set(name, target);
-    }
-    bound.set(boundRoot, targets);
-  }
+  for (const boundRoot of boundRoots) bound.add(boundRoot);
 
   return {
     projects: {
@@ -166,43 +158,55 @@ function inferTargets(options: NormalizedOptions, boundRoots: string[]): Record<
 }
 
 /**
- * The targets among `names` that a project declares in its own files (package.json scripts or
- * project.json / package.json `nx.targets`). Targets only another plugin infers cannot be seen here;
- * adding to a target that does not exist would create a target with nothing to run.
+ * What every bound project gets, whatever defines its targets:
+ * - its `default` named input gains the binding fingerprint (a runtime input: the stage, the bound
+ *   values and each secret's SSM version, never a value), so a cached task that reads bindings runs
+ *   again when they change, whichever inputs its target lists (`default` and `production` both hold it);
+ * - its bound targets and `typecheck` run the `nx-sst:sync` sync generator first. These targets carry
+ *   no executor and no `dependsOn`: merged into a target that another plugin, a script or
+ *   project.json defines, and dropped by Nx where the project has no such target.
  */
-function existingTargets(workspaceRoot: string, root: string, names: string[]): string[] {
-  const found = new Set<string>();
-  const read = (file: string) => {
-    const path = join(workspaceRoot, root, file);
-    if (!existsSync(path)) return undefined;
-    try {
-      return JSON.parse(readFileSync(path, 'utf-8'));
-    } catch {
-      return undefined;
-    }
-  };
-  const projectJson = read('project.json');
-  const packageJson = read('package.json');
-  const includedScripts: string[] | undefined = packageJson?.nx?.includedScripts;
-  for (const name of names) {
-    if (projectJson?.targets?.[name] || packageJson?.nx?.targets?.[name]) found.add(name);
-    else if (
-      typeof packageJson?.scripts?.[name] === 'string' &&
-      (!includedScripts || includedScripts.includes(name))
-    ) {
-      found.add(name);
-    }
-  }
-  return [...found];
-}
-
 function boundProjectConfigurations(
-  bound: Map<string, Map<string, TargetConfiguration>>,
-): Record<string, { targets: Record<string, TargetConfiguration> }> {
-  const projects: Record<string, { targets: Record<string, TargetConfiguration> }> = {};
-  for (const [root, targets] of [...bound].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (targets.size === 0) continue;
-    projects[root] = { targets: Object.fromEntries([...targets].sort(([a], [b]) => (a < b ? -1 : 1))) };
+  bound: Set<string>,
+  options: NormalizedOptions,
+  context: CreateNodesContext,
+): Record<
+  string,
+  { namedInputs: Record<string, (string | InputDefinition)[]>; targets: Record<string, TargetConfiguration> }
+> {
+  const projects: Record<
+    string,
+    {
+      namedInputs: Record<string, (string | InputDefinition)[]>;
+      targets: Record<string, TargetConfiguration>;
+    }
+  > = {};
+  const workspaceDefault = context.nxJsonConfiguration?.namedInputs?.default ?? ['{projectRoot}/**/*'];
+  const targetNames = [...new Set([...options.boundTargetNames, 'typecheck'])].sort();
+  for (const root of [...bound].sort()) {
+    projects[root] = {
+      namedInputs: {
+        default: [...workspaceDefault, { runtime: fingerprintCommand(context.workspaceRoot, root) }],
+      },
+      targets: Object.fromEntries(
+        targetNames.map((name) => [name, { syncGenerators: ['...', SYNC_GENERATOR] } as TargetConfiguration]),
+      ),
+    };
   }
   return projects;
+}
+
+/** The command Nx runs to hash a bound project's bindings (relative paths: the graph stays portable). */
+export function fingerprintCommand(workspaceRoot: string, projectRoot: string): string {
+  // Through the workspace's node_modules when it is there (a linked package resolves elsewhere).
+  const installed = join(workspaceRoot, 'node_modules', 'nx-sst', 'dist', 'cli', 'fingerprint.js');
+  const script = (
+    existsSync(installed)
+      ? relative(workspaceRoot, installed)
+      : relative(workspaceRoot, join(__dirname, '..', 'cli', 'fingerprint.js'))
+  )
+    .split(sep)
+    .join('/');
+  const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : JSON.stringify(s));
+  return `node ${quote(script)} ${quote(projectRoot)}`;
 }

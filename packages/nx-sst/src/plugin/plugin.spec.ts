@@ -78,22 +78,29 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
     });
   });
 
-  it("makes bound projects' own targets get types first and run the sync generator", () => {
+  it("gives bound projects' targets the sync generator and their tasks the binding fingerprint", () => {
     const web = JSON.parse(nx(ws.root, ['show', 'project', 'web', '--json']));
     for (const name of ['dev', 'build']) {
       expect(web.targets[name]).toMatchObject({
         executor: 'nx:run-script',
         options: { script: name },
-        dependsOn: [{ projects: ['infra'], target: 'types' }],
         syncGenerators: ['nx-sst:sync'],
       });
+      expect(web.targets[name].dependsOn).toBeUndefined();
     }
-    expect(web.targets.lint.dependsOn).toBeUndefined();
+    expect(web.targets.lint.syncGenerators).toBeUndefined();
+    // Targets web does not have are not made up.
+    expect(Object.keys(web.targets).sort()).toEqual(['build', 'dev', 'lint']);
+    expect(web.namedInputs.default).toEqual([
+      '{projectRoot}/**/*',
+      { runtime: 'node node_modules/nx-sst/dist/cli/fingerprint.js apps/web' },
+    ]);
     expect(web.metadata.sst).toEqual({
       bindings: [{ app: 'infra', targets: ['web'], resources: ['Bucket.public', 'Secret.STRIPE_KEY'] }],
     });
     const utils = JSON.parse(nx(ws.root, ['show', 'project', 'utils', '--json']));
-    expect(utils.targets.test.dependsOn).toBeUndefined();
+    expect(utils.targets.test.syncGenerators).toBeUndefined();
+    expect(utils.namedInputs).toBeUndefined();
     expect(utils.metadata?.sst).toBeUndefined();
   });
 

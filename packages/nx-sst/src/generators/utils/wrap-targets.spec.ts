@@ -1,6 +1,9 @@
-import { readJson, writeJson } from '@nx/devkit';
+import { logger, readJson, writeJson } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { bindScript, wrapBoundTargets } from './wrap-targets';
+
+/** What `--wrapTargets` asks for when a target must be rewritten (a program that is not Node.js). */
+const ASKED = ['dev', 'start', 'serve', 'build', 'test'];
 
 describe('wrapBoundTargets', () => {
   it('prefixes simple scripts and runs scripts with shell syntax whole in the bound shell', () => {
@@ -21,7 +24,7 @@ describe('wrapBoundTargets', () => {
         build: { executor: '@nx/esbuild:esbuild' },
       },
     });
-    const result = wrapBoundTargets(tree, { name: 'api', root: 'apps/api' });
+    const result = wrapBoundTargets(tree, { name: 'api', root: 'apps/api' }, ASKED);
     expect(result).toEqual({ wrapped: ['dev', 'test'], skipped: ['build'] });
     expect(readJson(tree, 'apps/api/project.json').targets).toMatchInlineSnapshot(`
      {
@@ -48,7 +51,7 @@ describe('wrapBoundTargets', () => {
     `);
     // Running it again changes nothing.
     const before = tree.read('apps/api/project.json', 'utf-8');
-    wrapBoundTargets(tree, { name: 'api', root: 'apps/api' });
+    wrapBoundTargets(tree, { name: 'api', root: 'apps/api' }, ASKED);
     expect(tree.read('apps/api/project.json', 'utf-8')).toBe(before);
   });
 
@@ -56,16 +59,48 @@ describe('wrapBoundTargets', () => {
     const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
     writeJson(tree, 'apps/web/package.json', {
       name: 'web',
-      scripts: { dev: 'nx-sst bind -- next dev', test: 'vitest' },
+      scripts: {
+        dev: 'nx-sst bind -- next dev',
+        test: 'vitest',
+        start: 'PORT=3001 nx-sst bind -- next start',
+      },
     });
     writeJson(tree, 'apps/web/project.json', {
       name: 'web',
-      targets: { test: { executor: '@nx/vitest:test' } },
+      targets: {
+        test: { executor: '@nx/vitest:test' },
+        serve: { command: 'FOO=1 nx-sst bind -- node server.js' },
+      },
     });
-    wrapBoundTargets(tree, { name: 'web', root: 'apps/web' });
+    wrapBoundTargets(tree, { name: 'web', root: 'apps/web' }, ASKED);
     expect(readJson(tree, 'apps/web/package.json').scripts).toEqual({
       dev: 'nx-sst bind -- next dev',
       test: 'vitest',
+      start: 'PORT=3001 nx-sst bind -- next start',
     });
+    expect(readJson(tree, 'apps/web/project.json').targets.serve).toEqual({
+      command: 'FOO=1 nx-sst bind -- node server.js',
+    });
+  });
+
+  it('rewrites nothing by default: the plugin binds the targets as they are, and says so', () => {
+    const tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
+    writeJson(tree, 'nx.json', { plugins: ['@nx/next/plugin', 'nx-sst'] });
+    writeJson(tree, 'apps/web/package.json', { name: 'web', scripts: { dev: 'next dev' } });
+    const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(wrapBoundTargets(tree, { name: 'web', root: 'apps/web' })).toEqual({ wrapped: [], skipped: [] });
+      expect(readJson(tree, 'apps/web/package.json').scripts).toEqual({ dev: 'next dev' });
+      expect(info).toHaveBeenCalledWith(
+        expect.stringContaining("nx-sst: web's dev, serve, start, preview, test, e2e, build targets"),
+      );
+      writeJson(tree, 'nx.json', { plugins: [] });
+      wrapBoundTargets(tree, { name: 'web', root: 'apps/web' });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('Add it: nx g nx-sst:init'));
+    } finally {
+      info.mockRestore();
+      warn.mockRestore();
+    }
   });
 });

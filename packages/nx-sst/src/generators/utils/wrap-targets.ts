@@ -1,9 +1,19 @@
 import { joinPathFragments, logger, readJson, writeJson, type Tree } from '@nx/devkit';
+import { DEFAULT_BOUND_TARGETS } from '../../plugin/create-nodes';
 
-/** Targets of a bound project that run with its bindings unless the generator is told otherwise. */
-export const DEFAULT_WRAPPED_TARGETS = ['dev', 'start', 'serve', 'build', 'test'];
+/**
+ * Targets whose command generators rewrite unless told otherwise: none. The plugin binds a bound
+ * project's targets as they are (see `preTasksExecution`); rewriting is the escape hatch for what it
+ * cannot reach.
+ */
+export const DEFAULT_WRAPPED_TARGETS: string[] = [];
 
 const BIND_PREFIX = 'nx-sst bind -- ';
+
+/** `nx-sst bind` anywhere in a command line: after `FOO=1`, `cross-env`, `&&`… it binds already. */
+export function bindsAlready(command: string): boolean {
+  return /(^|[\s;&|(])nx-sst\s+bind(\s|$)/.test(command);
+}
 
 /**
  * `next dev` → `nx-sst bind -- next dev`. A script with shell syntax (`a && b`, pipes, `$VAR`) runs
@@ -42,7 +52,7 @@ export function wrapBoundTargets(
     if (!target) continue;
     const command =
       target.command ?? (target.executor === 'nx:run-commands' ? target.options?.command : undefined);
-    if (target.executor === 'nx-sst:bind') {
+    if (target.executor === 'nx-sst:bind' || (typeof command === 'string' && bindsAlready(command))) {
       wrapped.push(name);
     } else if (typeof command === 'string' && !target.options?.commands) {
       const { command: _c, executor: _e, ...rest } = target;
@@ -68,7 +78,7 @@ export function wrapBoundTargets(
     for (const name of targets) {
       const script = packageJson.scripts?.[name];
       if (typeof script !== 'string' || projectJson?.targets?.[name]) continue;
-      if (!script.startsWith('nx-sst bind')) {
+      if (!bindsAlready(script)) {
         packageJson.scripts[name] = bindScript(script);
         changed = true;
       }
@@ -77,6 +87,7 @@ export function wrapBoundTargets(
     if (changed) writeJson(tree, packageJsonPath, packageJson);
   }
 
+  if (!targets.length) reportAutomaticBinding(tree, project);
   if (skipped.length) {
     logger.warn(
       `nx-sst: ${project.name}'s ${skipped.map((t) => `'${t}'`).join(', ')} use an executor nx-sst cannot wrap. ` +
@@ -84,4 +95,23 @@ export function wrapBoundTargets(
     );
   }
   return { wrapped: wrapped.sort(), skipped };
+}
+
+/** What a generator that made a project bound tells its user: which targets now run bound, and how. */
+function reportAutomaticBinding(tree: Tree, project: { name: string; root: string }): void {
+  const nxJson = tree.exists('nx.json') ? readJson(tree, 'nx.json') : {};
+  const entry = (nxJson.plugins ?? []).find(
+    (p: string | { plugin: string }) => (typeof p === 'string' ? p : p.plugin) === 'nx-sst',
+  );
+  if (!entry) {
+    logger.warn(
+      `nx-sst: ${project.name} is bound, but the nx-sst plugin is not in nx.json's plugins, so its targets run without the bindings. Add it: nx g nx-sst:init`,
+    );
+    return;
+  }
+  const names: string[] =
+    (typeof entry === 'object' && entry.options?.boundTargetNames) || DEFAULT_BOUND_TARGETS;
+  logger.info(
+    `nx-sst: ${project.name}'s ${names.join(', ')} targets (those it has) now run with its bindings, as they are defined. Deploy the stage first: nx run <infra app>:deploy`,
+  );
 }

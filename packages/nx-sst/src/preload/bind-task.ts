@@ -1,0 +1,106 @@
+import * as path from 'node:path';
+import { MASK_PROCESS_OUTPUT, installOutputMasking } from './mask-output';
+
+/**
+ * Set by the plugin's `preTasksExecution` for one Nx run: the workspace and, per bound project, its
+ * root and the targets that run bound. JSON; names and paths only.
+ */
+export const BOUND_TASKS_VAR = 'NX_SST_BOUND_TASKS';
+/** Set in a bound process (and so inherited by its children): `project:target` it was bound for. */
+export const BOUND_PROCESS_VAR = 'NX_SST_BOUND';
+/** Names of the variables that hold secrets, so every process of a bound task masks them. */
+export const SECRET_VARS_VAR = 'NX_SST_SECRET_VARS';
+/** `0`/`false`/`off`: run this Nx command's tasks unbound. */
+export const BIND_SWITCH_VAR = 'NX_SST_BIND';
+
+export interface BoundTasks {
+  workspaceRoot: string;
+  projects: Record<string, { root: string; targets: string[] }>;
+}
+
+/** Which bound task, if any, this process is: from Nx's task variables and the plugin's list. */
+export function boundTaskOf(
+  env: NodeJS.ProcessEnv,
+): { workspaceRoot: string; project: string; target: string; root: string } | undefined {
+  const project = env.NX_TASK_TARGET_PROJECT;
+  const target = env.NX_TASK_TARGET_TARGET;
+  const list = env[BOUND_TASKS_VAR];
+  if (!project || !target || !list) return undefined;
+  if (/^(0|false|off|no)$/i.test(env[BIND_SWITCH_VAR] ?? '')) return undefined;
+  let tasks: BoundTasks;
+  try {
+    tasks = JSON.parse(list) as BoundTasks;
+  } catch {
+    return undefined;
+  }
+  const entry = tasks.projects?.[project];
+  if (!entry || !entry.targets.includes(target)) return undefined;
+  return { workspaceRoot: tasks.workspaceRoot, project, target, root: entry.root };
+}
+
+/**
+ * Run by `preload.mjs` (through `NODE_OPTIONS=--import`) before a task's own code, in every Node
+ * process of every task: gives the process of a bound task its bindings — values, the role's
+ * credentials and, on `local`, the local cloud's endpoint — in its own `process.env`, so the tool
+ * the target runs (next, vite, vitest, jest, an executor) and everything it starts see them.
+ * A process that inherited them (a worker, a child) only masks. Exits 1 with the reason and the fix
+ * when the bindings cannot be read: a bound task never runs half-bound.
+ */
+export async function bindTaskProcess(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const task = boundTaskOf(env);
+  // A worker or child of a bound process has its bindings already; a nested `nx run` of another
+  // bound task (its task variables differ) is bound anew.
+  if (env[BOUND_PROCESS_VAR] && (!task || env[BOUND_PROCESS_VAR] === `${task.project}:${task.target}`)) {
+    maskInherited(env);
+    return;
+  }
+  if (!task || runsItsOwnBind()) return;
+  const { openBinding } = require('../bind/bind') as typeof import('../bind/bind');
+  let session: import('../bind/bind').BindSession;
+  try {
+    session = await openBinding({
+      workspaceRoot: task.workspaceRoot,
+      cwd: path.join(task.workspaceRoot, task.root),
+      env: { ...env },
+    });
+  } catch (error) {
+    const e = error as Error & { hint?: string };
+    process.stderr.write(
+      `nx-sst: ${task.project}:${task.target} runs with the bindings of ${task.project}, and they could not be read: ${e.message}\n` +
+        (e.hint ? `${e.hint}\n` : '') +
+        `To run it without bindings: ${BIND_SWITCH_VAR}=0 nx run ${task.project}:${task.target}\n`,
+    );
+    process.exit(1);
+  }
+  const next = session.envOf();
+  session.close();
+  for (const key of Object.keys(env)) if (!(key in next)) delete env[key];
+  Object.assign(env, next);
+  const secretVars = Object.keys(session.values.env).filter((k) =>
+    session.values.secrets.includes(session.values.env[k]),
+  );
+  env[BOUND_PROCESS_VAR] = `${task.project}:${task.target}`;
+  env[SECRET_VARS_VAR] = secretVars.join(',');
+  process.stderr.write(`nx-sst: ${session.summary}\n`);
+  if (env[MASK_PROCESS_OUTPUT] !== 'never') installOutputMasking(session.values.secrets);
+}
+
+function maskInherited(env: NodeJS.ProcessEnv): void {
+  if (env[MASK_PROCESS_OUTPUT] === 'never') return;
+  const secrets = (env[SECRET_VARS_VAR] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((name) => env[name])
+    .filter((v): v is string => !!v);
+  if (secrets.length) installOutputMasking(secrets);
+}
+
+/**
+ * `nx-sst bind -- …` (a wrapped script, the bind executor's command) binds its own child and keeps
+ * it bound across redeploys and role expiry; binding its process first would only cost a round trip.
+ */
+function runsItsOwnBind(): boolean {
+  const script = (process.argv[1] ?? '').split(path.sep).join('/');
+  const isCli = path.basename(script) === 'nx-sst' || script.endsWith('/nx-sst/dist/cli/main.js');
+  return isCli && process.argv.slice(2).includes('bind');
+}
