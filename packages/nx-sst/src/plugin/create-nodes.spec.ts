@@ -62,7 +62,9 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
         ],
       },
       targets: Object.fromEntries(
-        ['build', 'dev', 'e2e', 'preview', 'serve', 'start', 'test', 'typecheck'].map((t) => [t, sync]),
+        ['build', 'dev', 'e2e', 'e2e-ci', 'preview', 'serve', 'start', 'test', 'test-ci', 'typecheck'].map(
+          (t) => [t, sync],
+        ),
       ),
     });
   });

@@ -46,7 +46,20 @@ export function normalizeOptions(options: NxSstPluginOptions | undefined): Norma
 }
 
 /** Targets that run the app or its tests: they read bindings. Type checks and lints do not. */
-export const DEFAULT_BOUND_TARGETS = ['dev', 'serve', 'start', 'preview', 'test', 'e2e', 'build'];
+export const DEFAULT_BOUND_TARGETS = [
+  'dev',
+  'serve',
+  'start',
+  'preview',
+  'test',
+  'e2e',
+  'build',
+  // What Nx's test atomizers (@nx/jest, @nx/vite, @nx/vitest, @nx/playwright…) infer for CI.
+  'test-ci',
+  'test-ci--*',
+  'e2e-ci',
+  'e2e-ci--*',
+];
 
 export const SYNC_GENERATOR = 'nx-sst:sync';
 const TECHNOLOGIES = ['sst', 'aws-cdk'];
@@ -182,7 +195,10 @@ function boundProjectConfigurations(
     }
   > = {};
   const workspaceDefault = context.nxJsonConfiguration?.namedInputs?.default ?? ['{projectRoot}/**/*'];
-  const targetNames = [...new Set([...options.boundTargetNames, 'typecheck'])].sort();
+  // Patterns (`test-ci--*`) name targets this plugin cannot list; they are bound, not synced first.
+  const targetNames = [...new Set([...options.boundTargetNames, 'typecheck'])]
+    .filter((n) => !n.includes('*'))
+    .sort();
   for (const root of [...bound].sort()) {
     projects[root] = {
       namedInputs: {

@@ -47,10 +47,22 @@ export function boundTasks(graph: ProjectGraph, workspaceRoot: string, targetNam
   for (const [name, node] of Object.entries(graph.nodes).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const bindings = (node.data.metadata as { sst?: { bindings?: unknown[] } } | undefined)?.sst?.bindings;
     if (!bindings?.length) continue;
-    const targets = targetNames.filter((t) => node.data.targets?.[t] && !bindsItself(node, t, workspaceRoot));
-    if (targets.length) projects[name] = { root: node.data.root, targets };
+    const targets = Object.keys(node.data.targets ?? {})
+      .filter((t) => targetNames.some((pattern) => matchesTargetName(pattern, t)))
+      .filter((t) => !bindsItself(node, t, workspaceRoot))
+      .sort();
+    const continuous = targets.filter((t) => node.data.targets![t].continuous);
+    if (targets.length)
+      projects[name] = { root: node.data.root, targets, ...(continuous.length ? { continuous } : {}) };
   }
   return { workspaceRoot, projects };
+}
+
+/** A target name, or a pattern with `*` (`test-ci--*`: the per-file tasks Nx's atomizer infers). */
+export function matchesTargetName(pattern: string, name: string): boolean {
+  if (!pattern.includes('*')) return pattern === name;
+  const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${source.join('.*')}$`).test(name);
 }
 
 function bindsItself(node: ProjectGraphProjectNode, targetName: string, workspaceRoot: string): boolean {

@@ -15,13 +15,14 @@ export const BIND_SWITCH_VAR = 'NX_SST_BIND';
 
 export interface BoundTasks {
   workspaceRoot: string;
-  projects: Record<string, { root: string; targets: string[] }>;
+  /** `continuous`: the bound targets that keep running (dev servers), watched for changed values. */
+  projects: Record<string, { root: string; targets: string[]; continuous?: string[] }>;
 }
 
 /** Which bound task, if any, this process is: from Nx's task variables and the plugin's list. */
 export function boundTaskOf(
   env: NodeJS.ProcessEnv,
-): { workspaceRoot: string; project: string; target: string; root: string } | undefined {
+): { workspaceRoot: string; project: string; target: string; root: string; continuous: boolean } | undefined {
   const project = env.NX_TASK_TARGET_PROJECT;
   const target = env.NX_TASK_TARGET_TARGET;
   const list = env[BOUND_TASKS_VAR];
@@ -35,7 +36,13 @@ export function boundTaskOf(
   }
   const entry = tasks.projects?.[project];
   if (!entry || !entry.targets.includes(target)) return undefined;
-  return { workspaceRoot: tasks.workspaceRoot, project, target, root: entry.root };
+  return {
+    workspaceRoot: tasks.workspaceRoot,
+    project,
+    target,
+    root: entry.root,
+    continuous: !!entry.continuous?.includes(target),
+  };
 }
 
 /**
@@ -74,6 +81,7 @@ export async function bindTaskProcess(env: NodeJS.ProcessEnv = process.env): Pro
   }
   const next = session.envOf();
   session.close();
+  if (task.continuous) watchForChanges(task, session.fingerprint, { ...env });
   for (const key of Object.keys(env)) if (!(key in next)) delete env[key];
   Object.assign(env, next);
   const secretVars = Object.keys(session.values.env).filter((k) =>
@@ -103,4 +111,49 @@ function runsItsOwnBind(): boolean {
   const script = (process.argv[1] ?? '').split(path.sep).join('/');
   const isCli = path.basename(script) === 'nx-sst' || script.endsWith('/nx-sst/dist/cli/main.js');
   return isCli && process.argv.slice(2).includes('bind');
+}
+
+/**
+ * A process keeps the environment it started with: a dev server bound by the preload cannot be
+ * restarted from inside. When `deploy` or `secrets set` in this workspace change what it reads (they
+ * touch the bind signal file), it is told, once per change, to restart; `nx-sst bind --` restarts
+ * by itself and is the way to get that.
+ */
+function watchForChanges(
+  task: NonNullable<ReturnType<typeof boundTaskOf>>,
+  fingerprint: string,
+  env: NodeJS.ProcessEnv,
+): void {
+  const fs = require('node:fs') as typeof import('node:fs');
+  const { bindSignalFile } = require('../core/app-index') as typeof import('../core/app-index');
+  let known = fingerprint;
+  let checking = false;
+  const check = async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const { openBinding } = require('../bind/bind') as typeof import('../bind/bind');
+      const session = await openBinding({
+        workspaceRoot: task.workspaceRoot,
+        cwd: path.join(task.workspaceRoot, task.root),
+        env,
+        assumeRole: false,
+      });
+      session.close();
+      if (session.fingerprint !== known) {
+        known = session.fingerprint;
+        process.stderr.write(
+          `nx-sst: the values bound to ${task.project} changed; this process still has the old ones. Restart it (nx run ${task.project}:${task.target}) to use them.\n`,
+        );
+      }
+    } catch {
+      // Not readable now (a deploy under way): the next change tells.
+    } finally {
+      checking = false;
+    }
+  };
+  const watcher = fs.watchFile(bindSignalFile(task.workspaceRoot), { interval: 500 }, (curr, prev) => {
+    if (curr.mtimeMs !== prev.mtimeMs) void check();
+  });
+  watcher.unref();
 }

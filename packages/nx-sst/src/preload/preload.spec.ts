@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
@@ -25,6 +25,7 @@ describe('which processes the preload binds', () => {
       project: 'web',
       target: 'test',
       root: 'apps/web',
+      continuous: false,
     });
     expect(of({ NX_TASK_TARGET_PROJECT: 'web', NX_TASK_TARGET_TARGET: 'lint' })).toBeUndefined();
     expect(of({ NX_TASK_TARGET_PROJECT: 'api', NX_TASK_TARGET_TARGET: 'test' })).toBeUndefined();
@@ -60,14 +61,23 @@ describe('which processes the preload binds', () => {
           serve: { executor: 'nx-sst:bind', options: { command: 'next start' } },
           lint: { executor: 'nx:run-commands', options: { command: 'eslint .' } },
           test: { executor: '@nx/jest:jest', options: {} },
+          'test-ci--src/a.spec.ts': { executor: 'nx:run-commands', options: { command: 'jest src/a' } },
+          'test-cix': { executor: 'nx:run-commands', options: { command: 'jest' } },
+          storybook: { executor: 'nx:run-commands', options: { command: 'storybook dev' }, continuous: true },
         }),
         utils: node('utils', { test: { executor: 'nx:run-commands', options: { command: 'jest' } } }, false),
       },
       dependencies: {},
     } as unknown as ProjectGraph;
-    expect(boundTasks(graph, '/ws', ['dev', 'serve', 'test', 'build'])).toEqual({
+    expect(boundTasks(graph, '/ws', ['dev', 'serve', 'test', 'build', 'test-ci--*', 'storybook'])).toEqual({
       workspaceRoot: '/ws',
-      projects: { web: { root: 'apps/web', targets: ['dev', 'test'] } },
+      projects: {
+        web: {
+          root: 'apps/web',
+          targets: ['dev', 'storybook', 'test', 'test-ci--src/a.spec.ts'],
+          continuous: ['storybook'],
+        },
+      },
     });
   });
 });
@@ -176,6 +186,38 @@ process.stdout.write(execFileSync(process.execPath, ['-e', 'console.log("child: 
       'nx-sst: api:test runs with the bindings of api, and they could not be read',
     );
     expect(result.stderr).toContain('To run it without bindings: NX_SST_BIND=0 nx run api:test');
+  });
+
+  it('tells a dev server (a continuous target) once when its values change under it', async () => {
+    const env = taskEnv('api', { NX_TASK_TARGET_TARGET: 'dev' });
+    env[BOUND_TASKS_VAR] = JSON.stringify({
+      workspaceRoot: root,
+      projects: { api: { root: 'apps/api', targets: ['dev'], continuous: ['dev'] } },
+    });
+    const server = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: root, env });
+    let stderr = '';
+    server.stderr.on('data', (d) => (stderr += d));
+    const until = async (check: () => boolean, ms = 60_000) => {
+      for (const end = Date.now() + ms; !check();) {
+        if (Date.now() > end) throw new Error(`timed out; stderr so far:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await until(() => stderr.includes('nx-sst: project api'));
+      await setSecret({
+        workspaceRoot: root,
+        stage: 'local',
+        appRoot: path.join(root, 'apps/infra'),
+        name: 'STRIPE_KEY',
+        value: 'sk_preload_dev_change',
+      });
+      await until(() => stderr.includes('changed; this process still has the old ones'));
+      expect(stderr).toContain('Restart it (nx run api:dev) to use them.');
+      expect(stderr).not.toContain('sk_preload');
+    } finally {
+      server.kill();
+    }
   });
 
   it('has a fingerprint that changes with a secret and a stage, never shows a value, and is stable otherwise', async () => {
