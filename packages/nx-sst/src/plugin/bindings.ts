@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { constructKind, CONSTRUCTS_MODULE, handlerFile, normalizeLocation } from './catalog';
+import type { BoundRef } from './stack-source';
 
 /** A project as the graph knows it. */
 export interface ProjectRef {
@@ -44,23 +45,25 @@ export function readStaticBindings(files: { file: string; content: string }[]): 
     const byVariable = new Map(
       source.constructs.filter((c) => c.variable).map((c) => [c.variable as string, c]),
     );
+    const resolve = (ref: BoundRef) => {
+      const bound = 'variable' in ref ? byVariable.get(ref.variable) : ref;
+      return bound && constructKind(bound.type)?.module ? { type: bound.type, id: bound.id } : undefined;
+    };
     for (const construct of source.constructs) {
       if (constructKind(construct.type)?.module) {
         result.resources.push({ type: construct.type, id: construct.id, stack: construct.stack, file });
       }
-      const bindings = dedupeSorted(
-        construct.boundVariables
-          .map((v) => byVariable.get(v))
-          .filter((c): c is NonNullable<typeof c> => !!c && !!constructKind(c.type)?.module)
-          .map((c) => ({ type: c.type, id: c.id })),
-      );
       for (const target of construct.targets) {
         const location = normalizeLocation(target.location);
         result.targets.push({
           id: construct.id,
           type: construct.type,
           location: target.locationKind === 'handler' ? handlerFile(location) : location,
-          bindings,
+          bindings: dedupeSorted(
+            [...construct.bound, ...target.bound]
+              .map(resolve)
+              .filter((b): b is { type: string; id: string } => !!b),
+          ),
           stack: construct.stack,
           file,
         });

@@ -21,6 +21,8 @@ const SKIPPED_DIRS = new Set([
 ]);
 
 const PLUGIN_VERSION: string = require('../../package.json').version;
+/** Bumped when the static reading changes what it returns, so no cache keeps an older reading. */
+const READER_VERSION = '2';
 
 /** Is this (workspace-relative) file one that can declare constructs? */
 export function isStackSource(file: string): boolean {
@@ -36,19 +38,31 @@ export function isStackSource(file: string): boolean {
  * root (SST's classic layout) keeps its stacks in `stacks/`: only that folder is read, not every project.
  */
 export function listInfraSources(workspaceRoot: string, infraRoot: string): string[] {
+  return listInfraSourcesWith((relDir) => {
+    try {
+      return readdirSync(join(workspaceRoot, relDir), { withFileTypes: true }).map((e) => ({
+        name: e.name,
+        isDirectory: e.isDirectory(),
+        isFile: e.isFile(),
+      }));
+    } catch {
+      return [];
+    }
+  }, infraRoot);
+}
+
+/** `listInfraSources` over any file system (a generator's Tree): `readdir` lists a workspace-relative folder. */
+export function listInfraSourcesWith(
+  readdir: (relDir: string) => { name: string; isDirectory: boolean; isFile: boolean }[],
+  infraRoot: string,
+): string[] {
   const files: string[] = [];
   const walk = (relDir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(join(workspaceRoot, relDir), { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
+    for (const entry of readdir(relDir)) {
       const rel = relDir ? posix.join(relDir, entry.name) : entry.name;
-      if (entry.isDirectory()) {
+      if (entry.isDirectory) {
         if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) walk(rel);
-      } else if (entry.isFile() && isStackSource(rel)) {
+      } else if (entry.isFile && isStackSource(rel)) {
         files.push(rel);
       }
     }
@@ -83,20 +97,26 @@ export class BindingsCache {
 
   /**
    * Bindings of an app whose sources are `files` (workspace-relative). `hashes` are content hashes
-   * from Nx's file map when the caller has them; otherwise files are read and hashed here.
+   * from Nx's file map when the caller has them; otherwise files are read (from disk, or through
+   * `readFile` — a generator's Tree) and hashed here.
    */
-  get(workspaceRoot: string, files: string[], hashes?: Map<string, string>): StaticBindings {
+  get(
+    workspaceRoot: string,
+    files: string[],
+    hashes?: Map<string, string>,
+    readFile: (file: string) => string = (f) => readFileSync(join(workspaceRoot, f), 'utf-8'),
+  ): StaticBindings {
     const contents = new Map<string, string>();
     const read = (f: string) => {
       let content = contents.get(f);
       if (content === undefined) {
-        content = readFileSync(join(workspaceRoot, f), 'utf-8');
+        content = readFile(f);
         contents.set(f, content);
       }
       return content;
     };
     const fileHash = (f: string) => hashes?.get(f) ?? createHash('sha1').update(read(f)).digest('hex');
-    const key = hashArray([PLUGIN_VERSION, ...files.flatMap((f) => [f, fileHash(f)])]);
+    const key = hashArray([PLUGIN_VERSION, READER_VERSION, ...files.flatMap((f) => [f, fileHash(f)])]);
     this.used.add(key);
     const hit = this.entries[key] ?? memory.get(key);
     if (hit) {

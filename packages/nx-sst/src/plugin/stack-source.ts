@@ -17,7 +17,15 @@ export interface BindTargetRef {
   locationKind: 'path' | 'handler';
   /** The construct whose prop declares the bindings of this target (a site, a Function, an Api, a Cron). */
   owner: string;
+  /** What this target alone binds (an Api route's or a Cron job's own `bind`), besides its construct's `bound`. */
+  bound: BoundRef[];
 }
+
+/**
+ * One element of a `bind` array: a construct held in a variable (`bucket`, `{ resource: bucket }`), or
+ * one created right there (`new Config.Secret(stack, 'KEY')`), known by its type and id.
+ */
+export type BoundRef = { variable: string } | { type: string; id: string };
 
 /** One `new X(stack, 'id', props)` of a construct from `@nx-sst/constructs`. */
 export interface StackConstruct {
@@ -34,6 +42,11 @@ export interface StackConstruct {
   targets: BindTargetRef[];
   /** Variables named in `bind: [...]`, `.bind([...])` and Api/Cron function defaults, in source order. */
   boundVariables: string[];
+  /**
+   * What every target of this construct binds: its props' `bind` (a site, a Function), an Api's
+   * `defaults.function.bind`, and `.bind([...])` calls on its variable. Inline constructs included.
+   */
+  bound: BoundRef[];
 }
 
 export interface StackFunction {
@@ -103,7 +116,10 @@ export function parseStackSource(fileName: string, text: string): StackSource {
     visit(statement, asStackFunction(statement)?.name);
   }
   for (const call of bindCalls) {
-    byVariable.get(call.variable)?.boundVariables.push(...call.args.map(boundVariableName).filter(isString));
+    const construct = byVariable.get(call.variable);
+    if (!construct) continue;
+    construct.boundVariables.push(...call.args.map(boundVariableName).filter(isString));
+    construct.bound.push(...call.args.map((a) => boundRef(a, imports)).filter(isDefined));
   }
 
   return { fileName, sourceFile, imports, importDeclaration, stackFunctions, constructs };
@@ -164,8 +180,9 @@ function readConstruct(
     props,
     targets: [],
     boundVariables: [],
+    bound: [],
   };
-  if (props) readTargets(construct, props);
+  if (props) readTargets(construct, props, imports);
   return construct;
 }
 
@@ -186,29 +203,34 @@ function kindOfCallee(callee: ts.Expression, imports: Map<string, string>): Cons
   return undefined;
 }
 
-function readTargets(construct: StackConstruct, props: ts.ObjectLiteralExpression): void {
+function readTargets(
+  construct: StackConstruct,
+  props: ts.ObjectLiteralExpression,
+  imports: Map<string, string>,
+): void {
   const owner = construct.id;
-  const pushBind = (objectLiteral: ts.ObjectLiteralExpression | undefined) => {
+  /** The `bind` of an object literal: recorded on the construct (for the editor) and returned. */
+  const readBind = (objectLiteral: ts.ObjectLiteralExpression | undefined): BoundRef[] => {
     const bind = property(objectLiteral, 'bind');
-    if (bind && ts.isArrayLiteralExpression(bind)) {
-      construct.boundVariables.push(...bind.elements.map(boundVariableName).filter(isString));
-    }
+    if (!bind || !ts.isArrayLiteralExpression(bind)) return [];
+    construct.boundVariables.push(...bind.elements.map(boundVariableName).filter(isString));
+    return bind.elements.map((e) => boundRef(e, imports)).filter(isDefined);
   };
   /** A function definition as SST accepts it: a handler string, or `{ handler, bind }` (or `{ function: … }`). */
   const readFunction = (expression: ts.Expression | undefined) => {
     if (!expression) return;
     const handler = stringValue(expression);
     if (handler !== undefined) {
-      construct.targets.push({ location: handler, locationKind: 'handler', owner });
+      construct.targets.push({ location: handler, locationKind: 'handler', owner, bound: [] });
       return;
     }
     if (ts.isObjectLiteralExpression(expression)) {
       const nested = property(expression, 'function');
       if (nested) return readFunction(nested);
       const nestedHandler = stringValue(property(expression, 'handler'));
+      const bound = readBind(expression);
       if (nestedHandler !== undefined)
-        construct.targets.push({ location: nestedHandler, locationKind: 'handler', owner });
-      pushBind(expression);
+        construct.targets.push({ location: nestedHandler, locationKind: 'handler', owner, bound });
     }
   };
 
@@ -217,15 +239,16 @@ function readTargets(construct: StackConstruct, props: ts.ObjectLiteralExpressio
     case 'StaticSite':
     case 'Service': {
       const path = stringValue(property(props, 'path'));
-      if (path !== undefined) construct.targets.push({ location: path, locationKind: 'path', owner });
-      pushBind(props);
+      if (path !== undefined)
+        construct.targets.push({ location: path, locationKind: 'path', owner, bound: [] });
+      construct.bound.push(...readBind(props));
       break;
     }
     case 'Function': {
       const handler = stringValue(property(props, 'handler'));
       if (handler !== undefined)
-        construct.targets.push({ location: handler, locationKind: 'handler', owner });
-      pushBind(props);
+        construct.targets.push({ location: handler, locationKind: 'handler', owner, bound: [] });
+      construct.bound.push(...readBind(props));
       break;
     }
     case 'Api':
@@ -236,10 +259,12 @@ function readTargets(construct: StackConstruct, props: ts.ObjectLiteralExpressio
           if (ts.isPropertyAssignment(route)) readFunction(route.initializer);
         }
       }
+      // Every route's function starts from `defaults.function` (the constructs merge it into each).
       const defaults = property(props, 'defaults');
       const defaultFunction =
         defaults && ts.isObjectLiteralExpression(defaults) ? property(defaults, 'function') : undefined;
-      if (defaultFunction && ts.isObjectLiteralExpression(defaultFunction)) pushBind(defaultFunction);
+      if (defaultFunction && ts.isObjectLiteralExpression(defaultFunction))
+        construct.bound.push(...readBind(defaultFunction));
       break;
     }
     case 'Cron':
@@ -275,12 +300,45 @@ function stringValue(expression: ts.Expression | undefined): string | undefined 
 
 /** `bucket` or `{ resource: bucket, permissions }` → `'bucket'`. */
 function boundVariableName(element: ts.Expression): string | undefined {
-  if (ts.isIdentifier(element)) return element.text;
-  if (ts.isObjectLiteralExpression(element)) {
-    const resource = property(element, 'resource');
-    return resource && ts.isIdentifier(resource) ? resource.text : undefined;
+  const ref = boundRef(element, new Map());
+  return ref && 'variable' in ref ? ref.variable : undefined;
+}
+
+/**
+ * An element of a `bind` array: `bucket`, `{ resource: bucket, permissions }`, or a construct created in
+ * place (`new Config.Secret(stack, 'KEY')`, also as `{ resource: new Bucket(stack, 'b') }`).
+ */
+function boundRef(element: ts.Expression, imports: Map<string, string>): BoundRef | undefined {
+  let expression = skipWrappers(element);
+  if (ts.isObjectLiteralExpression(expression)) {
+    const resource = property(expression, 'resource');
+    if (!resource) return undefined;
+    expression = skipWrappers(resource);
+  }
+  if (ts.isIdentifier(expression)) return { variable: expression.text };
+  if (ts.isNewExpression(expression)) {
+    const kind = kindOfCallee(expression.expression, imports);
+    const id = stringValue(expression.arguments?.[1]);
+    if (kind && id !== undefined) return { type: kind.type, id };
   }
   return undefined;
+}
+
+/** `(x)`, `x as T`, `x satisfies T`, `x!` → `x`. */
+function skipWrappers(expression: ts.Expression): ts.Expression {
+  while (
+    ts.isParenthesizedExpression(expression) ||
+    ts.isAsExpression(expression) ||
+    ts.isSatisfiesExpression(expression) ||
+    ts.isNonNullExpression(expression)
+  ) {
+    expression = expression.expression;
+  }
+  return expression;
+}
+
+function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }
 
 function isString(value: string | undefined): value is string {

@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FsTree } from 'nx/src/generators/tree';
-import { desiredProjectTypes } from '../../generators/sync/sync';
+import { projectTypeFiles } from '../../types/project-types';
 import { createDiskWorkspace } from '../../plugin/test-utils/disk-workspace';
 import typesExecutor from './types.impl';
 
@@ -49,7 +49,7 @@ export function Default({ stack }: StackContext) {
       projectGraph: { nodes: {}, dependencies: {} },
     } as unknown as ExecutorContext;
     expect(await typesExecutor({}, context)).toEqual({ success: true });
-    const fromSync = desiredProjectTypes(new FsTree(ws.root, false));
+    const fromSync = projectTypeFiles(new FsTree(ws.root, false));
     expect([...fromSync.keys()]).toEqual(['apps/web/sst-env.d.ts', 'libs/functions/sst-env.d.ts']);
     for (const [file, content] of fromSync) {
       expect(readFileSync(join(ws.root, file), 'utf-8')).toBe(content);

@@ -8,9 +8,13 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
-import { configuredAppName } from '../sync/sync';
 import { initGenerator } from '../init/init';
-import { assertInsideWorkspace, findInfraApps, SST_CONFIG_FILES } from '../utils/infra-app';
+import {
+  assertInsideWorkspace,
+  configuredAppName,
+  findInfraApps,
+  SST_CONFIG_FILES,
+} from '../utils/infra-app';
 import type { AppGeneratorSchema } from './schema';
 
 const PROJECT_NAME = /^[a-zA-Z][a-zA-Z0-9-]*$/;

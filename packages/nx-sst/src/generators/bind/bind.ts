@@ -2,6 +2,7 @@ import { formatFiles, type Tree } from '@nx/devkit';
 import { constructKind } from '../../plugin/stack-source';
 import { resolveBindTargets } from '../utils/bind-resource';
 import { assertValidId, readStackFiles, resolveInfraApp } from '../utils/infra-app';
+import { includeTypesInBoundProjects } from '../utils/tsconfig-include';
 import { wrapBoundTargets } from '../utils/wrap-targets';
 import type { BindGeneratorSchema } from './schema';
 
@@ -38,6 +39,7 @@ export async function bindGenerator(tree: Tree, schema: BindGeneratorSchema): Pr
   for (const target of targets) editor.bind(target.id, resource.variable);
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
   wrapBoundTargets(tree, project, schema.wrapTargets);
+  includeTypesInBoundProjects(tree);
   if (!schema.skipFormat) await formatFiles(tree);
 }
 

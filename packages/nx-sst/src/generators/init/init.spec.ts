@@ -9,11 +9,13 @@ describe('init generator', () => {
     tree = createTreeWithEmptyWorkspace({ formatter: 'none' });
   });
 
-  it('registers the plugin, adds the packages and ignores .sst', async () => {
+  it('registers the plugin and the sync generator, adds the packages and ignores .sst', async () => {
     tree.write('.gitignore', 'node_modules');
     const install = await initGenerator(tree, { skipFormat: true });
     expect(typeof install).toBe('function');
     expect(readNxJson(tree)!.plugins).toEqual(['nx-sst']);
+    // `nx sync` and `nx sync:check` run it whichever targets name it.
+    expect(readNxJson(tree)!.sync).toEqual({ globalGenerators: ['nx-sst:sync'] });
     const pkg = readJson(tree, 'package.json');
     expect({ dependencies: pkg.dependencies, devDependencies: pkg.devDependencies }).toMatchInlineSnapshot(`
      {
@@ -42,6 +44,25 @@ describe('init generator', () => {
     const first = treeContent(tree);
     await initGenerator(tree, { skipFormat: true });
     expect(treeContent(tree)).toEqual(first);
+  });
+
+  it('adds the sync generator to the sync settings already there, once', async () => {
+    const nxJson = readNxJson(tree)!;
+    updateNxJson(tree, {
+      ...nxJson,
+      sync: {
+        applyChanges: true,
+        globalGenerators: ['@acme/tools:sync'],
+        disabledTaskSyncGenerators: ['x:y'],
+      },
+    });
+    await initGenerator(tree, { skipFormat: true });
+    await initGenerator(tree, { skipFormat: true });
+    expect(readNxJson(tree)!.sync).toEqual({
+      applyChanges: true,
+      globalGenerators: ['@acme/tools:sync', 'nx-sst:sync'],
+      disabledTaskSyncGenerators: ['x:y'],
+    });
   });
 
   it('keeps a plugin entry with options and versions the user chose', async () => {

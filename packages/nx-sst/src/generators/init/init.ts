@@ -7,6 +7,7 @@ import {
   type GeneratorCallback,
   type Tree,
 } from '@nx/devkit';
+import { SYNC_GENERATOR } from '../../plugin/create-nodes';
 import { awsCdkLibVersion, constructsVersion, nxSstVersion } from '../utils/versions';
 import type { InitGeneratorSchema } from './schema';
 
@@ -14,13 +15,15 @@ export const PLUGIN_NAME = 'nx-sst';
 
 /**
  * What `nx add nx-sst` runs. The plugin infers every target it needs (with their inputs, outputs and
- * `dependsOn`), so nx.json only gets the plugin entry — no target defaults to keep in step.
+ * `dependsOn`), so nx.json only gets the plugin entry and the sync generator — no target defaults to
+ * keep in step.
  */
 export async function initGenerator(
   tree: Tree,
   options: InitGeneratorSchema = {},
 ): Promise<GeneratorCallback> {
   registerPlugin(tree);
+  registerSyncGenerator(tree);
   ignoreStateDirectory(tree);
 
   const tasks: GeneratorCallback[] = [];
@@ -50,6 +53,19 @@ function registerPlugin(tree: Tree): void {
   const registered = plugins.some((p) => (typeof p === 'string' ? p : p.plugin) === PLUGIN_NAME);
   if (registered) return;
   nxJson.plugins = [...plugins, PLUGIN_NAME];
+  updateNxJson(tree, nxJson);
+}
+
+/**
+ * `nx sync` and `nx sync:check` run the sync generators that some task of the graph names and those in
+ * `sync.globalGenerators`. The plugin names `nx-sst:sync` on bound projects' targets; listing it here
+ * too makes both commands see it in every layout, even before any project is bound.
+ */
+function registerSyncGenerator(tree: Tree): void {
+  const nxJson = readNxJson(tree) ?? {};
+  const globalGenerators = nxJson.sync?.globalGenerators ?? [];
+  if (globalGenerators.includes(SYNC_GENERATOR)) return;
+  nxJson.sync = { ...nxJson.sync, globalGenerators: [...globalGenerators, SYNC_GENERATOR] };
   updateNxJson(tree, nxJson);
 }
 

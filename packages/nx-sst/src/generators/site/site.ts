@@ -2,6 +2,7 @@ import { formatFiles, type Tree } from '@nx/devkit';
 import { normalizeLocation } from '../../plugin/stack-source';
 import { addConstruct } from '../utils/add-construct';
 import { readProject, readStackFiles, resolveInfraApp } from '../utils/infra-app';
+import { includeTypesInBoundProjects } from '../utils/tsconfig-include';
 import { wrapBoundTargets } from '../utils/wrap-targets';
 import type { SiteGeneratorSchema } from './schema';
 
@@ -45,6 +46,7 @@ export async function siteGenerator(tree: Tree, schema: SiteGeneratorSchema): Pr
     });
   }
   wrapBoundTargets(tree, { name: project.name, root: project.root }, schema.wrapTargets);
+  includeTypesInBoundProjects(tree);
   if (!schema.skipFormat) await formatFiles(tree);
 }
 

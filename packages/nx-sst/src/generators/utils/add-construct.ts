@@ -4,6 +4,7 @@ import { constructKind } from '../../plugin/stack-source';
 import { resolveBindTargets } from './bind-resource';
 import { assertIdFree, assertValidId, readStackFiles, resolveInfraApp, stackFile } from './infra-app';
 import { constructExpression } from './stack-editor';
+import { includeTypesInBoundProjects } from './tsconfig-include';
 import { wrapBoundTargets } from './wrap-targets';
 
 export interface AddConstructOptions {
@@ -74,6 +75,7 @@ export function addConstruct(tree: Tree, options: AddConstructOptions): { file: 
 
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
   for (const { project } of projectTargets) wrapBoundTargets(tree, project, options.wrapTargets);
+  includeTypesInBoundProjects(tree);
   return { file, variable: variable! };
 }
 

@@ -1,6 +1,7 @@
 import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { createProjectLocator } from '../../plugin/bindings';
-import { handlerFile, normalizeLocation, type StackConstruct } from '../../plugin/stack-source';
+import * as ts from 'typescript';
+import { handlerFile, normalizeLocation, property, type StackConstruct } from '../../plugin/stack-source';
 import { StackEditor } from './stack-editor';
 
 export const SST_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
@@ -161,4 +162,19 @@ export function assertInsideWorkspace(path: string, what: string): string {
     );
   }
   return normalized;
+}
+
+/** The `name` returned by `config()` in an sst.config, read statically (undefined when computed). */
+export function configuredAppName(text: string): string | undefined {
+  const sourceFile = ts.createSourceFile('sst.config.ts', text, ts.ScriptTarget.Latest, true);
+  let name: string | undefined;
+  const visit = (node: ts.Node) => {
+    if (ts.isReturnStatement(node) && node.expression && ts.isObjectLiteralExpression(node.expression)) {
+      const value = property(node.expression, 'name');
+      if (value && ts.isStringLiteral(value)) name ??= value.text;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sourceFile);
+  return name;
 }
