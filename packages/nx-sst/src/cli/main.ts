@@ -26,7 +26,7 @@ Commands:
 
 Options:
   --stage <name>     Stage (default: SST_STAGE, then config().stage, then .sst/stage, then "local")
-  --app <path|name>  Infra app, when the workspace has several
+  --app <path|name>  Infra app (its folder or Nx project name), when the workspace has several
   --fallback         (secrets) use the fallback shared by every stage
   --target <id>      (bind) a function, site or service by construct id
   --script           (bind) every value of the stage, for tests not tied to one target

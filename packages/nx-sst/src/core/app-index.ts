@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BindingModel } from '../types/binding-model';
+import { infraAppName } from './workspace';
 import { writeAtomic } from './write-atomic';
 
 /**
@@ -12,6 +13,8 @@ export interface AppIndexEntry {
   appRoot: string;
   /** App name from `config()`. */
   name: string;
+  /** The infra app's Nx project name (absent in an index written before it was recorded). */
+  project?: string;
   region?: string;
   /** SSM prefix per stage seen; a config without `ssmPrefix` uses `/sst/{name}/{stage}/` for any stage. */
   ssmPrefixes: Record<string, string>;
@@ -23,6 +26,7 @@ export interface AppIndexEntry {
    * bundle that said so: `bind` trusts it only while that bundle is still current.
    */
   defaultStage?: { bundle: string; stage: string | null };
+  /** Nx names of the bound projects (an older index may hold the names nx-sst gave them before). */
   projects: string[];
   targets: string[];
 }
@@ -72,6 +76,7 @@ export function recordApp(opts: {
   const entry: AppIndexEntry = {
     appRoot: rel,
     name: config.name,
+    project: infraAppName(opts.workspaceRoot, opts.appRoot),
     region: config.region,
     ssmPrefixes: {
       ...(same ? previous.ssmPrefixes : {}),

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NxSstError } from './errors';
+import { findNxProject, nxProjectName } from './nx-project';
 
 export interface InfraApp {
-  /** The Nx project name of the folder holding `sst.config.ts` (its folder name when it has none). */
+  /** The Nx project name of the folder holding `sst.config.ts` (its folder name when it is no project). */
   name: string;
   /** Absolute path of the folder holding `sst.config.ts`. */
   root: string;
@@ -49,7 +50,7 @@ export async function findInfraApps(workspaceRoot: string): Promise<InfraApp[]> 
     if (config) {
       const root = dir;
       apps.push({
-        name: resolveProject(workspaceRoot, root)?.name ?? path.basename(root),
+        name: infraAppName(workspaceRoot, root),
         root,
         configFile: path.join(root, config),
       });
@@ -98,7 +99,7 @@ export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: 
     const root = path.resolve(cwd, app);
     if (fs.existsSync(root) && fs.statSync(root).isDirectory()) {
       const configFile = findConfigFile(root);
-      return { name: resolveProject(workspaceRoot, root)?.name ?? path.basename(root), root, configFile };
+      return { name: infraAppName(workspaceRoot, root), root, configFile };
     }
   }
   const apps = await findInfraApps(workspaceRoot);
@@ -204,28 +205,23 @@ export function validateStage(stage: string, source = 'the stage'): void {
 }
 
 /**
- * The Nx project that holds `absPath`: the nearest folder (up to the workspace root) with a
- * `project.json` or a `package.json`, named as Nx names it (`project.json` name first).
+ * The Nx project that holds `absPath`: the nearest folder (up to the workspace root) that Nx makes a
+ * project, named as Nx names it (see `nx-project.ts`).
  */
 export function resolveProject(
   workspaceRoot: string,
   absPath: string,
 ): { name: string; root: string } | undefined {
-  const top = path.resolve(workspaceRoot);
-  let dir = path.resolve(absPath);
-  if (!isInside(top, dir)) return undefined;
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) dir = path.dirname(dir);
-  for (;;) {
-    const project = readJson(path.join(dir, 'project.json'));
-    const pkg = readJson(path.join(dir, 'package.json'));
-    // The workspace root's package.json names the repo, not a project, unless it has a project.json.
-    if (dir !== top || project) {
-      const name = (project?.name as string | undefined) ?? (pkg?.name as string | undefined);
-      if (name) return { name, root: path.relative(top, dir).split(path.sep).join('/') || '.' };
-    }
-    if (dir === top) return undefined;
-    dir = path.dirname(dir);
-  }
+  return findNxProject(workspaceRoot, absPath);
+}
+
+/**
+ * The Nx name of an infra app: the project the nx-sst plugin infers at its folder, which is what
+ * `nx run <name>:types` needs. A folder that is no project keeps its folder name.
+ */
+export function infraAppName(workspaceRoot: string, appRoot: string): string {
+  const rel = path.relative(workspaceRoot, appRoot).split(path.sep).join('/') || '.';
+  return nxProjectName(workspaceRoot, rel, { inferred: true }) ?? path.basename(appRoot);
 }
 
 export function isInside(parent: string, child: string): boolean {
