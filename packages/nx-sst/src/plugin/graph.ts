@@ -46,7 +46,11 @@ export function readWorkspaceBindings(
         if (!bound || bound === name) continue;
         const entry = byProject.get(bound) ?? { targets: new Set(), resources: new Set() };
         entry.targets.add(target.id);
-        for (const b of target.bindings) entry.resources.add(`${b.type}.${b.id}`);
+        // A StaticSite takes no bindings (the construct refuses a `bind`; its browser code gets values
+        // through `environment`), so a `bind` written on one is not listed as if it were real.
+        if (target.type !== 'StaticSite') {
+          for (const b of target.bindings) entry.resources.add(`${b.type}.${b.id}`);
+        }
         byProject.set(bound, entry);
       }
       result.push({

@@ -1,6 +1,6 @@
 import { formatFiles, type Tree } from '@nx/devkit';
 import { constructKind } from '../../plugin/stack-source';
-import { resolveBindTargets } from '../utils/bind-resource';
+import { applyBindings, planBindings, resolveBindTargets } from '../utils/bind-resource';
 import { assertValidId, readStackFiles, resolveInfraApp } from '../utils/infra-app';
 import { includeTypesInBoundProjects } from '../utils/tsconfig-include';
 import { wrapBoundTargets } from '../utils/wrap-targets';
@@ -36,7 +36,12 @@ export async function bindGenerator(tree: Tree, schema: BindGeneratorSchema): Pr
     );
   }
   const [{ project, targets }] = resolveBindTargets(tree, app, file, editor, [schema.project]);
-  for (const target of targets) editor.bind(target.id, resource.variable);
+  const plans = planBindings(tree, [{ project, targets }], {
+    type: resource.type,
+    id: resource.id,
+    variable: resource.variable,
+  });
+  applyBindings(editor, plans, resource.variable);
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
   wrapBoundTargets(tree, project, schema.wrapTargets);
   includeTypesInBoundProjects(tree);

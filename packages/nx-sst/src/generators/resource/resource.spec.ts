@@ -1,10 +1,14 @@
-import { readJson, readProjectConfiguration, type Tree } from '@nx/devkit';
+import { readJson, readProjectConfiguration, writeJson, type Tree } from '@nx/devkit';
 import {
   STACK,
   STACK_WITH_PUBLIC_BOUND_TO_WEB,
   createWorkspaceWithSite,
   treeContent,
 } from '../test-utils/workspace';
+import { readStaticBindings } from '../../plugin/bindings';
+import { bindGenerator } from '../bind/bind';
+import { secretGenerator } from '../secret/secret';
+import { siteGenerator } from '../site/site';
 import { resourceGenerator } from './resource';
 import type { ResourceGeneratorSchema } from './schema';
 
@@ -184,5 +188,125 @@ export function Default({ stack: s }: StackContext) {
     ).rejects.toThrow(
       `Project 'web' is a target in apps/infra/stacks/Default.ts, not in apps/infra/stacks/Data.ts.`,
     );
+  });
+
+  describe("a site's browser code", () => {
+    /** A Vite app `spa` made a site, its dev/build scripts untouched by the test. */
+    async function addViteSite(props = '') {
+      writeJson(tree, 'apps/spa/package.json', { name: 'spa', scripts: { dev: 'vite' } });
+      tree.write('apps/spa/vite.config.ts', 'export default {};\n');
+      await siteGenerator(tree, { project: 'spa', skipFormat: true });
+      if (props)
+        tree.write(
+          STACK,
+          tree.read(STACK, 'utf-8')!.replace(`buildOutput: 'dist'`, `buildOutput: 'dist', ${props}`),
+        );
+    }
+    const spaLine = () =>
+      tree
+        .read(STACK, 'utf-8')!
+        .split('\n')
+        .find((l) => l.includes("'spa'"))!;
+
+    it('gives a Vite StaticSite VITE_* environment entries, not a bind it does not have', async () => {
+      await addViteSite();
+      await resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['spa'], skipFormat: true });
+      await resourceGenerator(tree, {
+        type: 'parameter',
+        name: 'API_URL',
+        value: 'https://api.example.com',
+        bind: ['spa'],
+        skipFormat: true,
+      });
+      expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`
+       "import { type StackContext, NextjsSite, StaticSite, Bucket, Config } from '@nx-sst/constructs';
+
+       export function Default({ stack }: StackContext) {
+         const webSite = new NextjsSite(stack, 'web', { path: 'apps/web' });
+         const uploadsBucket = new Bucket(stack, 'uploads');
+         const API_URL = new Config.Parameter(stack, 'API_URL', { value: 'https://api.example.com' });
+         const spaSite = new StaticSite(stack, 'spa', { path: 'apps/spa', buildCommand: 'npx vite build', buildOutput: 'dist', environment: { VITE_BUCKET_UPLOADS_BUCKET_NAME: uploadsBucket.bucketName, VITE_CONFIG_API_URL: API_URL.value } });
+       }
+       "
+      `);
+      // What the graph plugin (nx show project spa) lists: no binding, since there is none.
+      const { targets } = readStaticBindings([{ file: STACK, content: tree.read(STACK, 'utf-8')! }]);
+      expect(targets.find((t) => t.id === 'spa')?.bindings).toEqual([]);
+      const before = treeContent(tree);
+      await resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['spa'], skipFormat: true });
+      expect(treeContent(tree)).toEqual(before);
+    });
+
+    it("follows the site's vite.envPrefix, and nx-sst:bind does the same, moving the resource above the site", async () => {
+      await addViteSite(`vite: { envPrefix: ['PUBLIC_'] }`);
+      await resourceGenerator(tree, { type: 'table', name: 'notes', skipFormat: true });
+      await bindGenerator(tree, { resource: 'notes', project: 'spa', skipFormat: true });
+      const lines = tree.read(STACK, 'utf-8')!.split('\n');
+      expect(lines.findIndex((l) => l.includes('new Table('))).toBeLessThan(
+        lines.findIndex((l) => l.includes("'spa'")),
+      );
+      expect(spaLine()).toContain(`environment: { PUBLIC_TABLE_NOTES_TABLE_NAME: notesTable.tableName }`);
+      expect(spaLine()).not.toContain('bind');
+    });
+
+    it('adds to an environment the site has, and refuses a name it already uses for something else', async () => {
+      await addViteSite(`environment: { VITE_MODE: 'prod' }`);
+      await resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['spa'], skipFormat: true });
+      expect(spaLine()).toContain(
+        `environment: { VITE_MODE: 'prod', VITE_BUCKET_UPLOADS_BUCKET_NAME: uploadsBucket.bucketName }`,
+      );
+      tree.write(STACK, tree.read(STACK, 'utf-8')!.replace('uploadsBucket.bucketName }', `'hand-written' }`));
+      const before = treeContent(tree);
+      await expect(
+        bindGenerator(tree, { resource: 'uploads', project: 'spa', skipFormat: true }),
+      ).rejects.toThrow(
+        `'spa' in apps/infra/stacks/Default.ts already has environment VITE_BUCKET_UPLOADS_BUCKET_NAME: 'hand-written', not uploadsBucket.bucketName.`,
+      );
+      expect(treeContent(tree)).toEqual(before);
+    });
+
+    it('refuses a secret for a static site, and any value for a static site that is not a Vite app, writing nothing', async () => {
+      await addViteSite();
+      writeJson(tree, 'apps/plain/package.json', { name: 'plain' });
+      await siteGenerator(tree, { project: 'plain', skipFormat: true });
+      const before = treeContent(tree);
+      await expect(
+        secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['spa'], skipFormat: true }),
+      ).rejects.toThrow(
+        `Cannot bind Secret 'STRIPE_KEY' to 'spa': 'spa' is a StaticSite, which has no server code, so the secret would have to go to the browser, and secrets never do.`,
+      );
+      await expect(
+        resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['plain'], skipFormat: true }),
+      ).rejects.toThrow(
+        `Cannot bind Bucket 'uploads' to 'plain': 'plain' is a StaticSite, which has no server code, and not a Vite app (no vite.config.* in apps/plain) nor a Next.js export, ` +
+          `so nx-sst cannot tell which environment variables its build gives to browser code. ` +
+          `Add the value to its environment by hand, under the name your build reads: environment: { PUBLIC_BUCKET_UPLOADS_BUCKET_NAME: uploadsBucket.bucketName }.`,
+      );
+      // Nothing half-written, even with a project that could be bound listed first.
+      await expect(
+        resourceGenerator(tree, {
+          type: 'bucket',
+          name: 'uploads',
+          bind: ['web', 'plain'],
+          skipFormat: true,
+        }),
+      ).rejects.toThrow(`Cannot bind Bucket 'uploads' to 'plain'`);
+      expect(treeContent(tree)).toEqual(before);
+    });
+
+    it('with --client, also gives a NextjsSite NEXT_PUBLIC_* entries next to the binding', async () => {
+      await resourceGenerator(tree, {
+        type: 'bucket',
+        name: 'uploads',
+        bind: ['web'],
+        client: true,
+        skipFormat: true,
+      });
+      expect(tree.read(STACK, 'utf-8')).toContain(
+        `const webSite = new NextjsSite(stack, 'web', { path: 'apps/web', bind: [uploadsBucket], environment: { NEXT_PUBLIC_BUCKET_UPLOADS_BUCKET_NAME: uploadsBucket.bucketName } });`,
+      );
+      const { targets } = readStaticBindings([{ file: STACK, content: tree.read(STACK, 'utf-8')! }]);
+      expect(targets.find((t) => t.id === 'web')?.bindings).toEqual([{ type: 'Bucket', id: 'uploads' }]);
+    });
   });
 });

@@ -29,6 +29,7 @@ export async function resourceGenerator(tree: Tree, schema: ResourceGeneratorSch
     id: schema.name,
     props: props(tree, schema),
     bind: schema.bind,
+    client: schema.client,
     wrapTargets: schema.wrapTargets,
     what: 'resource',
   });

@@ -1,6 +1,7 @@
 export interface SiteGeneratorSchema {
   project: string;
-  type?: 'nextjs' | 'static';
+  /** Detected from the project's files when not given. */
+  type?: 'nextjs' | 'vite' | 'static';
   name?: string;
   app?: string;
   stack?: string;

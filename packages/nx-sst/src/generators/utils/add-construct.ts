@@ -1,7 +1,7 @@
 import { names, type Tree } from '@nx/devkit';
 import * as ts from 'typescript';
 import { constructKind } from '../../plugin/stack-source';
-import { resolveBindTargets } from './bind-resource';
+import { applyBindings, planBindings, resolveBindTargets } from './bind-resource';
 import { assertIdFree, assertValidId, readStackFiles, resolveInfraApp, stackFile } from './infra-app';
 import { constructExpression } from './stack-editor';
 import { includeTypesInBoundProjects } from './tsconfig-include';
@@ -16,6 +16,8 @@ export interface AddConstructOptions {
   /** The props object, as source text with `'` quotes (converted to the file's quote style), if any. */
   props?: string;
   bind?: string[];
+  /** Also give the values to browser code: `NEXT_PUBLIC_*` entries on Next.js sites (a Vite site always gets `VITE_*`). */
+  client?: boolean;
   wrapTargets?: string[];
   /** Used in messages: "resource", "secret", "site". */
   what: string;
@@ -56,6 +58,17 @@ export function addConstruct(tree: Tree, options: AddConstructOptions): { file: 
         `Assign it to a const (const x = new ${options.type}(...)) and run this again.`,
     );
   }
+  // Decided (and refused where it cannot work) before the file is touched.
+  const plans = planBindings(
+    tree,
+    projectTargets,
+    {
+      type: options.type,
+      id: options.id,
+      variable: variable ?? variableName(options.type, options.id, editor.declaredNames()),
+    },
+    { client: options.client },
+  );
   if (!existing) {
     const quote = quoteStyle(editor.content);
     const local = editor.ensureImport(kind.exportPath[0]);
@@ -69,9 +82,7 @@ export function addConstruct(tree: Tree, options: AddConstructOptions): { file: 
     const firstTarget = editor.constructs.find((c) => targetIds.has(c.id) && c.statement);
     editor.insertStatement(stackName, statement, firstTarget?.statement);
   }
-  for (const { targets } of projectTargets) {
-    for (const target of targets) editor.bind(target.id, variable!);
-  }
+  applyBindings(editor, plans, variable!);
 
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
   for (const { project } of projectTargets) wrapBoundTargets(tree, project, options.wrapTargets);

@@ -4,6 +4,7 @@ import {
   constructKind,
   CONSTRUCTS_MODULE,
   parseStackSource,
+  property,
   type StackConstruct,
   type StackSource,
 } from '../../plugin/stack-source';
@@ -134,6 +135,13 @@ export class StackEditor {
     if (!target || !resource)
       throw new Error(`Cannot bind '${resourceVariable}' to '${targetId}' in ${this.fileName}.`);
     if (target.boundVariables.includes(resourceVariable)) return false;
+    if (target.type === 'StaticSite') {
+      // The construct refuses it: a static site has no server code. Its browser code gets values through
+      // `environment` (addEnvironment).
+      throw new Error(
+        `Cannot bind '${resource.id}' to the StaticSite '${target.id}' in ${this.fileName}: a static site has no server code, so it takes no bind. Give it the values through its environment instead.`,
+      );
+    }
     const propOnly = PROP_ONLY_TARGETS.has(target.type);
     if ((propOnly || target.type === 'Function') && resource.node.getStart() < target.node.getStart()) {
       this.bindThroughProp(target, resourceVariable);
@@ -201,11 +209,87 @@ export class StackEditor {
     ]);
   }
 
-  private bindThroughProp(target: StackConstruct, variable: string): void {
+  /**
+   * Adds client-visible entries (`VITE_BUCKET_UPLOADS_BUCKET_NAME: uploadsBucket.bucketName`) to the
+   * `environment` prop of the site `targetId`, moving the resource above the site when it is declared
+   * below (a site reads its props when constructed). An entry already there with the same value is kept;
+   * one with another value is refused. Returns false when every entry was there.
+   */
+  addEnvironment(
+    targetId: string,
+    resourceVariable: string,
+    entries: { key: string; value: string }[],
+  ): boolean {
+    let target = this.findById(targetId);
+    const resource = this.source.constructs.find((c) => c.variable === resourceVariable);
+    if (!target || !resource)
+      throw new Error(`Cannot give '${resourceVariable}' to '${targetId}' in ${this.fileName}.`);
+    const environment = property(target.props, 'environment');
+    if (environment && !ts.isObjectLiteralExpression(environment)) {
+      throw new Error(
+        `Cannot add to the 'environment' of '${target.id}' in ${this.fileName}: it is not an object literal. ` +
+          `Add ${entries.map((e) => `${e.key}: ${e.value}`).join(', ')} to it by hand.`,
+      );
+    }
+    const missing = entries.filter(({ key, value }) => {
+      const existing = environment && property(environment as ts.ObjectLiteralExpression, key);
+      if (!existing) return true;
+      if (existing.getText().replace(/\s+/g, '') === value.replace(/\s+/g, '')) return false;
+      throw new Error(
+        `'${target!.id}' in ${this.fileName} already has environment ${key}: ${existing.getText()}, not ${value}. ` +
+          `Rename or remove that entry, or add the value by hand under another name.`,
+      );
+    });
+    if (missing.length === 0) return false;
+    if (resource.node.getStart() > target.node.getStart()) {
+      this.moveAbove(resource, target);
+      target = this.findById(targetId)!;
+    }
+    const current = property(target.props, 'environment') as ts.ObjectLiteralExpression | undefined;
+    const text = missing.map((e) => `${e.key}: ${e.value}`).join(', ');
+    if (!current) {
+      this.addProp(target, `environment: { ${text} }`);
+    } else if (current.properties.length === 0) {
+      this.apply([{ type: ChangeType.Insert, index: current.getStart() + 1, text: ` ${text} ` }]);
+    } else {
+      const last = current.properties[current.properties.length - 1];
+      this.apply([{ type: ChangeType.Insert, index: last.getEnd(), text: `, ${text}` }]);
+    }
+    return true;
+  }
+
+  /** Adds `name: value` (given whole, as text) to a construct's props, creating them when it has none. */
+  private addProp(target: StackConstruct, text: string): void {
     const props = target.props;
     if (!props) {
       const idArg = target.node.arguments![1];
-      this.apply([{ type: ChangeType.Insert, index: idArg.getEnd(), text: `, { bind: [${variable}] }` }]);
+      this.apply([{ type: ChangeType.Insert, index: idArg.getEnd(), text: `, { ${text} }` }]);
+      return;
+    }
+    const properties = props.properties;
+    if (properties.length === 0) {
+      this.apply([{ type: ChangeType.Insert, index: props.getStart() + 1, text: ` ${text} ` }]);
+      return;
+    }
+    const last = properties[properties.length - 1];
+    const multiline = props.getText().includes('\n');
+    if (!multiline) {
+      this.apply([{ type: ChangeType.Insert, index: last.getEnd(), text: `, ${text}` }]);
+      return;
+    }
+    const indent = indentationAt(this.text, last.getStart());
+    if (properties.hasTrailingComma) {
+      const comma = this.text.indexOf(',', last.getEnd());
+      this.apply([{ type: ChangeType.Insert, index: comma + 1, text: `\n${indent}${text},` }]);
+    } else {
+      this.apply([{ type: ChangeType.Insert, index: last.getEnd(), text: `,\n${indent}${text}` }]);
+    }
+  }
+
+  private bindThroughProp(target: StackConstruct, variable: string): void {
+    const props = target.props;
+    if (!props) {
+      this.addProp(target, `bind: [${variable}]`);
       return;
     }
     const bind = props.properties.find(
@@ -226,26 +310,7 @@ export class StackEditor {
       this.apply([change]);
       return;
     }
-    const properties = props.properties;
-    if (properties.length === 0) {
-      this.apply([{ type: ChangeType.Insert, index: props.getStart() + 1, text: ` bind: [${variable}] ` }]);
-      return;
-    }
-    const last = properties[properties.length - 1];
-    const multiline = props.getText().includes('\n');
-    if (!multiline) {
-      this.apply([{ type: ChangeType.Insert, index: last.getEnd(), text: `, bind: [${variable}]` }]);
-      return;
-    }
-    const indent = indentationAt(this.text, last.getStart());
-    if (properties.hasTrailingComma) {
-      const comma = this.text.indexOf(',', last.getEnd());
-      this.apply([{ type: ChangeType.Insert, index: comma + 1, text: `\n${indent}bind: [${variable}],` }]);
-    } else {
-      this.apply([
-        { type: ChangeType.Insert, index: last.getEnd(), text: `,\n${indent}bind: [${variable}]` },
-      ]);
-    }
+    this.addProp(target, `bind: [${variable}]`);
   }
 
   findById(id: string): StackConstruct | undefined {
