@@ -40,6 +40,19 @@ export function Default({ stack }: StackContext) {
   'apps/other/src/handler.ts': handler,
 };
 
+/** The SST v2 drop-in layout: a site at the workspace root, its infra app there too. */
+const ROOT_SITE = {
+  'package.json': JSON.stringify({ name: 'acme', private: true }),
+  'nx.json': JSON.stringify({ analytics: false }),
+  'sst.config.ts': config('site'),
+  'stacks/Default.ts': `import { Bucket, NextjsSite, type StackContext } from '@nx-sst/constructs';
+
+export function Default({ stack }: StackContext) {
+  new NextjsSite(stack, 'site', { path: '.', bind: [new Bucket(stack, 'assets')] });
+}
+`,
+};
+
 const INFRA_STACK = `import { Api, Bucket, Config, Function, type StackContext } from '@nx-sst/constructs';
 
 export function Default({ stack }: StackContext) {
@@ -152,6 +165,17 @@ describe('sync generator and `nx-sst types` write the same sst-env.d.ts', () => 
     }
   });
 
+  it('with a site at the workspace root that is its own infra app', async () => {
+    const ws = createDiskWorkspace(ROOT_SITE);
+    try {
+      expect(await types(ws.root, '.')).toEqual(['sst-env.d.ts']);
+      expect(syncChanges(ws.root)).toEqual([]);
+      expect(typesFiles(ws.root)['sst-env.d.ts']).toMatch(/infra app acme \(\.\)[\s\S]*"assets"/);
+    } finally {
+      ws.dispose();
+    }
+  });
+
   it('with several infra apps, an app bound by itself, per-route bindings, and a project that stops being bound', async () => {
     const ws = createDiskWorkspace(TWO_APPS);
     try {
@@ -195,13 +219,14 @@ describe('sync generator and `nx-sst types` write the same sst-env.d.ts', () => 
   it('in the other order: after `nx sync`, `types` of every app rewrites no sst-env.d.ts', async () => {
     for (const [files, apps] of [
       [ROOT_LAYOUT, ['.']],
+      [ROOT_SITE, ['.']],
       [TWO_APPS, ['apps/infra', 'apps/web']],
     ] as const) {
       const ws = createDiskWorkspace(files);
       try {
         sync(ws.root);
         const synced = typesFiles(ws.root);
-        expect(Object.keys(synced).length).toBeGreaterThan(1);
+        expect(Object.keys(synced).length).toBeGreaterThan(0);
         expect(await types(ws.root, ...apps)).toEqual([]);
         expect(typesFiles(ws.root)).toEqual(synced);
       } finally {
