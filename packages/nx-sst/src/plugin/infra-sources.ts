@@ -2,11 +2,12 @@ import { hashArray } from '@nx/devkit';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { NxProjects, PLUGIN_CONFIG_FILES } from '../core/nx-project';
 import { writeAtomic } from '../core/write-atomic';
 import { readStaticBindings, type StaticBindings } from './bindings';
 
 export const SST_CONFIG_GLOB = '**/sst.config.{ts,js,mjs}';
-export const SST_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
+export const SST_CONFIG_FILES = PLUGIN_CONFIG_FILES;
 
 /** Folders of an infra app that hold no stack sources: dependencies, build output, state. */
 const SKIPPED_DIRS = new Set([
@@ -146,47 +147,23 @@ export class BindingsCache {
   }
 }
 
-/** The Nx project name declared at a root (project.json first, as Nx does), if any. */
+/**
+ * The name Nx gives the infra project this plugin infers at `root` (see `core/nx-project.ts`), if the
+ * folder is one: a `project.json` or a `package.json` (inside the package manager's workspaces or not).
+ */
 export function projectNameAt(workspaceRoot: string, root: string): string | undefined {
-  for (const file of ['project.json', 'package.json']) {
-    const path = join(workspaceRoot, root, file);
-    if (!existsSync(path)) continue;
-    try {
-      const name = JSON.parse(readFileSync(path, 'utf-8')).name;
-      if (typeof name === 'string') return name;
-    } catch {
-      // An unreadable file is Nx's to report.
-    }
-  }
-  return undefined;
+  return new NxProjects(workspaceRoot).nameAt(root, { inferred: true });
 }
 
 /**
- * Finds the project folder holding a workspace-relative path on disk: the nearest folder with a
- * project.json or package.json, below the workspace root.
+ * Finds the project folder holding a workspace-relative path on disk: the nearest folder that Nx
+ * makes a project (a package.json outside the package manager's workspaces is none).
  */
 export function createDiskProjectLocator(workspaceRoot: string): (path: string) => string | undefined {
-  const memo = new Map<string, string | undefined>();
-  const isProjectRoot = (dir: string) => {
-    let found = memo.get(dir);
-    if (found === undefined && !memo.has(dir)) {
-      found =
-        existsSync(join(workspaceRoot, dir, 'project.json')) ||
-        existsSync(join(workspaceRoot, dir, 'package.json'))
-          ? dir
-          : undefined;
-      memo.set(dir, found);
-    }
-    return found;
-  };
+  const projects = new NxProjects(workspaceRoot);
   return (path: string) => {
-    let current = path.replace(/\/+$/, '');
-    while (current && current !== '.' && !current.startsWith('..') && !current.startsWith('/')) {
-      if (isProjectRoot(current)) return current;
-      const parent = posix.dirname(current);
-      if (parent === current) break;
-      current = parent;
-    }
-    return undefined;
+    const root = projects.rootOf(path);
+    // Only projects below the workspace root are bound (a root project would hold every path).
+    return root === '.' ? undefined : root;
   };
 }
