@@ -11,6 +11,7 @@ import {
 } from '../core/app-index';
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
+import { previousProjectName } from '../core/nx-project';
 import { explicitStage, findInfraApps, resolveProject, resolveStage } from '../core/workspace';
 import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
 import type { ChildRunner as ChildRunnerType } from './run-child';
@@ -453,22 +454,25 @@ function notDeployed(scope: Scope, stage: string, target?: string): NxSstError {
  * Finds the app and manifest for a bind without loading any config when the workspace's app index
  * (written by types, deploy and secrets) already knows the project, target and SSM prefix.
  */
-async function resolveScope(
+export async function resolveScope(
   opts: BindingOptions & { workspaceRoot: string; env: NodeJS.ProcessEnv },
 ): Promise<Scope> {
   const project = opts.target || opts.script ? undefined : resolveProject(opts.workspaceRoot, opts.cwd);
+  // A stage deployed (and an index written) before projects had their Nx names knows the old one.
+  const previous = project && previousProjectName(opts.workspaceRoot, opts.cwd);
+  const names = project ? [project.name, ...(previous && previous !== project.name ? [previous] : [])] : [];
+  const binds = (e: AppIndexEntry) => names.some((n) => e.projects.includes(n));
+  /** `--app`: the infra app's folder, its Nx project name, or its SST app name. */
+  const named = (e: AppIndexEntry) =>
+    e.appRoot === opts.app ||
+    e.project === opts.app ||
+    e.name === opts.app ||
+    path.resolve(opts.workspaceRoot, e.appRoot) === path.resolve(opts.cwd, opts.app!);
   const pick = (entries: AppIndexEntry[]): AppIndexEntry | undefined => {
-    let candidates = entries;
-    if (opts.app)
-      candidates = candidates.filter(
-        (e) =>
-          e.appRoot === opts.app ||
-          e.name === opts.app ||
-          path.resolve(opts.workspaceRoot, e.appRoot) === path.resolve(opts.cwd, opts.app!),
-      );
+    const candidates = opts.app ? entries.filter(named) : entries;
     if (opts.target) return candidates.find((e) => e.targets.includes(opts.target!));
     if (project) {
-      const bound = candidates.find((e) => e.projects.includes(project.name));
+      const bound = candidates.find(binds);
       if (bound) return bound;
     }
     return candidates.length === 1 ? candidates[0] : undefined;
@@ -527,9 +531,15 @@ async function resolveScope(
         `No sst.config.ts in the workspace ${opts.workspaceRoot}.`,
         'Create an infra app with `nx g nx-sst:app infra`.',
       );
+    const listed = apps.map((a) => (a.project ? `${a.project} (${a.appRoot})` : a.appRoot)).join(', ');
+    if (opts.app && !apps.some(named))
+      throw new NxSstError(
+        `No infra app "${opts.app}" in ${opts.workspaceRoot}.`,
+        `Infra apps here: ${listed}.`,
+      );
     throw new NxSstError(
-      `This workspace has several infra apps (${apps.map((a) => a.appRoot).join(', ')}).`,
-      'Say which one with --app <folder>.',
+      `This workspace has several infra apps (${listed}).`,
+      'Say which one with --app <name>.',
     );
   }
   const ssmPrefix =
@@ -550,12 +560,18 @@ async function resolveScope(
       manifest: targetManifestName(ssmPrefix, opts.target),
       label: `target ${opts.target}`,
     };
-  if (project && entry.projects.includes(project.name)) {
+  if (project && binds(entry)) {
+    const manifest = projectManifestName(ssmPrefix, project.name);
+    const legacyManifests = names
+      .slice(1)
+      .map((n) => projectManifestName(ssmPrefix, n))
+      .filter((n) => n !== manifest);
     return {
       entry,
       stage,
       ssmPrefix,
-      manifest: projectManifestName(ssmPrefix, project.name),
+      manifest,
+      ...(legacyManifests.length ? { legacyManifests } : {}),
       project: project.name,
       label: `project ${project.name}`,
     };
