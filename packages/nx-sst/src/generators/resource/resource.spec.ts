@@ -21,16 +21,17 @@ describe('resource generator', () => {
   it('adds the import, the construct above the site it binds, and the binding', async () => {
     await resourceGenerator(tree, { type: 'bucket', name: 'public', bind: ['web'], skipFormat: true });
     expect(tree.read(STACK, 'utf-8')).toBe(STACK_WITH_PUBLIC_BOUND_TO_WEB);
+    // Left as they are: the plugin binds the targets (wrapTargets is opt-in).
     expect(readJson(tree, 'apps/web/package.json').scripts).toMatchInlineSnapshot(`
      {
-       "build": "nx-sst bind -- next build",
-       "dev": "nx-sst bind -- next dev",
+       "build": "next build",
+       "dev": "next dev",
        "lint": "eslint .",
      }
     `);
   });
 
-  it('binds to a function target of a library and wraps its project.json command', async () => {
+  it('binds to a function target of a library and wraps the project.json command --wrapTargets names', async () => {
     await resourceGenerator(tree, {
       type: 'function',
       name: 'worker',
@@ -41,6 +42,7 @@ describe('resource generator', () => {
       type: 'table',
       name: 'orders',
       bind: ['functions', 'web'],
+      wrapTargets: ['test'],
       skipFormat: true,
     });
     expect(tree.read(STACK, 'utf-8')).toMatchInlineSnapshot(`

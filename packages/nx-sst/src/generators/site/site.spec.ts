@@ -8,7 +8,7 @@ describe('site generator', () => {
     tree = await createWorkspace();
   });
 
-  it('adds a NextjsSite for the project and makes its scripts run with the bindings', async () => {
+  it('adds a NextjsSite for the project and leaves its scripts as they are (the plugin binds them)', async () => {
     await siteGenerator(tree, { project: 'web', skipFormat: true });
     expect(tree.read('apps/infra/stacks/Default.ts', 'utf-8')).toMatchInlineSnapshot(`
      "import { type StackContext, NextjsSite } from '@nx-sst/constructs';
@@ -23,20 +23,25 @@ describe('site generator', () => {
        "name": "web",
        "private": true,
        "scripts": {
-         "build": "nx-sst bind -- next build",
-         "dev": "nx-sst bind -- next dev",
+         "build": "next build",
+         "dev": "next dev",
          "lint": "eslint .",
        },
      }
     `);
   });
 
-  it('adds a StaticSite with an id from a scoped project name', async () => {
+  it('adds a StaticSite with an id from a scoped project name, and rewrites the scripts --wrapTargets names', async () => {
     writeJson(tree, 'apps/docs/package.json', {
       name: '@acme/docs',
       scripts: { dev: 'vite', test: 'vitest run' },
     });
-    await siteGenerator(tree, { project: '@acme/docs', type: 'static', skipFormat: true });
+    await siteGenerator(tree, {
+      project: '@acme/docs',
+      type: 'static',
+      wrapTargets: ['dev', 'test'],
+      skipFormat: true,
+    });
     expect(tree.read('apps/infra/stacks/Default.ts', 'utf-8')).toContain(
       `const docsSite = new StaticSite(stack, 'docs', { path: 'apps/docs' });`,
     );
