@@ -1,5 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { stopDaemon } from '@nx-sst/local-cloud';
+import { localCloudDir } from '../core/cloud';
 import { createDiskWorkspace, git, nx, nxStatus, writeFiles } from './test-utils/disk-workspace';
 
 // Real Nx processes on a loaded machine: each command takes seconds.
@@ -37,7 +39,18 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
       }),
       'libs/functions/project.json': JSON.stringify({
         name: 'functions',
-        targets: { test: { command: 'echo test' } },
+        targets: {
+          // A command target, and a package.json script through nx:run-script (an executor).
+          test: { command: 'node -e "console.log(\'table=\' + process.env.SST_Table_tableName_orders)"' },
+          e2e: { executor: 'nx:run-script', options: { script: 'probe' } },
+          lint: { command: 'node -e "console.log(\'table=\' + process.env.SST_Table_tableName_orders)"' },
+        },
+      }),
+      'libs/functions/package.json': JSON.stringify({
+        name: 'functions',
+        scripts: {
+          probe: 'node -e "console.log(\'script table=\' + process.env.SST_Table_tableName_orders)"',
+        },
       }),
       'libs/functions/src/index.ts': 'export async function handler() {}\n',
       'libs/utils/project.json': JSON.stringify({
@@ -46,7 +59,10 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
       }),
     });
   });
-  afterAll(() => ws.dispose());
+  afterAll(async () => {
+    await stopDaemon(localCloudDir(ws.root));
+    ws.dispose();
+  });
 
   it('infers the infra app targets with exact inputs and outputs', () => {
     const infra = JSON.parse(nx(ws.root, ['show', 'project', 'infra', '--json']));
@@ -127,6 +143,29 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
     expect(readFileSync(join(ws.root, 'libs/functions/sst-env.d.ts'), 'utf-8')).toContain(`"orders": {`);
     expect(existsSync(join(ws.root, 'libs/utils/sst-env.d.ts'))).toBe(false);
     expect(nxStatus(ws.root, ['sync:check']).status).toBe(0);
+  });
+
+  it('runs bound targets with the bindings, whatever defines them, daemon off and on', () => {
+    nx(ws.root, ['run', 'infra:deploy']);
+    // Nx's executor processes read the graph from its cache file: on here, as Nx has it by default.
+    // With it off (the test above), the plugin computes the graph again for the list of bound tasks.
+    const uncached = nxStatus(ws.root, ['run', 'functions:test']);
+    expect(uncached.output).toMatch(/table=local-shop-Default-ordersTable\w+/);
+    for (const daemon of ['false', 'true']) {
+      const run = (args: string[], env: Record<string, string> = {}) =>
+        nxStatus(ws.root, args, { NX_DAEMON: daemon, NX_CACHE_PROJECT_GRAPH: 'true', ...env });
+      try {
+        const test = run(['run', 'functions:test']);
+        expect(test.output).toMatch(/table=local-shop-Default-ordersTable\w+/);
+        expect(test.output).toMatch(/nx-sst: project functions on stage "local"/);
+        expect(run(['run', 'functions:e2e']).output).toMatch(/script table=local-shop-Default-ordersTable/);
+        // lint is not a bound target; NX_SST_BIND=0 runs a bound one unbound.
+        expect(run(['run', 'functions:lint']).output).toContain('table=undefined');
+        expect(run(['run', 'functions:test'], { NX_SST_BIND: '0' }).output).toContain('table=undefined');
+      } finally {
+        if (daemon === 'true') run(['daemon', '--stop']);
+      }
+    }
   });
 
   it('selects the bound projects, and not the others, as affected by a stack change', () => {

@@ -19,7 +19,7 @@ export async function preTasksExecution(
 ): Promise<void> {
   const env = process.env;
   if (/^(0|false|off|no)$/i.test(env[BIND_SWITCH_VAR] ?? '')) return;
-  const graph = readGraph();
+  const graph = await readGraph();
   if (!graph) return;
   const options = normalizeOptions(rawOptions);
   const tasks = boundTasks(graph, context.workspaceRoot, options.boundTargetNames);
@@ -85,10 +85,16 @@ function bindsItself(node: ProjectGraphProjectNode, targetName: string, workspac
   return commands.some((c) => typeof c === 'string' && /(^|[\s;&|(])nx-sst\s+bind(\s|$)/.test(c));
 }
 
-function readGraph(): ProjectGraph | undefined {
+/**
+ * The graph Nx computed for this run: its cache file, written before tasks run. With the cache off
+ * (`NX_CACHE_PROJECT_GRAPH=false`) that file is missing or stale, so the graph is computed again.
+ */
+async function readGraph(): Promise<ProjectGraph | undefined> {
+  const devkit = require('@nx/devkit') as typeof import('@nx/devkit');
   try {
-    const { readCachedProjectGraph } = require('@nx/devkit') as typeof import('@nx/devkit');
-    return readCachedProjectGraph();
+    if (process.env.NX_CACHE_PROJECT_GRAPH === 'false')
+      return await devkit.createProjectGraphAsync({ exitOnError: false });
+    return devkit.readCachedProjectGraph();
   } catch {
     return undefined;
   }

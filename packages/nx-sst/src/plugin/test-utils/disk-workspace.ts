@@ -70,10 +70,14 @@ export function nx(root: string, args: string[]): string {
   });
 }
 
-export function nxStatus(root: string, args: string[]): { status: number | null; output: string } {
+export function nxStatus(
+  root: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, [NX_BIN, ...args], {
     cwd: root,
-    env: { ...process.env, ...NX_ENV },
+    env: { ...process.env, ...NX_ENV, ...env },
     encoding: 'utf-8',
     timeout: 120_000,
   });
