@@ -55,7 +55,12 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
       'libs/functions/src/index.ts': 'export async function handler() {}\n',
       'libs/utils/project.json': JSON.stringify({
         name: 'utils',
-        targets: { test: { command: 'echo test' } },
+        targets: {
+          test: { command: 'echo test' },
+          // A cached target through the bind executor: its schema must not make it continuous (Nx
+          // refuses the whole graph when a target is both).
+          'test-bound': { executor: 'nx-sst:bind', cache: true, options: { command: 'echo test' } },
+        },
       }),
     });
   });
@@ -116,6 +121,8 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
     });
     const utils = JSON.parse(nx(ws.root, ['show', 'project', 'utils', '--json']));
     expect(utils.targets.test.syncGenerators).toBeUndefined();
+    expect(utils.targets['test-bound']).toMatchObject({ executor: 'nx-sst:bind', cache: true });
+    expect(utils.targets['test-bound'].continuous).toBeFalsy();
     expect(utils.namedInputs).toBeUndefined();
     expect(utils.metadata?.sst).toBeUndefined();
   });
