@@ -336,8 +336,9 @@ describe('project manifest names', () => {
       'Projects "@acme/web" (projects/scoped) and "_acme/web" (projects/underscored) map to the same bind manifest, ' +
         '/sst/my-app/dev/_bind/project/_acme/web: SSM parameter names allow only letters, digits and "_.-/", ' +
         'so every other character of a project name becomes "_". One parameter cannot hold both, and nx-sst bind ' +
-        'would give one project another\'s values and role. Rename one of them (the "name" in its project.json ' +
-        'or package.json) so that the names still differ once those characters are "_".',
+        'would give one project another\'s values and role. Rename one of them (its Nx project name: "name" in its ' +
+        'project.json, else "nx.name" or "name" in its package.json) so that the names still differ once those ' +
+        'characters are "_".',
     );
     expect(manifestPaths(app)).toEqual({});
     expect(fs.existsSync(path.join(app.outdir, 'manifest.json'))).toBe(false);

@@ -163,7 +163,7 @@ function refuseSharedProjectManifests(ssmPrefix: string, projects: (ProjectRef |
       return (
         `Projects ${list} map to the same bind manifest, ${name}: SSM parameter names allow only letters, digits and "_.-/", ` +
         `so every other character of a project name becomes "_". One parameter cannot hold ${named.length === 2 ? 'both' : 'them all'}, and nx-sst bind would give one project another's values and role. ` +
-        `Rename ${named.length === 2 ? 'one of them' : 'all but one of them'} (the "name" in its project.json or package.json) so that the names still differ once those characters are "_".`
+        `Rename ${named.length === 2 ? 'one of them' : 'all but one of them'} (its Nx project name: "name" in its project.json, else "nx.name" or "name" in its package.json) so that the names still differ once those characters are "_".`
       );
     });
   if (problems.length) throw new Error(problems.join('\n'));
