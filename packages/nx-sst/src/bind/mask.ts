@@ -74,24 +74,33 @@ export class SecretMasker {
       out += text.slice(emittedTo, rawStart) + MASK + escapesIn(text.slice(rawStart, rawEnd));
       emittedTo = rawEnd;
     };
+    let ellipsis = visible.indexOf(TRUNCATION);
     let i = 0;
     while (i < visible.length) {
       if (!this.firstChars.has(visible[i])) {
         i++;
         continue;
       }
+      if (ellipsis !== -1 && ellipsis < i) ellipsis = visible.indexOf(TRUNCATION, i);
+      const rest = visible.length - i;
       let whole: string | undefined;
       let truncated = 0;
       let undecided = false;
       for (const secret of this.secrets) {
-        const common = commonPrefixLength(secret, visible, i);
-        if (common === secret.length) {
+        if (visible.startsWith(secret, i)) {
           whole ??= secret;
-        } else if (i + common === visible.length) {
+        } else if (rest < secret.length && secret.startsWith(visible.slice(i))) {
           // The text ends inside this secret: the next chunk decides.
           undecided = true;
-        } else if (common >= MIN_MASKED_LENGTH && visible[i + common] === TRUNCATION) {
-          truncated = Math.max(truncated, common);
+        } else if (ellipsis !== -1) {
+          const cut = ellipsis - i;
+          if (
+            cut >= MIN_MASKED_LENGTH &&
+            cut < secret.length &&
+            visible.startsWith(secret.slice(0, cut), i)
+          ) {
+            truncated = Math.max(truncated, cut);
+          }
         }
       }
       // Wait for more text while a secret (longer than any found here) may still follow.
@@ -115,25 +124,39 @@ export function createMasker(values: Iterable<string>): SecretMasker {
   return new SecretMasker(values);
 }
 
-/** The text without its escape sequences, where each visible character sits in `text`, and where a
- * sequence left unfinished by the end of the chunk starts (`end`, else the text's length). */
-function scan(text: string, final: boolean): { visible: string; rawIndex?: number[]; end: number } {
-  if (!text.includes('\x1b') && !text.includes('\x9b')) return { visible: text, end: text.length };
-  let visible = '';
-  const rawIndex: number[] = [];
-  for (let i = 0; i < text.length;) {
-    const length = escapeLength(text, i);
-    if (length === INCOMPLETE) {
-      if (!final) return { visible, rawIndex, end: i };
-    } else if (length > 0) {
-      i += length;
-      continue;
+/**
+ * The text without its escape sequences, where each visible character sits in `text`, and where a
+ * sequence left unfinished by the end of the chunk starts (`end`, else the text's length).
+ */
+function scan(text: string, final: boolean): { visible: string; rawIndex?: Int32Array; end: number } {
+  // eslint-disable-next-line no-control-regex
+  const escape = /[\x1b\x9b]/g;
+  if (!escape.test(text)) return { visible: text, end: text.length };
+  const parts: string[] = [];
+  const rawIndex = new Int32Array(text.length);
+  let count = 0;
+  let from = 0;
+  escape.lastIndex = 0;
+  for (let match = escape.exec(text); ; match = escape.exec(text)) {
+    const at = match ? match.index : text.length;
+    // The visible run before the next ESC.
+    if (at > from) {
+      parts.push(text.slice(from, at));
+      for (let k = from; k < at; k++) rawIndex[count++] = k;
     }
-    visible += text[i];
-    rawIndex.push(i);
-    i++;
+    if (!match) return { visible: parts.join(''), rawIndex, end: text.length };
+    const length = escapeLength(text, at);
+    if (length === INCOMPLETE && !final) return { visible: parts.join(''), rawIndex, end: at };
+    if (length > 0) {
+      from = at + length;
+    } else {
+      // Not a sequence: the ESC is shown as it is.
+      parts.push(text[at]);
+      rawIndex[count++] = at;
+      from = at + 1;
+    }
+    escape.lastIndex = from;
   }
-  return { visible, rawIndex, end: text.length };
 }
 
 /** The escape sequences of a stretch of text, in order, without the visible characters between them. */
@@ -198,13 +221,6 @@ function csiLength(text: string, start: number, from: number): number {
 function inRange(text: string, i: number, low: number, high: number): boolean {
   const code = text.charCodeAt(i);
   return code >= low && code <= high;
-}
-
-function commonPrefixLength(secret: string, text: string, at: number): number {
-  const max = Math.min(secret.length, text.length - at);
-  let k = 0;
-  while (k < max && secret.charCodeAt(k) === text.charCodeAt(at + k)) k++;
-  return k;
 }
 
 /** As inside a JSON string (logged objects). */
