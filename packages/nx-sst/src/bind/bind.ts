@@ -155,11 +155,16 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
   const readBound = async (manifestName: string) => {
     const app = scope.entry.name;
     const plan = known && planValues({ app, ssmPrefix: scope.ssmPrefix, env: known.env });
-    const read = await readParameters(aws, plan ? firstRoundNames(plan, [manifestName]) : [manifestName]);
-    const text = read.found.get(manifestName);
+    // A stage deployed before nx-sst named projects as Nx does keeps the manifest under the old name:
+    // asked for in the same call, and read only when the current name's is missing.
+    const legacy = manifestName === scope.manifest ? (scope.legacyManifests ?? []) : [];
+    const first = [manifestName, ...legacy];
+    const read = await readParameters(aws, plan ? firstRoundNames(plan, first) : first);
+    const found = first.find((name) => read.found.has(name));
+    const text = found === undefined ? undefined : read.found.get(found);
     if (text === undefined) throw notDeployed(scope, stage, opts.target);
     const manifest = JSON.parse(text) as BindManifest;
-    checkOwner(scope, manifest);
+    if (found === manifestName) checkOwner(scope, manifest);
     const values = await resolveValues({
       aws,
       app,
