@@ -23,7 +23,8 @@ export async function preTasksExecution(
   if (!graph) return;
   const options = normalizeOptions(rawOptions);
   const tasks = boundTasks(graph, context.workspaceRoot, options.boundTargetNames);
-  if (!Object.keys(tasks.projects).length) return;
+  // A missing preload in NODE_OPTIONS would stop every Node process of the run, bound or not.
+  if (!Object.keys(tasks.projects).length || !existsSync(PRELOAD_PATH)) return;
   env[BOUND_TASKS_VAR] = JSON.stringify(tasks);
   env.NODE_OPTIONS = withPreload(env.NODE_OPTIONS, PRELOAD_PATH);
 }
