@@ -93,7 +93,9 @@ describe('wrapBoundTargets', () => {
       expect(wrapBoundTargets(tree, { name: 'web', root: 'apps/web' })).toEqual({ wrapped: [], skipped: [] });
       expect(readJson(tree, 'apps/web/package.json').scripts).toEqual({ dev: 'next dev' });
       expect(info).toHaveBeenCalledWith(
-        expect.stringContaining("nx-sst: web's dev, serve, start, preview, test, e2e, build targets"),
+        expect.stringContaining(
+          'nx-sst: web is bound; its targets dev, serve, start, preview, test, e2e, build',
+        ),
       );
       writeJson(tree, 'nx.json', { plugins: [] });
       wrapBoundTargets(tree, { name: 'web', root: 'apps/web' });

@@ -111,7 +111,8 @@ function reportAutomaticBinding(tree: Tree, project: { name: string; root: strin
   }
   const names: string[] =
     (typeof entry === 'object' && entry.options?.boundTargetNames) || DEFAULT_BOUND_TARGETS;
+  const plain = names.filter((n) => !n.includes('*'));
   logger.info(
-    `nx-sst: ${project.name}'s ${names.join(', ')} targets (those it has) now run with its bindings, as they are defined. Deploy the stage first: nx run <infra app>:deploy`,
+    `nx-sst: ${project.name} is bound; its targets ${plain.join(', ')}${plain.length < names.length ? ' (and those matching ' + names.filter((n) => n.includes('*')).join(', ') + ')' : ''} run with its bindings as they are. Deploy the stage first: nx run <infra app>:deploy`,
   );
 }
