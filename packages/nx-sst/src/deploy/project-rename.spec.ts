@@ -79,6 +79,12 @@ describe('a project that Nx names differently from what nx-sst named it before',
     );
   });
 
+  it('keeps its bindings under the old name until the next deploy', async () => {
+    const out = await bindWeb();
+    expect(out).toEqual(expect.objectContaining({ code: 0, stdout: '1.0.0\n' }));
+    expect(out.stderr).toContain('project web on stage "local"');
+  });
+
   it('moves to the Nx name on the next deploy, which drops the old manifest, and remove leaves none', async () => {
     await deploy(base);
     // CloudFormation replaces the parameter: its logical id and name follow the project name.
