@@ -9,6 +9,9 @@ import { chromium as launcher, type Browser } from 'playwright-core';
 
 jest.setTimeout(120_000);
 
+// The callbacks given to the page run in the browser; this spec's program has Node's types, not the DOM's.
+declare const document: { getElementById(id: string): { textContent: string | null } | null };
+
 const packageRoot = join(__dirname, '..');
 const CLIENT_SIDE =
   /^Cannot access bound resources: "@nx-sst\/runtime" is used on the client side \(this code runs in a browser/;
