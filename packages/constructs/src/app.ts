@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { type Bindable, type BindingResource, describeBindable, normalizeId } from './binding';
 import { type BindingModel, buildBindingModel } from './binding-model';
 import { type BindTarget, writeBindManifests } from './bind-manifest';
 import type { FunctionProps } from './function';
+import type { Permissions } from './permissions';
 import { Stack, type StackProps, validateStackId } from './stack';
 
 /** The Nx project that holds a handler file or a site, as the engine resolves it. */
@@ -242,6 +244,26 @@ export class App extends cdk.App {
   /** Bindings added to every Function created after this call. */
   public addDefaultFunctionBinding(bind: BindingResource[]): void {
     this._defaultFunctionBindings.push(...bind);
+  }
+
+  /** Permissions added to every Function created after this call. */
+  public addDefaultFunctionPermissions(permissions: Permissions): void {
+    this._defaultFunctionProps.push({ permissions });
+  }
+
+  /** Environment variables added to every Function created after this call. */
+  public addDefaultFunctionEnv(environment: Record<string, string>): void {
+    this._defaultFunctionProps.push({ environment });
+  }
+
+  /** Lambda layers added to every Function created after this call. */
+  public addDefaultFunctionLayers(layers: (string | lambda.ILayerVersion)[]): void {
+    this._defaultFunctionProps.push({ layers });
+  }
+
+  /** `{stage}-{app}-{name}`, as SST v2 names things, for physical names that must differ per stage. */
+  public logicalPrefixedName(name: string): string {
+    return `${this.stage}-${this.name}-${name}`;
   }
 
   /**

@@ -58,6 +58,71 @@ export interface NodejsBundleProps {
    * @default ['@aws-sdk/*']
    */
   readonly external?: string[];
+  /**
+   * esbuild loaders by file extension, e.g. `{ ".png": "file" }`.
+   * @default esbuild's
+   */
+  readonly loader?: Record<string, import('esbuild').Loader>;
+  /**
+   * Code put at the top of the bundle.
+   * @default none
+   */
+  readonly banner?: string;
+  /**
+   * Other esbuild options (`define`, `keepNames`, `mainFields`, `external`…). The entry, output, format, platform,
+   * bundling and plugins are nx-sst's: plugins need esbuild's async API, which synthesis cannot wait for.
+   * @default none
+   */
+  readonly esbuild?: Omit<
+    import('esbuild').BuildOptions,
+    | 'entryPoints'
+    | 'outfile'
+    | 'outdir'
+    | 'bundle'
+    | 'platform'
+    | 'format'
+    | 'write'
+    | 'plugins'
+    | 'splitting'
+    | 'stdin'
+  >;
+}
+
+const NODEJS_PROPS = ['format', 'minify', 'sourcemap', 'external', 'loader', 'banner', 'esbuild'] as const;
+const NODEJS_PROP_HINTS: Record<string, string> = {
+  install:
+    'nx-sst installs no packages into the bundle. Leave them out with nodejs: { external: [...] } and provide them in a Lambda layer (layers: [arn]), or let esbuild bundle them.',
+  splitting: 'nx-sst writes one file per function; code splitting is not available.',
+};
+const ESBUILD_OWNED = [
+  'entryPoints',
+  'outfile',
+  'outdir',
+  'bundle',
+  'platform',
+  'format',
+  'write',
+  'plugins',
+  'splitting',
+  'stdin',
+];
+
+/** Refuses nodejs options nx-sst cannot honour, when the Function is created. */
+export function validateNodejsProps(props: NodejsBundleProps, describeTarget: string): void {
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || (NODEJS_PROPS as readonly string[]).includes(key)) continue;
+    throw new Error(
+      `${describeTarget}: unknown prop "nodejs.${key}". ${NODEJS_PROP_HINTS[key] ?? `nodejs takes: ${NODEJS_PROPS.join(', ')}.`}`,
+    );
+  }
+  for (const key of Object.keys(props.esbuild ?? {})) {
+    if (!ESBUILD_OWNED.includes(key)) continue;
+    throw new Error(
+      key === 'plugins'
+        ? `${describeTarget}: nodejs.esbuild.plugins is not available: functions are bundled during synthesis with esbuild's synchronous API, which runs no plugins. Use loader, define or external, or build the handler in an Nx target and point handler at its output.`
+        : `${describeTarget}: nodejs.esbuild.${key} is set by nx-sst${key === 'format' ? '; use nodejs.format' : ''}.`,
+    );
+  }
 }
 
 /**
@@ -72,8 +137,11 @@ export class BundledCode extends lambda.Code {
     private readonly entry: ResolvedHandler,
     private readonly bundle: NodejsBundleProps,
     private readonly nodeTarget: string,
+    private readonly copyFiles: readonly { from: string; to: string }[] = [],
+    describeTarget = `handler ${entry.file}`,
   ) {
     super();
+    validateNodejsProps(bundle, describeTarget);
   }
 
   public bind(_scope: Construct): lambda.CodeConfig {
@@ -88,7 +156,14 @@ export class BundledCode extends lambda.Code {
   /** Bundles the handler and stages it as an asset of `scope`. */
   public materialize(scope: Construct, outdir: string, describeTarget: string): void {
     if (this.asset) return;
-    const dir = bundleHandler(this.entry, this.bundle, this.nodeTarget, outdir, describeTarget);
+    const dir = bundleHandler(
+      this.entry,
+      this.bundle,
+      this.nodeTarget,
+      outdir,
+      describeTarget,
+      this.copyFiles,
+    );
     this.asset = new s3assets.Asset(scope, 'Code', { path: dir });
   }
 
@@ -112,9 +187,10 @@ function bundleHandler(
   nodeTarget: string,
   outdir: string,
   describeTarget: string,
+  copyFiles: readonly { from: string; to: string }[],
 ): string {
   const format = props.format ?? 'esm';
-  const key = JSON.stringify([entry.file, props, nodeTarget, outdir]);
+  const key = JSON.stringify([entry.file, props, nodeTarget, outdir, copyFiles]);
   const cached = bundleCache.get(key);
   if (cached && fs.existsSync(cached)) return cached;
   // Loaded here so that building the construct tree never loads esbuild.
@@ -123,25 +199,30 @@ function bundleHandler(
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   try {
+    // ESM bundles of CommonJS dependencies still call require(); give them one.
+    const requireShim =
+      format === 'esm'
+        ? "import { createRequire as __nxSstCreateRequire } from 'node:module'; const require = __nxSstCreateRequire(import.meta.url);"
+        : '';
+    const banner = [requireShim, props.esbuild?.banner?.js, props.banner].filter(Boolean).join('\n');
     esbuild.buildSync({
+      ...props.esbuild,
       entryPoints: [entry.file],
       outfile: path.join(dir, format === 'esm' ? 'index.mjs' : 'index.js'),
       bundle: true,
       platform: 'node',
-      target: nodeTarget,
+      target: props.esbuild?.target ?? nodeTarget,
       format,
-      minify: props.minify ?? false,
+      minify: props.minify ?? props.esbuild?.minify ?? false,
       sourcemap: props.sourcemap ? 'external' : false,
-      external: props.external ?? ['@aws-sdk/*'],
+      external: [...(props.external ?? ['@aws-sdk/*']), ...(props.esbuild?.external ?? [])],
+      loader: { ...props.esbuild?.loader, ...props.loader },
       logLevel: 'silent',
-      // ESM bundles of CommonJS dependencies still call require(); give them one.
-      banner:
-        format === 'esm'
-          ? {
-              js: "import { createRequire as __nxSstCreateRequire } from 'node:module'; const require = __nxSstCreateRequire(import.meta.url);",
-            }
-          : undefined,
+      banner: banner ? { ...props.esbuild?.banner, js: banner } : props.esbuild?.banner,
     });
+    for (const { from, to } of copyFiles) {
+      fs.cpSync(from, path.join(dir, to), { recursive: true });
+    }
   } catch (err) {
     const errors =
       (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? [];

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { App } from './app';
 import { Bucket } from './bucket';
 import { Cron } from './cron';
@@ -228,5 +231,196 @@ describe('Function bad input', () => {
           },
         ),
     ).toThrow('Function "api" already exists in app "my-app". Ids are unique per type; rename one of them.');
+  });
+});
+
+describe("Function: SST v2's props", () => {
+  const ws = useWorkspace();
+  let template: Template;
+  let app: App;
+
+  beforeAll(() => {
+    fs.writeFileSync(path.join(ws.root, 'packages/functions/src/template.html'), '<p>hi</p>\n');
+    ({ template, app } = ws.synth(({ stack }) => {
+      const bucket = new Bucket(stack, 'files');
+      const table = new dynamodb.Table(stack, 'Plain', {
+        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      });
+      const queue = new sqs.Queue(stack, 'Dlq');
+      new Function(stack, 'v2', {
+        handler: 'packages/functions/src/lambda.handler',
+        timeout: '2 minutes',
+        memorySize: '2 GB',
+        diskSize: '1 GB',
+        functionName: ({ stack }) => `${stack.stackName}-v2`,
+        tracing: 'active',
+        logRetention: 'one_week',
+        layers: ['arn:aws:lambda:us-east-1:123456789012:layer:shared:3'],
+        copyFiles: [{ from: 'packages/functions/src/template.html', to: 'templates/page.html' }],
+        disableCloudWatchLogs: true,
+        enableLiveDev: false,
+        url: {
+          cors: { allowOrigins: ['https://example.com'], allowMethods: ['GET'], maxAge: '1 day' },
+          streaming: true,
+        },
+        permissions: [bucket, 's3:GetObject', [table, 'grantReadData'], table],
+        reservedConcurrentExecutions: 3,
+        retryAttempts: 1,
+        deadLetterQueue: queue,
+        nodejs: { banner: '// v2 banner', esbuild: { define: { 'process.env.BUILT': '"yes"' } } },
+      });
+      new Function(stack, 'everything', {
+        handler: 'packages/functions/src/notes.list',
+        permissions: '*',
+        url: true,
+      });
+    }));
+  });
+
+  const fnProps = (prefix: string) =>
+    template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)]
+      .Properties;
+
+  it('reads durations and sizes as SST v2 writes them, and passes lambda.Function options through', () => {
+    expect(fnProps('v2')).toMatchObject({
+      Timeout: 120,
+      MemorySize: 2048,
+      EphemeralStorage: { Size: 1024 },
+      FunctionName: 'dev-my-app-Default-v2',
+      TracingConfig: { Mode: 'Active' },
+      Layers: ['arn:aws:lambda:us-east-1:123456789012:layer:shared:3'],
+      ReservedConcurrentExecutions: 3,
+      DeadLetterConfig: {
+        TargetArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'Dlq'), 'Arn'] },
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 1 });
+    template.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 7 });
+  });
+
+  it("grants SST v2's permission forms: a construct, an action, a grant method, a CDK table, and *", () => {
+    const statements = roleStatements(template, 'v2ServiceRole');
+    const actions = statements.map((s) => s.Action);
+    expect(actions).toContainEqual('s3:*');
+    expect(actions).toContainEqual('s3:GetObject');
+    expect(actions).toContainEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actions).toContainEqual('dynamodb:*');
+    expect(statements).toContainEqual({
+      Effect: 'Deny',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: '*',
+    });
+    expect(roleStatements(template, 'everythingServiceRole')).toContainEqual({
+      Effect: 'Allow',
+      Action: '*',
+      Resource: '*',
+    });
+  });
+
+  it("gives the URL SST v2's CORS: every origin by default, v2's own form, streaming", () => {
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: {
+        'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'everything'), 'Arn'],
+      },
+      Cors: { AllowHeaders: ['*'], AllowMethods: ['*'], AllowOrigins: ['*'] },
+      InvokeMode: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'v2'), 'Arn'] },
+      Cors: {
+        AllowHeaders: ['*'],
+        AllowMethods: ['GET'],
+        AllowOrigins: ['https://example.com'],
+        MaxAge: 86400,
+      },
+      InvokeMode: 'RESPONSE_STREAM',
+    });
+  });
+
+  it('bundles with the banner and esbuild options, and copies copyFiles into the bundle', () => {
+    const key = (fnProps('v2').Code.S3Key as string).replace(/\.zip$/, '');
+    const dir = path.join(app.outdir, `asset.${key}`);
+    expect(fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8')).toContain('// v2 banner');
+    expect(fs.readFileSync(path.join(dir, 'templates/page.html'), 'utf8')).toBe('<p>hi</p>\n');
+  });
+});
+
+describe("Function: SST v2's props it refuses", () => {
+  const ws = useWorkspace();
+  const build =
+    (props: object, id = 'api') =>
+    () =>
+      ws.app().stack(function Default({ stack }) {
+        new Function(stack, id, { handler: 'packages/functions/src/lambda.handler', ...props } as never);
+      });
+
+  it('names the prop and what to do instead, never a TypeError', () => {
+    expect(build({ python: { installCommands: [] } })).toThrow(
+      'Function "api": unknown prop "python". nx-sst bundles Node.js handlers only: for another runtime, create a lambda.Function of aws-cdk-lib',
+    );
+    expect(build({ runtime: 'python3.12' })).toThrow(
+      'Function "api": runtime "python3.12" is not supported; use "nodejs20.x", "nodejs22.x" or "nodejs24.x". nx-sst bundles Node.js handlers only',
+    );
+    expect(build({ prefetchSecrets: true })).toThrow(
+      'Function "api": unknown prop "prefetchSecrets". Load the values before the first read instead: `import { load } from "@nx-sst/runtime"; await load();`',
+    );
+    expect(build({ hooks: { beforeBuild: () => {} } })).toThrow(
+      'Function "api": unknown prop "hooks". nx-sst runs no build hooks',
+    );
+    expect(build({ handlr: 'x' })).toThrow(
+      'Function "api": unknown prop "handlr". Its props are: handler, bind,',
+    );
+    expect(build({ nodejs: { install: ['sharp'] } })).toThrow(
+      'Function "api": unknown prop "nodejs.install". nx-sst installs no packages into the bundle.',
+    );
+    expect(build({ nodejs: { esbuild: { plugins: [] } } })).toThrow(
+      'Function "api": nodejs.esbuild.plugins is not available: functions are bundled during synthesis with esbuild\'s synchronous API',
+    );
+    expect(build({ timeout: '30 secs' })).toThrow(
+      'Function "api": timeout: "30 secs" is not a duration. Use a number of seconds, "30 seconds", "5 minutes", "1 hour", "2 days", or cdk.Duration.',
+    );
+    expect(build({ memorySize: '1.5 GB' })).toThrow('Function "api": memorySize: "1.5 GB" is not a size.');
+    expect(build({ tracing: 'on' })).toThrow(
+      'Function "api": tracing "on" is not one of "active", "pass_through", "disabled".',
+    );
+    expect(build({ permissions: 's3' })).toThrow('Function "api": permissions must be "*" or a list');
+    expect(build({ permissions: ['s3:Get Object'] })).toThrow(
+      'Function "api": permission "s3:Get Object" is neither a service ("s3"), an action ("s3:GetObject") nor "*"',
+    );
+    expect(build({ copyFiles: [{ from: 'missing.txt' }] })).toThrow(
+      'Function "api": copyFiles "missing.txt" does not exist',
+    );
+  });
+
+  it('refuses defaults for an existing Function, a CDK lambda.Function and { function } where a function is expected', () => {
+    expect(() =>
+      ws.app().stack(function Default({ stack }) {
+        const existing = new Function(stack, 'existing', {
+          handler: 'packages/functions/src/lambda.handler',
+        });
+        Function.fromDefinition(stack, 'route', existing, { timeout: 5 });
+      }),
+    ).toThrow(
+      'Function "route": defaults.function (timeout) cannot apply to the existing Function "existing". Give this one as a handler or Function props, or set those props on "existing" itself.',
+    );
+    expect(() =>
+      ws.app().stack(function Default({ stack }) {
+        const plain = new lambda.Function(stack, 'Plain', {
+          code: lambda.Code.fromInline('x'),
+          handler: 'index.handler',
+          runtime: lambda.Runtime.NODEJS_22_X,
+        });
+        Function.fromDefinition(stack, 'route', plain as never);
+      }),
+    ).toThrow('Function "route": got a lambda.Function of aws-cdk-lib; use a Function of @nx-sst/constructs');
+    expect(() =>
+      ws.app().stack(function Default({ stack }) {
+        Function.fromDefinition(stack, 'route', {
+          function: 'packages/functions/src/lambda.handler',
+        } as never);
+      }),
+    ).toThrow(
+      'Function "route": got { function: … } where a handler string, Function props or a Function is expected.',
+    );
   });
 });

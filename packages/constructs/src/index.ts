@@ -37,12 +37,16 @@ export {
 export type { BindingModel } from './binding-model';
 export {
   Function,
+  type CdkFunctionOptions,
+  type FunctionCopyFilesProps,
   type FunctionDefinition,
   type FunctionProps,
   type FunctionRuntime,
+  type FunctionUrlCorsProps,
   type FunctionUrlProps,
-  type Permission,
 } from './function';
+export type { Permission, Permissions } from './permissions';
+export type { DurationText, SizeText } from './units';
 export type { NodejsBundleProps } from './bundle';
 export { Bucket, type BucketProps } from './bucket';
 export { Table, type TableFieldType, type TableIndexProps, type TableProps, type TableStream } from './table';
@@ -51,7 +55,7 @@ export { Queue, type QueueProps } from './queue';
 export { EventBus, type EventBusProps, type EventBusRuleProps } from './event-bus';
 export { KinesisStream, type KinesisStreamProps } from './kinesis-stream';
 export { Api, type ApiProps, type ApiRouteProps } from './api';
-export { Cron, type CronProps } from './cron';
+export { Cron, type CronJobProps, type CronProps } from './cron';
 export { RDS, type RDSEngine, type RDSProps } from './rds';
 export { Secret } from './secret';
 export { Parameter, type ParameterProps } from './parameter';

@@ -1,8 +1,10 @@
 import * as cdk from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { App } from './app';
 import type { BindingResource } from './binding';
-import type { FunctionProps } from './function';
+import type { Function, FunctionProps } from './function';
+import type { Permissions } from './permissions';
 
 /** Props of {@link Stack}. */
 export interface StackProps extends cdk.StackProps {
@@ -24,6 +26,7 @@ export class Stack extends cdk.Stack {
   public readonly _defaultFunctionProps: (FunctionProps | ((stack: Stack) => FunctionProps))[] = [];
   /** @internal */
   public readonly _defaultFunctionBindings: BindingResource[] = [];
+  private readonly outputNames = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     const app = appOf(scope);
@@ -53,6 +56,72 @@ export class Stack extends cdk.Stack {
   /** Bindings added to every Function created in this stack after this call. */
   public addDefaultFunctionBinding(bind: BindingResource[]): void {
     this._defaultFunctionBindings.push(...bind);
+  }
+
+  /** Permissions added to every Function created in this stack after this call. */
+  public addDefaultFunctionPermissions(permissions: Permissions): void {
+    this._defaultFunctionProps.push({ permissions });
+  }
+
+  /** Environment variables added to every Function created in this stack after this call. */
+  public addDefaultFunctionEnv(environment: Record<string, string>): void {
+    this._defaultFunctionProps.push({ environment });
+  }
+
+  /** Lambda layers added to every Function created in this stack after this call. */
+  public addDefaultFunctionLayers(layers: (string | lambda.ILayerVersion)[]): void {
+    this._defaultFunctionProps.push({ layers });
+  }
+
+  /** Every Function of this stack, however deep (Api routes, consumers, cron jobs included). */
+  public getAllFunctions(): Function[] {
+    return this.node
+      .findAll()
+      .filter((c): c is Function => (c.constructor as { bindingType?: string }).bindingType === 'Function');
+  }
+
+  /**
+   * CloudFormation outputs of the stack, as in SST v2: `stack.addOutputs({ ApiUrl: api.url })`, or
+   * `{ value, exportName, description }` for an export other stacks and apps can import. The output is named
+   * after the key without its non-alphanumeric characters; `undefined` values are skipped. `nx-sst deploy`
+   * prints them after the deploy.
+   */
+  public addOutputs(outputs: Record<string, string | cdk.CfnOutputProps | undefined>): void {
+    if (!outputs || typeof outputs !== 'object') {
+      throw new Error(
+        `Stack "${this.node.id}": addOutputs takes an object of outputs, e.g. stack.addOutputs({ ApiUrl: api.url }).`,
+      );
+    }
+    for (const [key, value] of Object.entries(outputs)) {
+      if (value === undefined) continue;
+      const name = key.replace(/[^A-Za-z0-9]/g, '');
+      const describe = `Stack "${this.node.id}": output "${key}"`;
+      if (!name)
+        throw new Error(`${describe} has no letter or digit; CloudFormation names outputs with those only.`);
+      if (
+        typeof value !== 'string' &&
+        (typeof value !== 'object' || value === null || typeof value.value !== 'string')
+      ) {
+        throw new Error(
+          `${describe} must be a string (api.url, bucket.bucketName…) or { value: string, exportName?, description? }; got ${JSON.stringify(value)}.`,
+        );
+      }
+      const clash = this.outputNames.get(name);
+      if (clash !== undefined) {
+        throw new Error(
+          `${describe} has the CloudFormation name "${name}", already taken by output "${clash}". Rename one of them.`,
+        );
+      }
+      this.outputNames.set(name, key);
+      // The construct id has a prefix so a key may equal a construct's id (addOutputs({ notes: table.tableName }));
+      // the logical id is the key, which is what CloudFormation shows.
+      const output = new cdk.CfnOutput(
+        this,
+        `SSTStackOutput${key}`,
+        typeof value === 'string' ? { value } : value,
+      );
+      output.overrideLogicalId(name);
+    }
   }
 
   /** The nx-sst Stack that holds `construct`. */
