@@ -62,6 +62,30 @@ describe('NextjsSite', () => {
     ]);
   });
 
+  it("takes the workspace root when there is no path, as SST v2's default '.'", () => {
+    let site!: NextjsSite;
+    ws.app().stack(function Default({ stack }) {
+      site = new NextjsSite(stack, 'web');
+    });
+    expect(site.targetPath).toBe(ws.root);
+  });
+
+  it("refuses SST v2's server function props, naming the escape hatch, and its deployed-site props", () => {
+    const build = (props: object) => () =>
+      ws.app().stack(function Default({ stack }) {
+        new NextjsSite(stack, 'web', { path: 'apps/web', ...props });
+      });
+    expect(build({ timeout: 30 })).toThrow(
+      'NextjsSite "web": unknown prop "timeout". Set it on the placeholder server function through the escape hatch: cdk: { server: { timeout: cdk.Duration.seconds(30) } }.',
+    );
+    expect(build({ warm: 5 })).toThrow(
+      'NextjsSite "web": unknown prop "warm". A NextjsSite is deployed as a placeholder server function for now',
+    );
+    expect(build({ typesPath: '.' })).toThrow(
+      'NextjsSite "web": unknown prop "typesPath". nx-sst writes the project\'s sst-env.d.ts itself',
+    );
+  });
+
   it('refuses a path that does not exist', () => {
     expect(() =>
       ws.app().stack(function Default({ stack }) {

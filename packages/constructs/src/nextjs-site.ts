@@ -7,11 +7,15 @@ import { checkedId, registerBindable } from './bindable';
 import { BindingSet, type BindTarget, type FinalBindings, fitEnvironment } from './bind-target';
 import { makeRoleAssumable, type Permission, toPolicyStatements } from './function';
 import { rejectUnknownProps, resolveSitePath, validateSiteEnvironment } from './site-environment';
+import { NEXTJS_SITE_PROP_HINTS } from './site-props';
 
 /** Props of {@link NextjsSite}. */
 export interface NextjsSiteProps {
-  /** The Next.js app's folder, relative to the workspace root. */
-  readonly path: string;
+  /**
+   * The Next.js app's folder, relative to the workspace root.
+   * @default '.' (the workspace root, as SST v2's default of the app's folder)
+   */
+  readonly path?: string;
   /**
    * Constructs bound to the site's server code (and to `nx-sst bind` running `next dev`).
    * @default no bindings
@@ -94,15 +98,15 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
   private readonly bindings: BindingSet;
   private readonly environment: Record<string, string>;
 
-  constructor(scope: Construct, id: string, props: NextjsSiteProps) {
+  constructor(scope: Construct, id: string, props: NextjsSiteProps = {}) {
     super(scope, checkedId(scope, id, 'NextjsSite', { nodeId: props?.cdk?.id }));
     this.id = id;
     this.targetId = id;
     const describe = `NextjsSite "${id}"`;
     const app = appOf(scope);
     this.app = app;
-    rejectUnknownProps(props ?? {}, NEXTJS_SITE_PROPS, describe);
-    this.targetPath = resolveSitePath(app.workspaceRoot, props?.path, describe);
+    rejectUnknownProps(props ?? {}, NEXTJS_SITE_PROPS, describe, NEXTJS_SITE_PROP_HINTS);
+    this.targetPath = resolveSitePath(app.workspaceRoot, props?.path ?? '.', describe);
     this.environment = { ...props.environment };
     validateSiteEnvironment(this.environment, describe);
     this.url = props.dev?.url ?? 'localhost';

@@ -69,6 +69,14 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
     expect(ssmParameters(template)['/sst/my-app/local/StaticSite/landing/url']).toBe('localhost');
   });
 
+  it("takes the workspace root when there is no path, as SST v2's default '.'", () => {
+    let site!: StaticSite;
+    ws.app({ stage: 'local' }).stack(function Default({ stack }) {
+      site = new StaticSite(stack, 'landing');
+    });
+    expect(site.targetPath).toBe(ws.root);
+  });
+
   it('refuses a path that does not exist and a failing build, naming the site', () => {
     expect(() =>
       ws.app().stack(function Default({ stack }) {
@@ -111,7 +119,32 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
       );
     });
 
-    it('refuses any other prop it does not have (an SST v2 customDomain), on both sites', () => {
+    it("refuses SST v2's replaceValues, purgeFiles and vite.types, naming what nx-sst does instead", () => {
+      expect(
+        build((stack) => {
+          new StaticSite(stack, 'landing', { path: 'apps/landing', ...({ purgeFiles: false } as object) });
+        }),
+      ).toThrow(
+        'StaticSite "landing": unknown prop "purgeFiles". nx-sst always removes the files that are gone from the build (SST v2\'s default, purgeFiles: true); remove the prop.',
+      );
+      expect(
+        build((stack) => {
+          new StaticSite(stack, 'landing', { path: 'apps/landing', ...({ replaceValues: [] } as object) });
+        }),
+      ).toThrow(
+        'StaticSite "landing": unknown prop "replaceValues". Values known only at deploy reach the build through environment',
+      );
+      expect(
+        build((stack) => {
+          new StaticSite(stack, 'landing', {
+            path: 'apps/landing',
+            vite: { types: 'src/env.d.ts' } as never,
+          });
+        }),
+      ).toThrow('StaticSite "landing" vite: unknown prop "types". nx-sst writes no Vite env types file.');
+    });
+
+    it('refuses an SST v2 customDomain, on both sites, saying why', () => {
       expect(
         build((stack) => {
           new StaticSite(stack, 'landing', {
@@ -120,14 +153,14 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
           });
         }),
       ).toThrow(
-        'StaticSite "landing": unknown prop "customDomain". Its props are: path, buildCommand, buildOutput, environment, vite, indexPage, errorPage, dev, cdk.',
+        'StaticSite "landing": unknown prop "customDomain". nx-sst does not deploy sites behind CloudFront yet, so there is nothing to apply it to. Remove it for now, or put a cloudfront.Distribution with your domain in front of site.cdk.bucket in the stack.',
       );
       expect(
         build((stack) => {
           new NextjsSite(stack, 'web', { path: 'apps/web', ...({ customDomain: 'example.com' } as object) });
         }),
       ).toThrow(
-        'NextjsSite "web": unknown prop "customDomain". Its props are: path, bind, environment, permissions, dev, cdk.',
+        'NextjsSite "web": unknown prop "customDomain". nx-sst does not deploy sites behind CloudFront yet, so there is nothing to apply it to. Remove it for now.',
       );
       // A prop set to undefined is as good as absent.
       expect(

@@ -17,11 +17,15 @@ import {
   validateViteEnvironment,
   viteConfigIn,
 } from './site-environment';
+import { STATIC_SITE_PROP_HINTS, STATIC_SITE_VITE_PROP_HINTS } from './site-props';
 
 /** Props of {@link StaticSite}. */
 export interface StaticSiteProps {
-  /** The site's folder, relative to the workspace root. */
-  readonly path: string;
+  /**
+   * The site's folder, relative to the workspace root.
+   * @default '.' (the workspace root, as SST v2's default of the app's folder)
+   */
+  readonly path?: string;
   /**
    * Command run in `path` to build the site, at synthesis.
    * @default no build: `buildOutput` (or `path`) is uploaded as it is
@@ -114,7 +118,7 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
   private readonly props: StaticSiteProps;
   private readonly environment: Record<string, string>;
 
-  constructor(scope: Construct, id: string, props: StaticSiteProps) {
+  constructor(scope: Construct, id: string, props: StaticSiteProps = {}) {
     super(scope, checkedId(scope, id, 'StaticSite', { nodeId: props?.cdk?.id }));
     this.id = id;
     this.targetId = id;
@@ -122,14 +126,14 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
     const app = appOf(scope);
     this.app = app;
     this.props = props;
-    const viteApp =
-      !!props?.vite ||
-      (props?.path !== undefined && !!viteConfigIn(path.resolve(app.workspaceRoot, props.path)));
+    const viteApp = !!props?.vite || !!viteConfigIn(path.resolve(app.workspaceRoot, props?.path ?? '.'));
     const envPrefix = [props?.vite?.envPrefix ?? 'VITE_'].flat();
     rejectUnknownProps(props ?? {}, STATIC_SITE_PROPS, describe, {
+      ...STATIC_SITE_PROP_HINTS,
       bind: bindToEnvironmentHint((props as { bind?: unknown } | undefined)?.bind, envPrefix[0]),
     });
-    this.targetPath = resolveSitePath(app.workspaceRoot, props?.path, describe);
+    rejectUnknownProps(props.vite ?? {}, ['envPrefix'], `${describe} vite`, STATIC_SITE_VITE_PROP_HINTS);
+    this.targetPath = resolveSitePath(app.workspaceRoot, props?.path ?? '.', describe);
     this.environment = { ...props.environment };
     validateSiteEnvironment(this.environment, describe);
     if (viteApp) validateViteEnvironment(this.environment, envPrefix, describe);
