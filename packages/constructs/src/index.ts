@@ -54,7 +54,18 @@ export { Topic, type TopicProps } from './topic';
 export { Queue, type QueueProps } from './queue';
 export { EventBus, type EventBusProps, type EventBusRuleProps } from './event-bus';
 export { KinesisStream, type KinesisStreamProps } from './kinesis-stream';
-export { Api, type ApiProps, type ApiRouteProps } from './api';
+export {
+  Api,
+  type ApiAuthorizer,
+  type ApiCorsProps,
+  type ApiFunctionRouteProps,
+  type ApiHttpRouteProps,
+  type ApiJwtAuthorizer,
+  type ApiLambdaAuthorizer,
+  type ApiProps,
+  type ApiRouteProps,
+  type ApiUserPoolAuthorizer,
+} from './api';
 export { Cron, type CronJobProps, type CronProps } from './cron';
 export { RDS, type RDSEngine, type RDSProps } from './rds';
 export { Secret } from './secret';
