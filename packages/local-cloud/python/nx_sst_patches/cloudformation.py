@@ -99,8 +99,6 @@ def _patch_cloudformation():
             change_set_name=self._get_param("ChangeSetName"), stack_name=self._get_param("StackName"))
         return _cfr.EmptyResult()
 
-    _orig_list_change_sets = _cfr.CloudFormationResponse.list_change_sets
-
     def _r_list_change_sets(self):
         stack_name = self._get_param("StackName")
         summaries = [cs for cs in self.cloudformation_backend.list_change_sets() if _stack_matches(cs, stack_name)]
@@ -216,7 +214,6 @@ def _patch_cloudformation():
     _cfm.CloudFormationBackend.execute_change_set = execute_change_set
 
     # ---- 4. forced failure on the direct (CreateStack / UpdateStack) route
-    _orig_create_stack = _cfm.CloudFormationBackend.create_stack
     _orig_create_resources = _cfm.Stack.create_resources
 
     def _create_resources(self):
