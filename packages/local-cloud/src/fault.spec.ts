@@ -6,10 +6,19 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetParametersByPathCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256 } from './daemon/auth';
 import { scanJournal } from './daemon/journal';
 import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+import { unsignedRequest } from './test-utils/unsigned-request';
 
 /** The bin as published: the built file (the test target builds first). */
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
@@ -90,6 +99,216 @@ describe('concurrent writes', () => {
       }
     }
     expect(lost).toEqual([]);
+  });
+});
+
+describe('a web page or another user of the machine', () => {
+  let cloud: LocalCloud;
+  let port: number;
+  const SECRET = 'sk_live_do_not_leak';
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    port = Number(new URL(cloud.endpoint).port);
+    const ssm = new SSMClient(cloud.clientConfig);
+    try {
+      await ssm.send(
+        new PutParameterCommand({ Name: '/app/STRIPE_KEY', Value: SECRET, Type: 'SecureString' }),
+      );
+    } finally {
+      ssm.destroy();
+    }
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  /** GetParameter as a page (or a guess) would sign it: any key, any secret. */
+  const getParameter = async (
+    credentials: { accessKeyId: string; secretAccessKey: string },
+    headers: Record<string, string> = {},
+  ) => {
+    const body = JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true });
+    const signer = new SignatureV4({ credentials, region: cloud.region, service: 'ssm', sha256: Sha256 });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path: '/',
+      headers: {
+        host: `127.0.0.1:${port}`,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonSSM.GetParameter',
+        ...headers,
+      },
+      body,
+    });
+    return unsignedRequest(cloud.endpoint, 'POST', signed.headers as Record<string, string>, body);
+  };
+
+  it('gets the secret with the workspace`s keys (the control)', async () => {
+    const got = await getParameter(cloud.credentials);
+    expect(got.status).toBe(200);
+    expect(got.body).toContain(SECRET);
+  });
+
+  it('refuses a preflight from a foreign origin to a service other than S3', async () => {
+    const preflight = await unsignedRequest(cloud.endpoint, 'OPTIONS', {
+      Origin: 'https://evil.example',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'authorization,content-type,x-amz-target',
+    });
+    expect(preflight.status).toBe(403);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-headers']).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a forged signature with the workspace`s key id',
+      () => ({ ...cloud.credentials, secretAccessKey: 'guessed' }),
+      'InvalidSignatureException',
+    ],
+    [
+      'the fixed keys every workspace used to share',
+      () => ({ accessKeyId: 'AKIANXSSTLOCALCLOUD0', secretAccessKey: 'nx-sst-local-cloud' }),
+      'UnrecognizedClientException',
+    ],
+  ])('answers %s with AWS`s error and no CORS header', async (_, credentials, code) => {
+    const got = await getParameter(credentials(), { origin: 'https://evil.example' });
+    expect(got.status).toBe(400);
+    expect(JSON.parse(got.body).__type).toBe(code);
+    expect(got.body).not.toContain(SECRET);
+    expect(got.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses the keys of another workspace`s local cloud, and an unsigned call', async () => {
+    const other = await startTestCloud();
+    try {
+      expect(other.credentials.accessKeyId).not.toBe(cloud.credentials.accessKeyId);
+      const got = await getParameter(other.credentials);
+      expect(JSON.parse(got.body).__type).toBe('UnrecognizedClientException');
+    } finally {
+      await other.stop();
+    }
+    const unsigned = await unsignedRequest(
+      cloud.endpoint,
+      'POST',
+      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameter' },
+      JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true }),
+    );
+    expect(unsigned.status).toBe(400);
+    expect(JSON.parse(unsigned.body).__type).toBe('MissingAuthenticationTokenException');
+  });
+
+  it('gives the error each SDK client expects to a key it never issued (STS, S3, SSM)', async () => {
+    const stranger = {
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    };
+    const config = { endpoint: cloud.endpoint, region: cloud.region, credentials: stranger, maxAttempts: 1 };
+    const sts = new STSClient(config);
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    const ssm = new SSMClient(config);
+    try {
+      await expect(sts.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+        name: 'InvalidClientTokenId',
+      });
+      await expect(s3.send(new ListBucketsCommand({}))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+      await expect(ssm.send(new GetParameterCommand({ Name: '/app/STRIPE_KEY' }))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+      });
+    } finally {
+      sts.destroy();
+      s3.destroy();
+      ssm.destroy();
+    }
+  });
+
+  it('refuses a foreign Host (DNS rebinding), even with a valid signature', async () => {
+    const got = await getParameter(cloud.credentials, { host: `attacker.example:${port}` });
+    expect(got.status).toBe(421);
+    expect(got.body).not.toContain(SECRET);
+    expect(got.body).toContain('refused the Host "attacker.example');
+  });
+
+  it('keeps its control routes (stop, faults) to the holder of daemon.json', async () => {
+    const stop = await unsignedRequest(`${cloud.endpoint}/_nx-sst/stop`, 'POST', {
+      'content-type': 'text/plain',
+    });
+    expect(stop.status).toBe(403);
+    const faults = await unsignedRequest(
+      `${cloud.endpoint}/_nx-sst/faults`,
+      'PUT',
+      {},
+      '{"latencyMs":{"*":5000}}',
+    );
+    expect(faults.status).toBe(403);
+    expect((await unsignedRequest(`${cloud.endpoint}/_nx-sst/health`, 'GET')).status).toBe(200);
+    await cloud.setFaults({ latencyMs: { ssm: 1 } });
+    await cloud.clearFaults();
+  });
+
+  it('keeps its state its owner`s: another user of the machine reads neither the keys nor the secret', async () => {
+    expect(fs.statSync(cloud.stateDir).mode & 0o777).toBe(0o700);
+    for (const file of ['cloud.json', 'daemon.json', 'journal', 'daemon.log']) {
+      expect(fs.statSync(path.join(cloud.stateDir, file)).mode & 0o777).toBe(0o600);
+    }
+    if (process.getuid?.() !== 0) return; // only root can become another user here
+    // As `nobody`: try the state directory, then the port with the keys a stranger could guess.
+    const guess = await getParameter({
+      accessKeyId: 'AKIANXSSTLOCALCLOUD0',
+      secretAccessKey: 'nx-sst-local-cloud',
+    });
+    const script = `
+      const fs = require('node:fs'), http = require('node:http');
+      let read = 'read';
+      try { fs.readFileSync(${JSON.stringify(path.join(cloud.stateDir, 'cloud.json'))}); } catch (e) { read = e.code; }
+      const req = http.request(${JSON.stringify(cloud.endpoint)}, { method: 'POST', headers: JSON.parse(process.argv[1]) }, (res) => {
+        let body = ''; res.on('data', (c) => (body += c));
+        res.on('end', () => console.log(JSON.stringify({ read, status: res.statusCode, body })));
+      });
+      req.end(process.argv[2]);`;
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: 'AKIANXSSTLOCALCLOUD0', secretAccessKey: 'nx-sst-local-cloud' },
+      region: cloud.region,
+      service: 'ssm',
+      sha256: Sha256,
+    });
+    const body = JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      path: '/',
+      headers: {
+        host: `127.0.0.1:${port}`,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonSSM.GetParameter',
+      },
+      body,
+    });
+    const nobody = spawnSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '-e',
+        script,
+        JSON.stringify(signed.headers),
+        body,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(nobody.stderr).toBe('');
+    const seen = JSON.parse(nobody.stdout);
+    expect(seen.read).toBe('EACCES');
+    expect(seen.status).toBe(400);
+    expect(seen.body).not.toContain(SECRET);
+    expect(guess.body).not.toContain(SECRET);
   });
 });
 

@@ -31,7 +31,11 @@ export interface LocalCloud {
   readonly env: Readonly<Record<string, string>>;
   readonly accountId: string;
   readonly region: string;
-  /** Static credentials of the cloud (an administrator when IAM is enforced). */
+  /**
+   * The credentials of this workspace's cloud: random keys made at its first start and kept in its
+   * 0600 state directory (an IAM administrator's when IAM is enforced). The cloud answers only
+   * requests signed with these or with keys it issued since (role sessions, IAM access keys).
+   */
   readonly credentials: { accessKeyId: string; secretAccessKey: string };
   /** `{ endpoint, region, credentials }` for an SDK v3 client in this process: `new SSMClient(cloud.clientConfig)`. */
   readonly clientConfig: {
@@ -90,8 +94,18 @@ interface ControlResponse {
  * One request to the daemon's control routes. `node:http`, not `fetch`: undici's first use costs
  * 50–100 ms, paid by every command that joins the cloud (`nx-sst bind` starts with this check).
  */
-function control(port: number, method: string, route: string, body?: unknown): Promise<ControlResponse> {
+function control(
+  port: number,
+  method: string,
+  route: string,
+  body?: unknown,
+  token?: string,
+): Promise<ControlResponse> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = {};
+  if (payload !== undefined) headers['content-type'] = 'application/json';
+  // Only the health route is open: the others (stop, faults) need the token of the 0600 daemon.json.
+  if (token !== undefined) headers['x-nx-sst-control'] = token;
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -99,7 +113,7 @@ function control(port: number, method: string, route: string, body?: unknown): P
         port,
         method,
         path: `/_nx-sst/${route}`,
-        headers: payload === undefined ? undefined : { 'content-type': 'application/json' },
+        headers,
         // A fresh connection that does not keep the caller's event loop alive afterwards.
         agent: false,
         timeout: 10_000,
@@ -166,7 +180,8 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
   const stateDir = path.resolve(options.stateDir);
   const opts = { ...options, stateDir };
   validateOptions(opts);
-  fs.mkdirSync(stateDir, { recursive: true });
+  // Its owner's only: it holds the keys and the journal (the daemon also narrows an existing one).
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const paths = statePaths(stateDir);
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
 
@@ -215,9 +230,9 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
  * when that does not hold, so the caller uses `startLocalCloud`. The caller must also fall back to
  * `startLocalCloud` when a request gets no answer (ECONNREFUSED…) or one that is not the cloud's:
  * a daemon killed without cleanup may have left a port that another server took since. Sending
- * first is acceptable because such a server would only see requests signed with the local cloud's
- * fixed keys (`AKIANXSSTLOCALCLOUD0`, the same in every workspace, granting nothing outside it);
- * bind's secrets travel in the answers to its reads, never in its requests.
+ * first is acceptable because such a server would only see signed requests (a signature, never the
+ * secret key, and keys that grant nothing outside this local cloud); bind's secrets travel in the
+ * answers to its reads, never in its requests.
  */
 export function joinRunningLocalCloud(stateDir: string): LocalCloud | undefined {
   const dir = path.resolve(stateDir);
@@ -348,11 +363,11 @@ function connect(info: DaemonInfo, stateDir: string): LocalCloud {
     stateDir,
     startedAt: info.startedAt,
     async setFaults(faults: Faults) {
-      const res = await control(info.port, 'PUT', 'faults', faults);
+      const res = await control(info.port, 'PUT', 'faults', faults, info.controlToken);
       if (!res.ok) throw new Error((res.json() as { error: string }).error);
     },
     async clearFaults() {
-      const res = await control(info.port, 'DELETE', 'faults');
+      const res = await control(info.port, 'DELETE', 'faults', undefined, info.controlToken);
       if (!res.ok) throw new Error(`clearFaults failed: HTTP ${res.status}`);
     },
     async stop() {
@@ -371,7 +386,7 @@ export async function stopDaemon(stateDir: string): Promise<boolean> {
     return false;
   }
   try {
-    await control(info.port, 'POST', 'stop');
+    await control(info.port, 'POST', 'stop', undefined, info.controlToken);
   } catch {
     process.kill(info.pid, 'SIGTERM');
   }

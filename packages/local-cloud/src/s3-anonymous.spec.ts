@@ -8,6 +8,7 @@ import {
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  PutBucketCorsCommand,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
@@ -26,7 +27,18 @@ const objectsOf = (logicalId: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [l
  */
 const siteTemplate = {
   Resources: {
-    Site: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'public-site' } },
+    Site: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketName: 'public-site',
+        // As CDK writes `cors` (a Bucket with `cors: true`): CORS is answered only as these rules say.
+        CorsConfiguration: {
+          CorsRules: [
+            { AllowedOrigins: ['http://localhost:3000'], AllowedMethods: ['GET', 'HEAD'], MaxAge: 3000 },
+          ],
+        },
+      },
+    },
     SitePolicy: {
       Type: 'AWS::S3::BucketPolicy',
       Properties: {
@@ -77,6 +89,16 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     }
     await s3.send(new CreateBucketCommand({ Bucket: 'private' }));
     await s3.send(
+      new PutBucketCorsCommand({
+        Bucket: 'private',
+        CORSConfiguration: {
+          CORSRules: [
+            { AllowedOrigins: [ORIGIN], AllowedMethods: ['PUT'], AllowedHeaders: ['content-type'] },
+          ],
+        },
+      }),
+    );
+    await s3.send(
       new PutObjectCommand({
         Bucket: 'public-site',
         Key: 'index.html',
@@ -96,6 +118,13 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     expect(got).toMatchObject({ status: 200, body: '<h1>hello</h1>' });
     expect(got.headers['content-type']).toBe('text/html');
     expect(got.headers['access-control-allow-origin']).toBe(ORIGIN);
+    expect(got.headers['access-control-max-age']).toBe('3000');
+    // Another origin gets the object (it is public) but no CORS header: its page cannot read it.
+    const foreign = await unsignedRequest(url('/public-site/index.html'), 'GET', {
+      Origin: 'https://evil.example',
+    });
+    expect(foreign.status).toBe(200);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
     // Virtual-host style, as a browser reaches http://public-site.s3.localhost:PORT/index.html.
     const port = new URL(cloud.endpoint).port;
     const hosted = await unsignedRequest(url('/index.html'), 'GET', {
@@ -147,6 +176,19 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     expect(preflight.status).toBe(200);
     expect(preflight.headers['access-control-allow-origin']).toBe(ORIGIN);
     expect(preflight.headers['access-control-allow-methods']).toContain('PUT');
+    // A header the rule does not allow, and the public site's rules (GET from ORIGIN only), refuse.
+    const header = await unsignedRequest(url('/private/secret.txt'), 'OPTIONS', {
+      Origin: ORIGIN,
+      'Access-Control-Request-Method': 'PUT',
+      'Access-Control-Request-Headers': 'x-custom',
+    });
+    expect(header.status).toBe(403);
+    const put = await unsignedRequest(url('/public-site/index.html'), 'OPTIONS', {
+      Origin: ORIGIN,
+      'Access-Control-Request-Method': 'PUT',
+    });
+    expect(put.status).toBe(403);
+    expect(put.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   it('keeps the public bucket public and the private one private across a restart (journal replay)', async () => {
@@ -161,38 +203,49 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
     expect((await unsignedRequest(url('/private/secret.txt'), 'GET')).status).toBe(403);
   });
 
-  if (iam) {
-    it('with IAM enforcement, denies anonymous listing and writes as S3 does', async () => {
-      const list = await unsignedRequest(url('/private'), 'GET');
-      expect(list.status).toBe(403);
-      expect(list.body).toContain('<Code>AccessDenied</Code>');
-      expect((await unsignedRequest(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(403);
-      await expect(
-        s3.send(new GetObjectCommand({ Bucket: 'private', Key: 'new.txt' })),
-      ).rejects.toBeInstanceOf(S3ServiceException);
+  it('denies anonymous listing and writes as S3 does', async () => {
+    const list = await unsignedRequest(url('/private'), 'GET');
+    expect(list.status).toBe(403);
+    expect(list.body).toContain('<Code>AccessDenied</Code>');
+    expect((await unsignedRequest(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(403);
+    await expect(s3.send(new GetObjectCommand({ Bucket: 'private', Key: 'new.txt' }))).rejects.toBeInstanceOf(
+      S3ServiceException,
+    );
+    // Nor the list of buckets, also not through an OPTIONS request (moto answered it with the list).
+    expect((await unsignedRequest(url('/'), 'GET')).status).toBe(403);
+    const options = await unsignedRequest(url('/'), 'OPTIONS');
+    expect(options.status).toBe(400);
+    expect(options.body).not.toContain('private');
+    const preflight = await unsignedRequest(url('/'), 'OPTIONS', {
+      Origin: ORIGIN,
+      'Access-Control-Request-Method': 'GET',
     });
+    expect(preflight.status).toBe(403);
+    expect(preflight.body).not.toContain('private');
+  });
 
-    it('with IAM enforcement, refuses a presigned URL of a key it never issued', async () => {
-      const stranger = new S3Client({
-        endpoint: cloud.endpoint,
-        region: cloud.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: 'AKIANOTISSUEDBYMOTO0', secretAccessKey: 'nope' },
-      });
-      try {
-        const getUrl = await getSignedUrl(
-          stranger,
-          new GetObjectCommand({ Bucket: 'private', Key: 'secret.txt' }),
-          { expiresIn: 300 },
-        );
-        const got = await unsignedRequest(getUrl, 'GET');
-        expect(got.status).toBe(403);
-        expect(got.body).toContain('<Code>InvalidAccessKeyId</Code>');
-      } finally {
-        stranger.destroy();
-      }
+  it('refuses a presigned URL of a key it never issued', async () => {
+    const stranger = new S3Client({
+      endpoint: cloud.endpoint,
+      region: cloud.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIANOTISSUEDBYMOTO0', secretAccessKey: 'nope' },
     });
-  } else {
+    try {
+      const getUrl = await getSignedUrl(
+        stranger,
+        new GetObjectCommand({ Bucket: 'private', Key: 'secret.txt' }),
+        { expiresIn: 300 },
+      );
+      const got = await unsignedRequest(getUrl, 'GET');
+      expect(got.status).toBe(403);
+      expect(got.body).toContain('<Code>InvalidAccessKeyId</Code>');
+    } finally {
+      stranger.destroy();
+    }
+  });
+
+  if (!iam) {
     it('takes the policy off the bucket when its stack is deleted', async () => {
       const cfn = new CloudFormationClient(cloud.clientConfig);
       const template = {
@@ -231,11 +284,6 @@ describe.each([{ iam: false }, { iam: true }])('S3 requests without a signature 
       } finally {
         cfn.destroy();
       }
-    });
-
-    it('without IAM enforcement, lets anonymous callers list and create objects (moto; a documented gap)', async () => {
-      expect((await unsignedRequest(url('/private'), 'GET')).status).toBe(200);
-      expect((await unsignedRequest(url('/private/new.txt'), 'PUT', {}, 'anonymous')).status).toBe(200);
     });
   }
 });

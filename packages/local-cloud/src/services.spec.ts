@@ -1,5 +1,11 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketCorsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   CreateTableCommand,
@@ -89,7 +95,22 @@ describe('AWS services through the local cloud, with the real SDK v3 clients', (
       expect(got.ContentLength).toBe(bytes.length);
     });
 
-    it('accepts a browser upload to a presigned URL from a local page (CORS)', async () => {
+    it('accepts a browser upload to a presigned URL from a local page (CORS, as the bucket`s rules say)', async () => {
+      await s3.send(
+        new PutBucketCorsCommand({
+          Bucket: 'uploads',
+          CORSConfiguration: {
+            CORSRules: [
+              {
+                AllowedOrigins: ['http://localhost:4200'],
+                AllowedMethods: ['PUT', 'GET'],
+                AllowedHeaders: ['*'],
+                ExposeHeaders: ['ETag'],
+              },
+            ],
+          },
+        }),
+      );
       const url = await getSignedUrl(
         s3,
         new PutObjectCommand({ Bucket: 'uploads', Key: 'from-browser.txt' }),
@@ -122,6 +143,19 @@ describe('AWS services through the local cloud, with the real SDK v3 clients', (
 
       const got = await s3.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'from-browser.txt' }));
       expect(await got.Body!.transformToString()).toBe('uploaded');
+
+      // An origin or a method the rules do not name is refused, and its page can read nothing.
+      const foreign = await unsignedRequest(url, 'OPTIONS', {
+        Origin: 'http://localhost.evil.example',
+        'Access-Control-Request-Method': 'PUT',
+      });
+      expect(foreign.status).toBe(403);
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      const deleting = await unsignedRequest(url, 'OPTIONS', {
+        Origin: origin,
+        'Access-Control-Request-Method': 'DELETE',
+      });
+      expect(deleting.status).toBe(403);
     });
   });
 

@@ -15,6 +15,8 @@ export interface DaemonInfo {
   startedAt: string;
   /** Write-ahead journal records replayed into moto when this daemon started. */
   replayed: number;
+  /** Opens the daemon's control routes other than health (stop, faults): sent as `x-nx-sst-control`. */
+  controlToken: string;
 }
 
 /** What stays fixed for a state directory across daemon restarts (the workspace's account, region, port). */

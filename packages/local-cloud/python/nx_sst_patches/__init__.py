@@ -10,7 +10,7 @@ concern, its docstring says what it fixes:
 - bucket_deployment.py (6): Custom::CDKBucketDeployment on moto's S3, in process.
 - rds.py (7): AWS::RDS::DBCluster and AWS::SecretsManager::Secret/SecretTargetAttachment.
 - ec2.py (8): route tables and their subnet associations are deleted with their stack.
-- s3.py (9): bucket policies, unsigned and presigned S3 requests.
+- s3.py (9-11): bucket policies, unsigned and presigned S3 requests, CORS from the bucket's rules.
 
 Each patch checks that the moto internals it wraps exist and is skipped (with a line in the daemon
 log) otherwise, so a newer moto degrades to its own behaviour, never to a crash. Patches are applied
@@ -24,7 +24,14 @@ from .cloudformation import _patch_cloudformation
 from .ec2 import _patch_ec2_cfn_delete
 from .iam import _patch_iam, _patch_sts
 from .rds import _patch_rds_cfn
-from .s3 import _patch_s3_bucket_policy_cfn, _patch_s3_policy, _patch_s3_preflight, _patch_s3_unsigned_auth
+from .s3 import (
+    _patch_s3_bucket_cors_cfn,
+    _patch_s3_bucket_policy_cfn,
+    _patch_s3_cors,
+    _patch_s3_policy,
+    _patch_s3_preflight,
+    _patch_s3_unsigned_auth,
+)
 
 
 def _patch_cloudformation_models():
@@ -34,10 +41,20 @@ def _patch_cloudformation_models():
     _patch_s3_bucket_policy_cfn()
 
 
+def _patch_s3_models():
+    _patch_s3_policy()
+    _patch_s3_bucket_cors_cfn()
+
+
+def _patch_s3_responses():
+    _patch_s3_preflight()
+    _patch_s3_cors()
+
+
 _nx_on_import("moto.iam.access_control", _patch_iam)
 _nx_on_import("moto.sts.models", _patch_sts)
 _nx_on_import("moto.cloudformation.responses", _patch_cloudformation)
-_nx_on_import("moto.s3.models", _patch_s3_policy)
-_nx_on_import("moto.s3.responses", _patch_s3_preflight)
+_nx_on_import("moto.s3.models", _patch_s3_models)
+_nx_on_import("moto.s3.responses", _patch_s3_responses)
 _nx_on_import("moto.core.authorization", _patch_s3_unsigned_auth)
 _nx_on_import("moto.cloudformation.parsing", _patch_cloudformation_models)

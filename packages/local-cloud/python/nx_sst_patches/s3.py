@@ -1,4 +1,4 @@
-"""9. S3 requests without a signature (a browser reading a public site) and presigned URLs.
+"""9-11. S3 requests without a signature (a browser reading a public site), presigned URLs, CORS.
 
 AWS::S3::BucketPolicy is put on moto's bucket. moto judged an anonymous object request by the bucket
 policy (any statement, whatever its principal or condition) and the object's ACL; here an anonymous
@@ -93,7 +93,7 @@ def _patch_s3_unsigned_auth():
         from moto.iam.access_control import S3IAMRequest
         from moto.utilities.utils import get_partition
         headers = self.headers
-        if "Authorization" in headers or _AAM.request_count < _settings.INITIAL_NO_AUTH_ACTION_COUNT:
+        if "Authorization" in headers:
             return _orig(self, bucket_name=bucket_name, key_name=key_name)
         arn = (bucket_name or "*") + "/" + key_name if key_name else (bucket_name or "*")
         resource = "arn:" + get_partition(self.region) + ":s3:::" + arn
@@ -101,7 +101,12 @@ def _patch_s3_unsigned_auth():
         query = parse_qs(parsed.query)
         credential = (query.get("X-Amz-Credential") or [None])[0]
         if not credential:
+            # Also without access control: an anonymous caller (another user of the machine, a page)
+            # lists, writes and reads only what a bucket policy or ACL opens to everyone, as on S3.
             return _anonymous(self, bucket_name, key_name, resource)
+        if _AAM.request_count < _settings.INITIAL_NO_AUTH_ACTION_COUNT:
+            # Without access control a presigned URL is as good as its signature (the front checked it).
+            return _orig(self, bucket_name=bucket_name, key_name=key_name)
         # A presigned URL acts for its signer: the signer's key must exist and its policies allow the
         # action. Its signature is not checked (moto's signer check reads headers, not the query).
         signed = dict(headers)
@@ -192,3 +197,127 @@ def _patch_s3_preflight():
         return _orig_key_response(self, request, full_url)
 
     S3Response._key_response = _key_response
+
+
+def _nx_cors_matches(patterns, value):
+    """An S3 CORS pattern (one `*` wildcard at most) against the whole value, case as S3 compares it."""
+    import re as _re
+    for pattern in patterns or []:
+        if _re.fullmatch(".*".join(_re.escape(part) for part in str(pattern).split("*")), value or ""):
+            return True
+    return False
+
+
+def _nx_cors_rule(bucket, origin, method, requested=()):
+    """The first CORS rule of the bucket that allows this origin, method and every requested header,
+    as S3 picks it; None when none does."""
+    for rule in bucket.cors or []:
+        if not _nx_cors_matches(rule.allowed_origins, origin):
+            continue
+        if method not in (rule.allowed_methods or []):
+            continue
+        allowed = [h.lower() for h in (rule.allowed_headers or [])]
+        if all(_nx_cors_matches(allowed, h.lower()) for h in requested):
+            return rule
+    return None
+
+
+def _nx_cors_headers(rule, origin, requested=None):
+    headers = {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": ", ".join(rule.allowed_methods),
+        "Vary": "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",
+    }
+    if requested:
+        headers["Access-Control-Allow-Headers"] = ", ".join(requested)
+    if rule.exposed_headers:
+        headers["Access-Control-Expose-Headers"] = ", ".join(rule.exposed_headers)
+    if rule.max_age_seconds is not None:
+        headers["Access-Control-Max-Age"] = str(rule.max_age_seconds)
+    return headers
+
+
+@_nx_patch("S3 CORS rules")
+def _patch_s3_cors():
+    """10. CORS only as the bucket's CORS rules say. moto's server answered every preflight of every
+    service from a blanket flask-cors layer (the daemon turns it off); its S3 preflight applied every
+    rule at once (a second rule for another origin refused all) and matched origins by prefix
+    (`http://localhost*` style patterns let `http://localhost.evil.example` in); its answers to actual
+    requests ignored the method."""
+    from moto.s3.exceptions import AccessForbidden
+    from moto.s3.responses import S3Response
+    _nx_expect((S3Response, "_set_cors_headers_options"), (S3Response, "_get_cors_headers_other"))
+
+    def _set_cors_headers_options(self, headers, bucket):
+        origin = headers.get("Origin")
+        method = headers.get("Access-Control-Request-Method")
+        requested = [h.strip() for h in (headers.get("Access-Control-Request-Headers") or "").split(",") if h.strip()]
+        rule = _nx_cors_rule(bucket, origin, method, requested) if origin and method else None
+        if rule is None:
+            raise AccessForbidden(
+                "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+                "Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers "
+                "are not whitelisted by the resource's CORS spec."
+            )
+        self.response_headers.update(_nx_cors_headers(rule, origin, requested))
+
+    def _get_cors_headers_other(self):
+        origin = self.headers.get("Origin")
+        if not origin:
+            return {}
+        try:
+            bucket = self.backend.get_bucket(self.bucket_name)
+        except Exception:
+            return {}
+        rule = _nx_cors_rule(bucket, origin, self.method)
+        return _nx_cors_headers(rule, origin) if rule is not None else {}
+
+    S3Response._set_cors_headers_options = _set_cors_headers_options
+    S3Response._get_cors_headers_other = _get_cors_headers_other
+
+
+def _nx_api_cors_rules(configuration):
+    """CloudFormation's CorsConfiguration in the shape of PutBucketCors (moto's set_cors)."""
+    rules = []
+    for rule in (configuration or {}).get("CorsRules") or []:
+        out = {"AllowedMethod": rule.get("AllowedMethods") or [], "AllowedOrigin": rule.get("AllowedOrigins") or []}
+        if rule.get("AllowedHeaders"):
+            out["AllowedHeader"] = rule["AllowedHeaders"]
+        if rule.get("ExposedHeaders"):
+            out["ExposeHeader"] = rule["ExposedHeaders"]
+        if rule.get("MaxAge") is not None:
+            out["MaxAgeSeconds"] = str(rule["MaxAge"])
+        if rule.get("Id"):
+            out["ID"] = str(rule["Id"])
+        rules.append(out)
+    return rules
+
+
+@_nx_patch("S3 Bucket CorsConfiguration CloudFormation")
+def _patch_s3_bucket_cors_cfn():
+    """11. AWS::S3::Bucket's CorsConfiguration was ignored: a `Bucket` with `cors: true` had no rules,
+    so a page could not upload to it once CORS is answered from the rules only."""
+    from moto.s3 import models as _s3m
+    _orig_create = _s3m.FakeBucket.create_from_cloudformation_json
+    _orig_update = _s3m.FakeBucket.update_from_cloudformation_json
+
+    def _apply(bucket, cloudformation_json):
+        props = (cloudformation_json or {}).get("Properties") or {}
+        rules = _nx_api_cors_rules(props.get("CorsConfiguration"))
+        if rules:
+            bucket.set_cors(rules)
+        else:
+            bucket.delete_cors()
+
+    def _create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        bucket = _orig_create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        _apply(bucket, cloudformation_json)
+        return bucket
+
+    def _update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        bucket = _orig_update(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        _apply(bucket, cloudformation_json)
+        return bucket
+
+    _s3m.FakeBucket.create_from_cloudformation_json = classmethod(_create)
+    _s3m.FakeBucket.update_from_cloudformation_json = classmethod(_update)

@@ -1,4 +1,5 @@
 import type { CloudSettings } from '../state-dir';
+import { randomKeys } from './auth';
 import type { Journal } from './journal';
 import type { MotoClient, WireRequest } from './moto-client';
 
@@ -7,13 +8,10 @@ export interface AccessKeys {
   secretAccessKey: string;
 }
 
-/** Without IAM enforcement moto accepts any key; these are the ones handed out. */
-export const STATIC_KEYS: AccessKeys = {
-  accessKeyId: 'AKIANXSSTLOCALCLOUD0',
-  secretAccessKey: 'nx-sst-local-cloud',
-};
-
 export const ADMIN_USER = 'nx-sst-local-admin';
+
+/** moto routes the daemon's own IAM calls by this credential scope; nobody checks it (access control is off). */
+const SETUP_KEY_ID = 'AKIANXSSTLOCALSETUP0';
 
 function iamCall(params: Record<string, string>, host: string): WireRequest {
   return {
@@ -23,17 +21,18 @@ function iamCall(params: Record<string, string>, host: string): WireRequest {
       host,
       'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
       // moto routes by the SigV4 credential scope; access control is still off during set-up.
-      authorization: `AWS4-HMAC-SHA256 Credential=${STATIC_KEYS.accessKeyId}/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${SETUP_KEY_ID}/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: Buffer.from(new URLSearchParams({ ...params, Version: '2010-05-08' }).toString()),
   };
 }
 
 /**
- * The keys clients get. With IAM enforcement moto only accepts keys of real IAM users, so the first
- * start of a state directory creates an administrator and its access key through journaled writes
- * (replay recreates the identical key: moto's random generator is seeded per write), then turns
- * access control on.
+ * The keys clients get, made at the first start of a state directory and kept in its `cloud.json`
+ * (0600). Without IAM enforcement they are random; with it moto only accepts keys of real IAM users,
+ * so an administrator and its access key are created through journaled writes (replay recreates the
+ * identical key: moto's random generator is seeded per write, from the directory's random seed base),
+ * then access control is turned on. Either way the front accepts only these and the keys they lead to.
  */
 export async function setUpAccess(
   settings: CloudSettings,
@@ -41,7 +40,11 @@ export async function setUpAccess(
   moto: MotoClient,
   journal: Journal,
 ): Promise<AccessKeys> {
-  if (!settings.iam) return STATIC_KEYS;
+  if (!settings.iam) {
+    if (saved?.accessKeyId && saved.secretAccessKey)
+      return { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };
+    return randomKeys();
+  }
   let keys: AccessKeys;
   if (saved?.accessKeyId && saved.secretAccessKey) {
     keys = { accessKeyId: saved.accessKeyId, secretAccessKey: saved.secretAccessKey };

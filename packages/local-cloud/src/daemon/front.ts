@@ -1,7 +1,17 @@
+import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { latencyFor, Throttler, validateFaults, type Faults } from '../faults';
-import { awsError, throttlingError } from './aws-errors';
+import {
+  authError,
+  hostAllowed,
+  isUnsigned,
+  namesBucketInHost,
+  namesNonS3Api,
+  verifySignature,
+  type KeyRing,
+} from './auth';
+import { awsError, throttlingError, type ErrorAnswer } from './aws-errors';
 import type { Journal } from './journal';
 import { endToEndHeaders, type MotoClient, type WireRequest, type WireResponse } from './moto-client';
 import { describeRequest, type RequestInfo } from './request-info';
@@ -39,9 +49,18 @@ export interface FrontOptions {
   journal: Journal;
   gaps: GapHandler[];
   filters: AnswerFilter[];
-  /** Answers `/_nx-sst/...` control requests. */
+  /** The credentials the cloud issued: every request but an anonymous S3 one must be signed with one. */
+  keys: KeyRing;
+  /**
+   * Answers `/_nx-sst/...` control requests. Only `GET /_nx-sst/health` is open; the others need
+   * `controlToken` in the `x-nx-sst-control` header (it is in the 0600 `daemon.json`).
+   */
   control: (method: string, path: string, body: Buffer) => Promise<{ status: number; json: unknown }>;
+  controlToken: string;
 }
+
+/** Header that carries the control token of `daemon.json` to the control routes. */
+export const CONTROL_HEADER = 'x-nx-sst-control';
 
 /**
  * Reads run together; a write runs alone. moto draws from one random generator for every request
@@ -183,8 +202,23 @@ export class Front {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = req.url ?? '/';
+    const port = (req.socket.localPort ?? 0) as number;
+    if (!hostAllowed(req.headers.host, port)) {
+      // A page on a DNS name rebound to 127.0.0.1 sends its own name: never answer it.
+      const text = `nx-sst local cloud: refused the Host "${req.headers.host ?? ''}"; it answers only 127.0.0.1, localhost, [::1] and *.localhost on port ${port}.\n`;
+      res.writeHead(421, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
     if (url.startsWith('/_nx-sst/')) {
-      const { status, json } = await this.options.control(req.method ?? 'GET', url.split('?')[0], body);
+      const route = url.split('?')[0];
+      const method = req.method ?? 'GET';
+      const open = method === 'GET' && route === '/_nx-sst/health';
+      const token = req.headers[CONTROL_HEADER];
+      const { status, json } =
+        open || (typeof token === 'string' && sameSecret(token, this.options.controlToken))
+          ? await this.options.control(method, route, body)
+          : { status: 403, json: { error: `${method} ${route} needs the control token of daemon.json` } };
       const text = JSON.stringify(json);
       res.writeHead(status, {
         'content-type': 'application/json',
@@ -202,6 +236,12 @@ export class Front {
     const info = describeRequest(request.method, url, req.headers, body);
     const exchange: Exchange = { request, info };
 
+    const refusal = await this.authenticate(req, url, body, info);
+    if (refusal) {
+      send(res, { status: refusal.status, headers: refusal.headers, body: Buffer.from(refusal.body) });
+      return;
+    }
+
     const latency = latencyFor(this.faults, info.service);
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     if (!this.throttler.admit(this.faults.throttle, info.service, info.action)) {
@@ -214,6 +254,45 @@ export class Front {
       ? await this.serialized(() => this.answer(exchange, true))
       : await this.gate.read(() => this.answer(exchange, false));
     send(res, answer);
+  }
+
+  /**
+   * Whether the request may be served: an anonymous S3 request (judged later by the bucket's policy
+   * and ACLs, as S3 judges it), or one signed with a key the cloud issued. Undefined when it may.
+   */
+  private async authenticate(
+    req: http.IncomingMessage,
+    url: string,
+    body: Buffer,
+    info: RequestInfo,
+  ): Promise<ErrorAnswer | undefined> {
+    // A browser's CORS preflight carries the URL of the request it asks about (a presigned URL's
+    // query included) but never its method or credentials: as on AWS it is never authenticated.
+    // It reaches only a bucket of S3, which answers from the bucket's CORS rules and returns no data
+    // (moto answered an OPTIONS of `/` with the list of buckets).
+    if (req.method === 'OPTIONS') {
+      if (!req.headers.origin || !req.headers['access-control-request-method'])
+        return awsError(
+          'rest-xml',
+          400,
+          'BadRequest',
+          'Insufficient information. Origin request header needed.',
+        );
+      if (new URL(url, 'http://local').pathname === '/' && !namesBucketInHost(req.headers.host))
+        return awsError('rest-xml', 403, 'AccessForbidden', 'CORSResponse: Bucket not found');
+      return undefined;
+    }
+    const parsed = new URL(url, 'http://local');
+    if (isUnsigned(req.headers, parsed)) {
+      if (!namesNonS3Api(req.method ?? 'GET', req.headers, body)) return undefined;
+      const json = typeof req.headers['x-amz-target'] === 'string';
+      return authError(json ? 'json' : 'query', 'missing');
+    }
+    const failure = await verifySignature(
+      { method: req.method ?? 'GET', url, headers: req.headers, body },
+      this.options.keys,
+    );
+    return failure && authError(info.protocol, failure);
   }
 
   private async answer(exchange: Exchange, mutating: boolean): Promise<WireResponse> {
@@ -235,6 +314,7 @@ export class Front {
       );
       return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
     }
+    this.options.keys.learn(exchange.info, response);
     for (const filter of this.options.filters) {
       response = await filter(exchange, response, moto);
     }
@@ -259,4 +339,10 @@ function send(res: http.ServerResponse, answer: WireResponse): void {
   }
   res.writeHead(answer.status, headers);
   res.end(answer.body);
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

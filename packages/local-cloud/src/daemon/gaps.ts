@@ -21,31 +21,18 @@ export const failResourceTypes: GapHandler = async (exchange, moto) => {
   return undefined;
 };
 
-/** Headers a browser page may read from S3 answers (moto's CORS layer exposes none). */
-const S3_EXPOSED_HEADERS =
-  'ETag, x-amz-version-id, x-amz-request-id, x-amz-id-2, x-amz-server-side-encryption';
-
 /**
- * S3 answers to a browser (a request with an Origin) allow that origin and expose ETag, so a local
- * web page can upload to a presigned URL and read the result (multipart uploads need the ETag).
- * moto (flask-cors) already answers the preflight; this completes the actual responses.
+ * CORS is S3's alone, and only as the bucket's CORS rules say: moto's S3 answers preflights and
+ * actual requests from those rules (moto's blanket CORS layer, which let every origin preflight and
+ * read every service, is turned off). Any other service never answers a CORS header, so a web page
+ * can neither preflight a call to it nor read its answer.
  */
-export const s3Cors: AnswerFilter = async (exchange, response) => {
-  const origin = exchange.request.headers.origin;
-  if (exchange.info.service !== 's3' || !origin) return response;
-  const headers = { ...response.headers };
-  headers['access-control-allow-origin'] = origin;
-  headers['access-control-expose-headers'] = S3_EXPOSED_HEADERS;
-  if (exchange.request.method === 'OPTIONS') {
-    headers['access-control-allow-methods'] = 'GET, PUT, POST, DELETE, HEAD';
-    headers['access-control-allow-headers'] =
-      exchange.request.headers['access-control-request-headers'] ??
-      headers['access-control-allow-headers'] ??
-      '*';
-    headers['access-control-max-age'] = '3000';
-  }
-  const vary = headers.vary;
-  headers.vary = vary && !/\borigin\b/i.test(vary) ? `${vary}, Origin` : (vary ?? 'Origin');
+export const corsFromBucketRulesOnly: AnswerFilter = async (exchange, response) => {
+  const names = Object.keys(response.headers);
+  if (exchange.info.service === 's3' || !names.some((n) => n.startsWith('access-control-'))) return response;
+  const headers = Object.fromEntries(
+    Object.entries(response.headers).filter(([name]) => !name.startsWith('access-control-')),
+  );
   return { ...response, headers };
 };
 
@@ -106,4 +93,9 @@ export const s3EmptyDenials: AnswerFilter = async (exchange, response) => {
 export const allGaps: GapHandler[] = [failResourceTypes];
 
 /** Filters applied to every answer. */
-export const answerFilters: AnswerFilter[] = [unsupportedOperations, s3EmptyDenials, s3Cors, jsonAuthErrors];
+export const answerFilters: AnswerFilter[] = [
+  unsupportedOperations,
+  s3EmptyDenials,
+  corsFromBucketRulesOnly,
+  jsonAuthErrors,
+];

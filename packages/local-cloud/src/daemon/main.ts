@@ -3,6 +3,7 @@
  * It runs moto on an internal loopback port, replays the journal into it, and publishes the front
  * on the workspace's port. Arguments: one JSON object (DaemonArgs) as argv[2].
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { readJson, statePaths, writeJsonAtomic, type CloudSettings, type DaemonInfo } from '../state-dir';
 import { Front } from './front';
@@ -11,6 +12,8 @@ import { MotoClient } from './moto-client';
 import { startMoto, stopMoto, type MotoProcess } from './moto-process';
 import { allGaps, answerFilters } from './gaps';
 import { setUpAccess, type AccessKeys } from './access';
+import { KeyRing } from './auth';
+import { describeRequest } from './request-info';
 
 export interface DaemonArgs {
   stateDir: string;
@@ -30,7 +33,14 @@ async function main(): Promise<void> {
   const say = (line: string) => log.write(`${new Date().toISOString()} ${line}\n`);
   fs.rmSync(paths.error, { force: true });
 
-  const saved = readJson<CloudSettings & { accessKeyId?: string; secretAccessKey?: string }>(paths.settings);
+  const saved = readJson<
+    CloudSettings & {
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      seedBase?: string;
+      controlToken?: string;
+    }
+  >(paths.settings);
   const settings: CloudSettings = {
     port: args.port ?? saved?.port ?? 0,
     accountId: saved?.accountId ?? args.accountId ?? DEFAULT_ACCOUNT_ID,
@@ -59,6 +69,31 @@ async function main(): Promise<void> {
 
   try {
     say(`starting for ${args.stateDir}`);
+    // The state directory holds the keys and the journal (secrets included): its owner's only.
+    fs.chmodSync(args.stateDir, 0o700);
+    const opened = await Journal.open(paths.journal);
+    journal = opened.journal;
+    let seedBase: bigint;
+    if (saved?.seedBase !== undefined) seedBase = BigInt(saved.seedBase);
+    else if (opened.records.length > 0) {
+      // Its journal was written with plain sequence numbers as seeds; replay must use the same.
+      seedBase = 0n;
+      say(
+        'this state directory predates per-workspace seeds: the ids and session keys moto made in it ' +
+          'follow from sequence numbers alone (nx-sst-local reset starts it over with a random seed base)',
+      );
+    } else seedBase = randomBytes(8).readBigUInt64BE();
+    // Kept per state directory like the keys, so a LocalCloud object stays usable across restarts.
+    const controlToken = saved?.controlToken ?? randomBytes(24).toString('hex');
+    // On disk before the first journaled write, so a crash never leaves records seeded from a lost base.
+    const remembered = {
+      ...saved,
+      ...settings,
+      port: saved?.port ?? settings.port,
+      seedBase: seedBase.toString(),
+      controlToken,
+    };
+    writeJsonAtomic(paths.settings, remembered);
     moto = await startMoto({
       accountId: settings.accountId,
       region: settings.region,
@@ -70,12 +105,13 @@ async function main(): Promise<void> {
         void shutdown(1);
       }
     });
-    const client = new MotoClient(moto.port);
-    const opened = await Journal.open(paths.journal);
-    journal = opened.journal;
+    const client = new MotoClient(moto.port, seedBase);
+    const keyRing = new KeyRing();
     for (const record of opened.records) {
       await client.seed(record.seq);
-      await client.send(record);
+      const response = await client.send(record);
+      // The sessions and keys issued before the restart are issued again, identical: accept them.
+      keyRing.learn(describeRequest(record.method, record.url, record.headers, record.body), response);
     }
     if (opened.tornTail) {
       say(
@@ -86,11 +122,15 @@ async function main(): Promise<void> {
     say(`moto on 127.0.0.1:${moto.port}, replayed ${opened.records.length} journal records`);
 
     const keys: AccessKeys = await setUpAccess(settings, saved, client, journal);
+    keyRing.add(keys);
+    writeJsonAtomic(paths.settings, { ...remembered, ...keys });
     const activeFront: Front = new Front({
       moto: client,
       journal,
       gaps: allGaps,
       filters: answerFilters,
+      keys: keyRing,
+      controlToken,
       control: async (method, path, body) => {
         if (path === '/_nx-sst/health') return { status: 200, json: { ok: true, pid: process.pid } };
         if (path === '/_nx-sst/faults' && method === 'PUT') {
@@ -124,7 +164,14 @@ async function main(): Promise<void> {
       say(`port ${settings.port} is in use; choosing another`);
       port = await activeFront.listen(0);
     }
-    writeJsonAtomic(paths.settings, { ...settings, port, ...keysToSave(settings, keys) });
+    writeJsonAtomic(paths.settings, {
+      ...settings,
+      port,
+      accessKeyId: keys.accessKeyId,
+      secretAccessKey: keys.secretAccessKey,
+      seedBase: seedBase.toString(),
+      controlToken,
+    });
     const info: DaemonInfo = {
       pid: process.pid,
       port,
@@ -137,6 +184,7 @@ async function main(): Promise<void> {
       secretAccessKey: keys.secretAccessKey,
       startedAt: new Date().toISOString(),
       replayed: opened.records.length,
+      controlToken,
     };
     writeJsonAtomic(paths.daemon, info);
     say(`listening on http://127.0.0.1:${port}`);
@@ -146,11 +194,6 @@ async function main(): Promise<void> {
     fs.writeFileSync(paths.error, JSON.stringify({ name: error.name, message: error.message }) + '\n');
     await shutdown(1);
   }
-}
-
-function keysToSave(settings: CloudSettings, keys: AccessKeys) {
-  // With IAM enforcement the admin keys were made by moto (and are remade identically on replay).
-  return settings.iam ? { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey } : {};
 }
 
 void main();

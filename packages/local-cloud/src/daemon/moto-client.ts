@@ -49,7 +49,15 @@ function withHeadLength(method: string, headers: http.IncomingHttpHeaders): Reco
 export class MotoClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(readonly port: number) {}
+  /**
+   * @param seedBase added to every seed: a random number per state directory, so the ids and keys
+   * moto draws (access keys, session tokens) differ between workspaces and cannot be guessed from the
+   * sequence number alone, while a replay of that directory's journal still recreates them.
+   */
+  constructor(
+    readonly port: number,
+    private readonly seedBase = 0n,
+  ) {}
 
   send(request: WireRequest): Promise<WireResponse> {
     return new Promise((resolve, reject) => {
@@ -84,7 +92,7 @@ export class MotoClient {
   async seed(seq: number): Promise<void> {
     const res = await this.send({
       method: 'POST',
-      url: `/moto-api/seed?a=${seq}`,
+      url: `/moto-api/seed?a=${this.seedBase + BigInt(seq)}`,
       headers: {},
       body: Buffer.alloc(0),
     });

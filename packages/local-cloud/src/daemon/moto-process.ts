@@ -122,6 +122,9 @@ export async function startMoto(options: MotoOptions): Promise<MotoProcess> {
     AWS_DEFAULT_REGION: options.region,
     AWS_REGION: options.region,
     PYTHONUNBUFFERED: '1',
+    // moto's server answers every preflight of every service for any origin (flask-cors) unless told
+    // not to; S3 then answers CORS from each bucket's rules, as S3 does, and nothing else answers it.
+    MOTO_DISABLE_GLOBAL_CORS: 'true',
   };
   // Access control starts off (replay and set-up run unauthenticated) and is switched on through
   // /moto-api/reset-auth once the cloud is ready, when the state directory asks for IAM enforcement.
