@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopDaemon } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
-import { createDiskWorkspace, git, nx, nxStatus, writeFiles } from './test-utils/disk-workspace';
+import { CLI } from '../test-utils/cli';
+import { createDiskWorkspace, git, nx, nxStatus, NX_ENV, writeFiles } from './test-utils/disk-workspace';
 
 // Real Nx processes on a loaded machine: each command takes seconds.
 jest.setTimeout(300_000);
@@ -153,7 +155,12 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
   });
 
   it('runs bound targets with the bindings, whatever defines them, daemon off and on', () => {
-    nx(ws.root, ['run', 'infra:deploy']);
+    // The built CLI through node: a fresh build's dist/cli/main.js has no executable bit for .bin/nx-sst.
+    execFileSync(process.execPath, [CLI, 'deploy'], {
+      cwd: join(ws.root, 'apps/infra'),
+      env: { ...process.env, ...NX_ENV },
+      stdio: 'ignore',
+    });
     // Nx's executor processes read the graph from its cache file: on here, as Nx has it by default.
     // With it off (the test above), the plugin computes the graph again for the list of bound tasks.
     const uncached = nxStatus(ws.root, ['run', 'functions:test']);
