@@ -1,4 +1,3 @@
-import { hashArray } from '@nx/devkit';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -117,7 +116,10 @@ export class BindingsCache {
       return content;
     };
     const fileHash = (f: string) => hashes?.get(f) ?? createHash('sha1').update(read(f)).digest('hex');
-    const key = hashArray([PLUGIN_VERSION, READER_VERSION, ...files.flatMap((f) => [f, fileHash(f)])]);
+    // node:crypto, not @nx/devkit's hashArray: the sync generator loads this in every task run.
+    const key = createHash('sha1')
+      .update(JSON.stringify([PLUGIN_VERSION, READER_VERSION, ...files.flatMap((f) => [f, fileHash(f)])]))
+      .digest('hex');
     this.used.add(key);
     const hit = this.entries[key] ?? memory.get(key);
     if (hit) {

@@ -1,7 +1,11 @@
-import { getProjects, joinPathFragments, type Tree } from '@nx/devkit';
+import type { Tree } from '@nx/devkit';
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
+// Nx's own modules rather than @nx/devkit's index: a `nx run` has loaded them already, while the
+// index would load the whole devkit (some 60 ms) in every task run that runs this sync generator.
+import { getProjects } from 'nx/src/generators/utils/project-configuration';
 import { workspaceDataDirectoryForWorkspace } from 'nx/src/utils/cache-directory';
+import { joinPathFragments } from 'nx/src/utils/path';
 import { globWithWorkspaceContextSync } from 'nx/src/utils/workspace-context';
 import { constructKind, normalizeLocation } from '../plugin/catalog';
 import { BindingsCache, listInfraSourcesWith, SST_CONFIG_FILES } from '../plugin/infra-sources';

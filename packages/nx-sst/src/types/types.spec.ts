@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 import { WEB_SST_ENV } from '../test-utils/expected-types';
+import { prettierFormat } from '../test-utils/prettier';
+import { sameDeclarations } from './render';
 import { renderAppTypes, renderProjectTypes, writeTypesFromModel, type BindingModel } from './types';
 
 const model: BindingModel = {
@@ -57,6 +59,32 @@ describe('renderProjectTypes', () => {
 
   it('declares nothing but Config.APP/STAGE for a project with no bindings', () => {
     expect(renderProjectTypes(model, 'nobody')).not.toMatch(/Resources/);
+  });
+});
+
+describe('sameDeclarations', () => {
+  const web = renderProjectTypes(model, 'web', {
+    infraApp: 'infra (apps/infra)',
+    regenerate: 'nx run infra:types',
+  });
+
+  it.each([
+    {},
+    { singleQuote: true },
+    { semi: false, quoteProps: 'consistent', trailingComma: 'all' },
+    { printWidth: 40 },
+  ])('takes what Prettier %j makes of a file for the same declarations', async (options) => {
+    const formatted = prettierFormat(web, { ...options, filepath: 'sst-env.d.ts' });
+    expect(formatted).not.toBe(web);
+    expect(sameDeclarations(formatted, web)).toBe(true);
+  });
+
+  it('tells a different binding, another app and a hand-written file apart', () => {
+    const other = { ...model, targets: model.targets.map((t) => ({ ...t, bindings: [] })) };
+    expect(sameDeclarations(renderProjectTypes(other, 'web'), renderProjectTypes(model, 'web'))).toBe(false);
+    expect(sameDeclarations(web.replace('infra (apps/infra)', 'shop (apps/shop)'), web)).toBe(false);
+    expect(sameDeclarations(web.replace('"public"', '"publik"'), web)).toBe(false);
+    expect(sameDeclarations('// mine\n', web)).toBe(false);
   });
 });
 

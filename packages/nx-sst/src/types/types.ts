@@ -4,7 +4,7 @@ import { writeAtomic } from '../core/write-atomic';
 import { FsTree } from 'nx/src/generators/tree';
 import type { BindingModel } from './binding-model';
 import { isGenerated, projectTypeFiles, projectTypesFile, typesCache } from './project-types';
-import { renderAppTypes, type RenderOptions } from './render';
+import { renderAppTypes, sameDeclarations, type RenderOptions } from './render';
 
 export type { BindingModel };
 export {
@@ -58,8 +58,11 @@ export function writeTypesFromModel(opts: {
     const rel = projectTypesFile(root);
     const file = path.join(workspaceRoot, rel);
     const content = desired.get(rel);
-    if (content !== undefined) files.set(file, content);
-    else if (isGenerated(readText(file))) {
+    const current = readText(file);
+    if (content !== undefined) {
+      // A formatter's version of the same declarations is kept (see `sameDeclarations`).
+      if (current === undefined || !sameDeclarations(current, content)) files.set(file, content);
+    } else if (isGenerated(current)) {
       fs.rmSync(file, { force: true });
       written.push(file);
     }

@@ -1,6 +1,7 @@
 import { addProjectConfiguration, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { FUNCTIONS_SST_ENV, WEB_SST_ENV } from '../../test-utils/expected-types';
+import { prettierFormat } from '../../test-utils/prettier';
 import { addSampleResources, createWorkspace, treeContent } from '../test-utils/workspace';
 import { syncGenerator } from './sync';
 
@@ -49,6 +50,24 @@ describe('sync generator', () => {
       const first = treeContent(tree);
       expect(await sync(tree)).toBeUndefined();
       expect(treeContent(tree)).toEqual(first);
+    });
+
+    it("keeps a formatter's version of the files, and still sees a binding change", async () => {
+      await sync(tree);
+      // As `nx format:write`, or @nx/js:typescript-sync's formatFiles in the same `nx sync`, leaves them.
+      for (const file of ['apps/web/sst-env.d.ts', 'libs/functions/sst-env.d.ts']) {
+        tree.write(file, prettierFormat(tree.read(file, 'utf-8')!, { filepath: file, semi: false }));
+      }
+      const formatted = treeContent(tree);
+      expect(await sync(tree)).toBeUndefined();
+      expect(treeContent(tree)).toEqual(formatted);
+      const stack = tree.read('apps/infra/stacks/Default.ts', 'utf-8')!;
+      tree.write(
+        'apps/infra/stacks/Default.ts',
+        stack.replace('bind: [publicBucket, STRIPE_KEY]', 'bind: [publicBucket]'),
+      );
+      expect(await sync(tree)).toEqual(['apps/web/sst-env.d.ts: out of date']);
+      expect(tree.read('apps/web/sst-env.d.ts', 'utf-8')).not.toContain('STRIPE_KEY');
     });
 
     it('removes the generated file of a project that is no longer bound, never a hand-written one', async () => {

@@ -8,6 +8,7 @@ import {
   readTypesWorkspace,
   typesCache,
 } from '../../types/project-types';
+import { sameDeclarations } from '../../types/render';
 import { includeProjectTypes } from '../utils/tsconfig-include';
 
 /**
@@ -41,7 +42,7 @@ export function syncProjectTypes(tree: Tree): string[] {
     const desired = projectTypeFiles(tree, { workspace, cache });
     for (const [file, content] of desired) {
       const current = tree.read(file, 'utf-8');
-      if (current !== content) {
+      if (current === null || !sameDeclarations(current, content)) {
         tree.write(file, content);
         changed.push(`${file}: ${current === null ? 'missing' : 'out of date'}`);
       }

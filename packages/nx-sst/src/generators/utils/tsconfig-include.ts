@@ -1,4 +1,6 @@
-import { joinPathFragments, parseJson, type Tree } from '@nx/devkit';
+import type { Tree } from '@nx/devkit';
+import { parseJson } from 'nx/src/utils/json';
+import { joinPathFragments } from 'nx/src/utils/path';
 import { dirname, posix } from 'node:path';
 import { projectTypeFiles } from '../../types/project-types';
 import { PROJECT_TYPES_FILE } from '../../types/render';
@@ -57,6 +59,10 @@ export function includes(pattern: string, file: string, dir = '.'): boolean {
   if (!/[*?[]/.test(spec) && !/\.[^./]+$/.test(posix.basename(spec))) {
     return spec === '.' || target.startsWith(`${spec}/`);
   }
+  // Most patterns start with a folder the file is not in (`src/**/*.ts`): no glob matching needed.
+  const literal = spec.split('/').findIndex((segment) => /[*?[]/.test(segment));
+  const prefix = spec.split('/').slice(0, literal).join('/');
+  if (prefix && !target.startsWith(`${prefix}/`)) return false;
   const { minimatch } = nxDependency<{ minimatch(path: string, pattern: string, options: object): boolean }>(
     'minimatch',
   );
@@ -99,9 +105,17 @@ export function appendToInclude(text: string, value: string): string | undefined
  * folder so that it resolves under every package manager's layout.
  */
 function nxDependency<T>(id: string): T {
-  const nxDir = dirname(require.resolve('nx/package.json'));
-  return require(require.resolve(id, { paths: [nxDir] })) as T;
+  let loaded = nxDependencies.get(id);
+  if (!loaded) {
+    const nxDir = dirname(require.resolve('nx/package.json'));
+    loaded = require(require.resolve(id, { paths: [nxDir] }));
+    nxDependencies.set(id, loaded);
+  }
+  return loaded as T;
 }
+
+/** Resolved once per process: `require.resolve` with `paths` is not cached by Node. */
+const nxDependencies = new Map<string, unknown>();
 
 /**
  * `includeProjectTypes` for every project the stacks bind (read statically, as the sync generator
