@@ -3,16 +3,17 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps, BindingResource } from './binding';
 import { checkedId, registerBindable } from './bindable';
-import type { Function, FunctionDefinition } from './function';
-import { StreamConsumers } from './stream-consumers';
+import type { Function } from './function';
+import { type StreamConsumer, StreamConsumers } from './stream-consumers';
 
 /** Props of {@link KinesisStream}. */
 export interface KinesisStreamProps {
   /**
-   * Consumer functions by name; they read from the latest record.
+   * Consumer functions by name, or `{ function, filters, cdk: { eventSource } }`; they read from the latest
+   * record unless the event source says otherwise.
    * @default no consumers
    */
-  readonly consumers?: Record<string, FunctionDefinition>;
+  readonly consumers?: Record<string, StreamConsumer<sources.KinesisEventSourceProps>>;
   /**
    * Escape hatches into the underlying CDK constructs.
    * @default none
@@ -55,7 +56,9 @@ export class KinesisStream extends Construct implements Bindable {
       this,
       id,
       props.consumers,
-      (startingPosition) => new sources.KinesisEventSource(stream, { startingPosition }),
+      (options, overrides) => new sources.KinesisEventSource(stream, { ...options, ...overrides }),
+      {},
+      `KinesisStream "${id}"`,
     );
     registerBindable(this);
   }
