@@ -28,4 +28,17 @@ describe('Config.Parameter', () => {
       '/sst/my-app/dev/Parameter/FILES/value': bucketRef,
     });
   });
+
+  it('refuses a value that is not a string and props it does not have', () => {
+    const build = (props: object) => () =>
+      ws.app().stack(function Default({ stack }) {
+        new Config.Parameter(stack, 'VERSION', props as never);
+      });
+    expect(build({ value: 3 })).toThrow(
+      'Parameter "VERSION": needs a string value, e.g. new Config.Parameter(stack, "VERSION", { value: "..." }).',
+    );
+    expect(build({ value: '1', description: 'x' })).toThrow(
+      'Parameter "VERSION": unknown prop "description". Its props are: value.',
+    );
+  });
 });

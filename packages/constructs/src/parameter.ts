@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { Bindable, BindingProps } from './binding';
 import { checkedId, registerBindable } from './bindable';
+import { rejectUnknownProps } from './site-environment';
 
 /** Props of {@link Parameter}. */
 export interface ParameterProps {
@@ -20,6 +21,7 @@ export class Parameter extends Construct implements Bindable {
     super(scope, checkedId(scope, id, 'Parameter', { namespace: 'Config' }));
     this.id = id;
     this.name = id;
+    rejectUnknownProps(props ?? {}, ['value'], `Parameter "${id}"`);
     if (!props || typeof props.value !== 'string') {
       throw new Error(
         `Parameter "${id}": needs a string value, e.g. new Config.Parameter(stack, "${id}", { value: "..." }).`,
