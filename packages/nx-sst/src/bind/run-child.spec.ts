@@ -7,23 +7,26 @@ jest.setTimeout(60_000);
 // The runner installs process-wide signal handlers, so it is exercised in its own process, as built.
 const runner = path.join(__dirname, '../../dist/bind/run-child.js');
 
-function harness(command: string[], secrets: string[] = [], mask = 'auto', preamble = '') {
+function harness(command: string[], secrets: string[] = [], mask = 'auto', preamble = '', shell = false) {
   const script = `${preamble}
     const { ChildRunner } = require(${JSON.stringify(runner)});
     const r = new ChildRunner({ command: ${JSON.stringify(command)}, env: process.env, cwd: process.cwd(),
-      secrets: ${JSON.stringify(secrets)}, mask: ${JSON.stringify(mask)}, interactive: false, killGraceMs: 2000 });
+      secrets: ${JSON.stringify(secrets)}, mask: ${JSON.stringify(mask)}, interactive: false, killGraceMs: 2000,
+      shell: ${shell} });
     r.start();
     r.done.then((e) => { r.dispose(); process.exit(e.code); });`;
   const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let stderr = '';
   proc.stdout.on('data', (d) => (stdout += d));
+  proc.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const line = () =>
     new Promise<string>((resolve) => {
       const check = () => (stdout.includes('\n') ? resolve(stdout.split('\n')[0]) : setTimeout(check, 20));
       check();
     });
-  return { proc, exited, line, output: () => stdout };
+  return { proc, exited, line, output: () => stdout, errors: () => stderr };
 }
 
 // A zombie is dead: it only waits for its parent to reap it, and an orphan's new parent (PID 1 of a
@@ -115,6 +118,50 @@ describe('ChildRunner', () => {
     const grandchild = Number(await h.line());
     expect(await h.exited).toBe(0);
     expect(await waitDead(grandchild)).toBe(true);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'kills a child that ignores %s after the grace period, however many signals come (no terminal)',
+    async (signal) => {
+      const ignoring = `process.on("${signal}", () => {}); console.log(process.pid); setInterval(() => {}, 1000)`;
+      const h = harness(['node', '-e', ignoring]);
+      const child = Number(await h.line());
+      const started = Date.now();
+      for (let i = 0; i < 3; i++) {
+        h.proc.kill(signal);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await h.exited).toBe(137);
+      // The harness's grace period is 2 s, counted from the first signal.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(await waitDead(child)).toBe(true);
+    },
+  );
+
+  it('leaves no process behind when bind itself is killed with SIGKILL (no terminal)', async () => {
+    const tree = `sh -c 'trap "" TERM; sleep 300 & echo $$ $!; wait'`;
+    const h = harness(['sh', '-c', tree]);
+    const [child, grandchild] = (await h.line()).split(' ').map(Number);
+    expect(alive(child) && alive(grandchild)).toBe(true);
+    h.proc.kill('SIGKILL');
+    await h.exited;
+    expect(await waitDead(child)).toBe(true);
+    expect(await waitDead(grandchild)).toBe(true);
+  });
+
+  it('runs a command line through the shell with the same watchdog', async () => {
+    const h = harness(['echo $$; sleep 300'], [], 'auto', '', true);
+    const child = Number(await h.line());
+    h.proc.kill('SIGKILL');
+    await h.exited;
+    expect(await waitDead(child)).toBe(true);
+    expect(await harness(['exit 3'], [], 'auto', '', true).exited).toBe(3);
+  });
+
+  it('says which command it cannot run', async () => {
+    const h = harness(['no-such-command-nx-sst']);
+    expect(await h.exited).toBe(127);
+    expect(h.errors()).toBe('nx-sst: cannot run no-such-command-nx-sst: command not found\n');
   });
 
   it('masks secrets in piped output, also when split across writes', async () => {

@@ -18,9 +18,31 @@ export interface ChildOptions {
   mask?: 'auto' | 'always' | 'never';
   /** Whether we sit in an interactive terminal; defaults to whether stdin is one. */
   interactive?: boolean;
-  /** How long a child may take to stop after SIGTERM before it gets SIGKILL. */
+  /**
+   * How long a child may take to stop after a stop signal (SIGTERM, SIGHUP, or SIGINT without a
+   * terminal) before its tree gets SIGKILL. Default `KILL_GRACE_MS`.
+   */
   killGraceMs?: number;
 }
+
+/** The grace period a child gets between a stop signal and SIGKILL (documented in docs/cli.md). */
+export const KILL_GRACE_MS = 5000;
+
+/*
+ * Without a terminal the command runs in its own process group, started through this script: it
+ * leaves a watchdog in the background, in that group, reading the end of a pipe whose other end
+ * only bind holds; then it becomes the command (`exec`, same pid). When bind dies in any way, even by
+ * SIGKILL, the kernel closes bind's end, the watchdog reads end-of-file and kills its whole group, so
+ * the command and everything it started never outlive bind with the secrets in their environment.
+ * The watchdog ignores the stop signals the group gets (a graceful stop must not disarm it); bind's
+ * SIGKILL of the group ends it with the rest. `sh` rather than a Node process: it starts in about a
+ * millisecond (see docs/cli.md for the measured cost).
+ */
+const WATCHDOG = [
+  "( trap '' TERM INT HUP; while read -r _; do :; done; kill -9 0 ) <&3 >/dev/null 2>&1 &",
+  'command -v "$1" >/dev/null 2>&1 || { printf \'nx-sst: cannot run %s: command not found\\n\' "$1" >&2; exit 127; }',
+  'exec "$@" 3<&-',
+].join('\n');
 
 export type ChildExit = { code: number; signal?: NodeJS.Signals };
 
@@ -42,6 +64,7 @@ export class ChildRunner {
   private childExit?: Promise<ChildExit>;
   private stopping = false;
   private interruptCount = 0;
+  private killTimer?: NodeJS.Timeout;
   private ended = false;
   private readonly interactive: boolean;
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
@@ -66,20 +89,38 @@ export class ChildRunner {
     this.listen();
     this.opts.secrets = secrets;
     const [file, ...args] = this.opts.command;
+    const grouped = !this.interactive && process.platform !== 'win32';
     const masker = new SecretMasker(secrets);
     const mask = this.opts.mask ?? 'auto';
     const maskOut = masker.active && mask !== 'never' && (mask === 'always' || !isatty(1));
     const maskErr = masker.active && mask !== 'never' && (mask === 'always' || !isatty(2));
-    const child = spawn(file, args, {
-      cwd: this.opts.cwd,
-      env,
-      shell: this.opts.shell ?? false,
-      stdio: ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit'],
-      // Without a terminal nobody delivers Ctrl-C to the child for us, so it gets its own process
-      // group and we signal the group (which reaches grandchildren too). In a terminal it must stay
-      // in the foreground group to read the keyboard and receive Ctrl-C itself.
-      detached: !this.interactive && process.platform !== 'win32',
-    });
+    const stdio: ('inherit' | 'pipe')[] = [
+      'inherit',
+      maskOut ? 'pipe' : 'inherit',
+      maskErr ? 'pipe' : 'inherit',
+    ];
+    // The same argv Node's `shell: true` would run, so the watchdog can go in front of it.
+    const argv = this.opts.shell ? ['/bin/sh', '-c', [file, ...args].join(' ')] : [file, ...args];
+    const child = grouped
+      ? spawn('/bin/sh', ['-c', WATCHDOG, 'nx-sst-bind', ...argv], {
+          cwd: this.opts.cwd,
+          env,
+          // fd 3: the watchdog's pipe (see WATCHDOG).
+          stdio: [...stdio, 'pipe'],
+          // Without a terminal nobody delivers Ctrl-C to the child for us, so it gets its own process
+          // group and we signal the group (which reaches grandchildren too).
+          detached: true,
+        })
+      : spawn(file, args, {
+          cwd: this.opts.cwd,
+          env,
+          shell: this.opts.shell ?? false,
+          // In a terminal the child stays in the foreground group to read the keyboard and get Ctrl-C.
+          stdio,
+        });
+    // Held, never written: it keeps the watchdog waiting while bind lives, without keeping bind alive.
+    const watchdogPipe = grouped ? (child.stdio[3] as import('node:net').Socket | null) : null;
+    watchdogPipe?.unref();
     if (maskOut) pipeMasked(child.stdout!, process.stdout, new SecretMasker(secrets));
     if (maskErr) pipeMasked(child.stderr!, process.stderr, new SecretMasker(secrets));
     this.child = child;
@@ -97,6 +138,10 @@ export class ChildRunner {
       );
     });
     void this.childExit.then((exit) => {
+      clearTimeout(this.killTimer);
+      this.killTimer = undefined;
+      // Its watchdog kills what is left of the group; on a stop or restart we do as well.
+      watchdogPipe?.destroy();
       if (this.child !== child || this.stopping) return;
       // The child is gone; whatever it left running in its group goes with it.
       this.signalTree(child, 'SIGKILL');
@@ -118,7 +163,10 @@ export class ChildRunner {
     this.stopping = true;
     const tree = this.interactive ? await descendants(child.pid) : [];
     this.signalTree(child, 'SIGTERM', tree);
-    const timer = setTimeout(() => this.signalTree(child, 'SIGKILL', tree), this.opts.killGraceMs ?? 5000);
+    const timer = setTimeout(
+      () => this.signalTree(child, 'SIGKILL', tree),
+      this.opts.killGraceMs ?? KILL_GRACE_MS,
+    );
     await this.childExit;
     clearTimeout(timer);
     this.signalTree(child, 'SIGKILL', tree);
@@ -126,6 +174,7 @@ export class ChildRunner {
 
   /** Removes our signal handlers; call once the command is over. */
   dispose(): void {
+    clearTimeout(this.killTimer);
     for (const [signal, handler] of this.handlers) process.off(signal, handler);
     this.handlers.clear();
   }
@@ -154,6 +203,12 @@ export class ChildRunner {
       return;
     }
     this.signalTree(child, signal);
+    // A child that ignores the signal must not keep us (and itself, with the secrets) alive through
+    // any number of them: after the grace period its tree gets SIGKILL, terminal or not.
+    this.killTimer ??= setTimeout(
+      () => void descendants(child.pid).then((tree) => this.signalTree(child, 'SIGKILL', tree)),
+      this.opts.killGraceMs ?? KILL_GRACE_MS,
+    );
   }
 
   private signalTree(child: ChildProcess, signal: NodeJS.Signals, tree: number[] = []): void {
