@@ -174,8 +174,10 @@ export async function checkNxSstCli(args: string[]): Promise<void> {
 /** Checks `nx-sst-local <args>` against its usage line (it has no parse-only entry; see the report). */
 export function checkLocalCli(args: string[]): void {
   const [command, ...rest] = args;
-  if (!['start', 'stop', 'status', 'reset'].includes(command))
-    throw new Error(`"${command ?? ''}" is not a command of nx-sst-local (start, stop, status, reset)`);
+  if (!['start', 'stop', 'status', 'reset', 'recover'].includes(command))
+    throw new Error(
+      `"${command ?? ''}" is not a command of nx-sst-local (start, stop, status, reset, recover)`,
+    );
   for (let i = 0; i < rest.length; i++) {
     if (rest[i] === '--state-dir' || rest[i] === '--port') i++;
     else if (rest[i] !== '--iam') throw new Error(`"${rest[i]}" is not an option of nx-sst-local`);
