@@ -151,6 +151,8 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
       await runSample('functions');
       writeSample('libs/functions/src/handler.test.ts');
       expectExcerpt('apps/infra/stacks/Default.ts');
+      // The plugin binds the scripts as they are: no generator rewrites them.
+      expectExcerpt('apps/web/package.json');
       // Generators are idempotent: running one again changes nothing (each has its own run-twice tests).
       const before = workspace.read('apps/infra/stacks/Default.ts');
       await workspace.run('bind the bucket again', docs.commands('run', 'bind')[0]);
@@ -213,6 +215,7 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
       const [command] = docs.commands('background', 'dev');
       dev = workspace.background('docs sample "dev"', command, { env: { PORT: String(port) } });
       await dev.waitFor(/Ready in/, 5 * MINUTE, 'the Next.js "Ready" line');
+      expect(dev.text).toContain(docs.get('output', 'dev-bound').body.trim());
       const browser = await launchChromium();
       try {
         const page = await browser.context.newPage();

@@ -5,7 +5,7 @@ import { Bucket } from '@nx-sst/runtime/bucket';
 import { Config, load } from '@nx-sst/runtime/config';
 import { Upload } from './upload';
 
-// Signed for each request, with the credentials `nx-sst bind` gives the server.
+// Signed for each request, with the role credentials of web's bindings.
 export const dynamic = 'force-dynamic';
 
 export default async function Home() {
