@@ -5,9 +5,11 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { stopDaemon } from '@nx-sst/local-cloud';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
 import { deploy } from '../deploy/deploy';
+import { setSecret } from '../secrets/secrets';
 import { CLI, runCli } from '../test-utils/cli';
 import { sampleWorkspace } from '../test-utils/sample-workspace';
 
@@ -17,14 +19,24 @@ const STACKS = [
   "import { Config, Function, type StackContext } from '@nx-sst/constructs';",
   'export function Default({ stack }: StackContext) {',
   "  const version = new Config.Parameter(stack, 'VERSION', { value: '1.0.0' });",
-  "  new Function(stack, 'api', { handler: 'apps/api/src/handler.handler', bind: [version] });",
+  "  const key = new Config.Secret(stack, 'STRIPE_KEY');",
+  "  new Function(stack, 'api', { handler: 'apps/api/src/handler.handler', bind: [version, key] });",
   '}',
 ].join('\n');
 
 const root = sampleWorkspace({ stacks: STACKS });
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
+const appRoot = path.join(root, 'apps/infra');
+
 beforeAll(async () => {
+  await setSecret({
+    workspaceRoot: root,
+    appRoot,
+    stage: 'local',
+    name: 'STRIPE_KEY',
+    value: 'sk_test_fault',
+  });
   await deploy({
     workspaceRoot: root,
     appRoot: path.join(root, 'apps/infra'),
@@ -102,6 +114,49 @@ describe('bind without a terminal', () => {
     expect(await b.exited).toBe(137);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
     expect(await waitDead(child)).toBe(true);
+  });
+});
+
+describe('a NUL byte in a secret', () => {
+  const VALUE = 'sk_live_nul\0tail';
+
+  it('is refused by secrets set from stdin, naming the secret, never printing the value', async () => {
+    const out = await runCli(root, ['secrets', 'set', 'STRIPE_KEY'], { env, stdin: VALUE });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toContain('The value of STRIPE_KEY holds a NUL byte');
+    expect(out.stderr + out.stdout).not.toContain('sk_live_nul');
+    const got = await runCli(root, ['secrets', 'get', 'STRIPE_KEY'], { env });
+    expect(got.stdout.trim()).toBe('sk_test_fault');
+  });
+
+  it('stored from elsewhere, stops bind naming the variable, never printing the value', async () => {
+    const cloud = await startLocalCloud({ stateDir: localCloudDir(root) });
+    const ssm = new SSMClient(cloud.clientConfig);
+    const name = '/sst/shop/local/Secret/STRIPE_KEY/value';
+    try {
+      await ssm.send(
+        new PutParameterCommand({ Name: name, Value: VALUE, Type: 'SecureString', Overwrite: true }),
+      );
+      const out = await runCli(
+        root,
+        ['bind', '--target', 'api', '--', process.execPath, '-e', 'console.log("ran")'],
+        { env },
+      );
+      expect(out.code).toBe(1);
+      expect(out.stdout).not.toContain('ran');
+      expect(out.stderr).toContain('The value of SST_Secret_value_STRIPE_KEY holds a NUL byte');
+      expect(out.stderr).not.toContain('sk_live_nul');
+    } finally {
+      await ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: 'sk_test_fault',
+          Type: 'SecureString',
+          Overwrite: true,
+        }),
+      );
+      ssm.destroy();
+    }
   });
 });
 

@@ -158,6 +158,23 @@ describe('ChildRunner', () => {
     expect(await harness(['exit 3'], [], 'auto', '', true).exited).toBe(3);
   });
 
+  it('names the variable whose value holds a NUL byte, never the value, and starts nothing', async () => {
+    // bind's environment is an object built from SSM's answers; process.env would cut at the NUL.
+    const script = `
+      const { ChildRunner } = require(${JSON.stringify(runner)});
+      const env = { ...process.env, SST_Secret_value_K: ['sk_live_a', 'tail'].join(String.fromCharCode(0)) };
+      const r = new ChildRunner({ command: ['node', '-e', 'console.log("started")'], env, cwd: process.cwd(), interactive: false });
+      try { r.start(); } catch (e) { process.stderr.write(e.message + '\\n'); process.exit(1); }`;
+    const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    expect(await new Promise((resolve) => proc.on('exit', resolve))).toBe(1);
+    expect(out).toBe(
+      'The value of SST_Secret_value_K holds a NUL byte, which an environment variable cannot carry; the command was not started.\n',
+    );
+  });
+
   it('says which command it cannot run', async () => {
     const h = harness(['no-such-command-nx-sst']);
     expect(await h.exited).toBe(127);

@@ -1,6 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import { isatty } from 'node:tty';
+import { NxSstError } from '../core/errors';
 import { SecretMasker } from './mask';
 
 export interface ChildOptions {
@@ -88,6 +89,15 @@ export class ChildRunner {
     // leave the detached group running. The handlers run on the event loop, after `child` is set.
     this.listen();
     this.opts.secrets = secrets;
+    // Node refuses such an environment with an error that quotes the value, a secret maybe: say
+    // which variable it is instead, and start nothing.
+    const withNul = Object.keys(env).filter((name) => env[name]?.includes('\0'));
+    if (withNul.length > 0) {
+      throw new NxSstError(
+        `The value of ${withNul.join(', ')} holds a NUL byte, which an environment variable cannot carry; the command was not started.`,
+        'Store the value again without it (nx-sst secrets set NAME); to keep binary data, store it base64-encoded.',
+      );
+    }
     const [file, ...args] = this.opts.command;
     const grouped = !this.interactive && process.platform !== 'win32';
     const masker = new SecretMasker(secrets);

@@ -89,6 +89,22 @@ describe('secrets on the local cloud', () => {
     expect(await getSecret({ ...base, name: 'C_KEY' })).toBeUndefined();
   });
 
+  it('refuses a value with a NUL byte (no command could get it), without printing the value', async () => {
+    const error = await setSecret({ ...base, name: 'NUL_KEY', value: 'sk_live_a\0tail' }).catch(
+      (e: Error) => e,
+    );
+    expect(error).toMatchObject({
+      message: 'The value of NUL_KEY holds a NUL byte (character 10 of 14); nothing was stored.',
+      hint: expect.stringContaining('base64'),
+    });
+    expect(JSON.stringify(error)).not.toContain('sk_live_a');
+    expect(await getSecret({ ...base, name: 'NUL_KEY' })).toBeUndefined();
+    const file = path.join(root, 'nul.env');
+    fs.writeFileSync(file, 'OK_KEY=fine\nNUL_KEY=a\0b\n');
+    await expect(loadSecrets({ ...base, file })).rejects.toThrow(/The value of NUL_KEY holds a NUL byte/);
+    expect(await getSecret({ ...base, name: 'OK_KEY' })).toBeUndefined();
+  });
+
   it('refuses an invalid secret name', async () => {
     await expect(setSecret({ ...base, name: 'bad name', value: 'v' })).rejects.toThrow(
       /Invalid secret name "bad name"/,

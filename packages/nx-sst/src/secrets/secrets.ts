@@ -58,6 +58,21 @@ function checkName(name: string): void {
   }
 }
 
+/**
+ * A NUL byte cannot travel in an environment variable: stored, it would make every later `bind`
+ * fail (and Node's error used to print the value). The value itself is never part of the message.
+ */
+function checkValue(name: string, value: string): void {
+  const at = value.indexOf('\0');
+  if (at >= 0) {
+    throw new NxSstError(
+      `The value of ${name} holds a NUL byte (character ${at + 1} of ${value.length}); nothing was stored.`,
+      'An environment variable cannot carry a NUL byte, so no command could be run with it. Remove it ' +
+        '(a stray \\0 from printf, or a binary file?); to keep binary data, store it base64-encoded.',
+    );
+  }
+}
+
 function checkSize(name: string, value: string): void {
   const size = Buffer.byteLength(value, 'utf8');
   if (size > ADVANCED_LIMIT) {
@@ -94,6 +109,7 @@ export async function setSecret(
   opts: SecretsOptions & { name: string; value: string },
 ): Promise<{ path: string }> {
   checkName(opts.name);
+  checkValue(opts.name, opts.value);
   checkSize(opts.name, opts.value);
   const { ctx, ssm, prefix } = await open(opts);
   try {
@@ -212,6 +228,7 @@ export async function loadSecrets(opts: SecretsOptions & { file: string }): Prom
   const values = parseEnvFile(content, opts.file);
   for (const [name, value] of values) {
     checkName(name);
+    checkValue(name, value);
     checkSize(name, value);
   }
   const { ctx, ssm, prefix } = await open(opts);
