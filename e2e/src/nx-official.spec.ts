@@ -244,17 +244,24 @@ describeE2e(
         workspace.write('apps/web/app/page.tsx', WEB_PAGE);
 
         // The targets stay as the Nx plugins infer them: nothing rewritten into `nx-sst bind`.
+        await workspace.run('the project graph', 'npx nx graph --file=../graph.json');
+        const { graph } = JSON.parse(readFileSync(join(base, 'graph.json'), 'utf8')) as {
+          graph: {
+            nodes: Record<
+              string,
+              { data: { targets: Record<string, { executor?: string; options?: { command?: string } }> } }
+            >;
+          };
+        };
         for (const project of [WEB, SHOP, API]) {
-          const { targets } = JSON.parse(
-            (await workspace.run(`show ${project}`, `npx nx show project ${project} --json`)).output,
-          ) as { targets: Record<string, { executor?: string; options?: { command?: string } }> };
+          const { targets } = graph.nodes[project].data;
           for (const [name, target] of Object.entries(targets)) {
             expect(`${project}:${name} ${target.executor} ${target.options?.command ?? ''}`).not.toMatch(
               /nx-sst[: ]bind/,
             );
           }
-          if (project === WEB) expect(targets.dev.options?.command).toBe('next dev');
         }
+        expect(graph.nodes[WEB].data.targets.dev.options?.command).toBe('next dev');
 
         await workspace.run('sync', 'npx nx sync');
         await workspace.run('sync check', 'npx nx sync:check');
@@ -338,6 +345,8 @@ describeE2e(
         expect(test.output).toMatch(/Tests\s+3 passed/);
         expect(callerOf(test.output)).toMatch(assumed(boundRole(test.output, SHOP)));
         expect(boundRole(test.output, SHOP)).toMatch(/prices/);
+        const again = await workspace.run('shop test again', `npx nx run ${SHOP}:test`);
+        expect(fromCache(again.output, `${SHOP}:test`)).toBe(true);
         // One of the per-file tasks @nx/vitest infers (test-ci, their parent, refuses to run without Nx Cloud).
         const atomized = await workspace.run(
           'shop test-ci, one file',
