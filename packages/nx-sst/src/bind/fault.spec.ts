@@ -117,6 +117,28 @@ describe('bind without a terminal', () => {
   });
 });
 
+describe('a throttled SSM', () => {
+  it('lets three binds started at once all run their command', async () => {
+    const cloud = await startLocalCloud({ stateDir: localCloudDir(root) });
+    await cloud.setFaults({ throttle: { 'ssm:GetParameters': 1 } });
+    try {
+      const runs = await Promise.all(
+        Array.from({ length: 3 }, (_, i) =>
+          runCli(root, ['bind', '--target', 'api', '--', process.execPath, '-e', `console.log("run ${i}")`], {
+            env,
+          }),
+        ),
+      );
+      for (const [i, out] of runs.entries()) {
+        expect(out.stderr).not.toContain('ThrottlingException');
+        expect(out).toMatchObject({ code: 0, stdout: `run ${i}\n` });
+      }
+    } finally {
+      await cloud.clearFaults();
+    }
+  });
+});
+
 describe('a NUL byte in a secret', () => {
   const VALUE = 'sk_live_nul\0tail';
 

@@ -1,5 +1,9 @@
 import { createHash, createHmac } from 'node:crypto';
-import { signV4 } from './ssm-reader';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { startTestCloud, type LocalCloud } from '@nx-sst/local-cloud';
+import { localBindAws, signV4, throttleBackoffMs, THROTTLE_ATTEMPTS } from './ssm-reader';
+
+jest.setTimeout(120_000);
 
 describe('signV4', () => {
   it('signs exactly as the AWS SDK does', async () => {
@@ -61,5 +65,50 @@ describe('signV4', () => {
       { signingDate: now },
     );
     expect(ours.authorization).toBe(theirs.headers.authorization);
+  });
+});
+
+describe('localBindAws under throttling', () => {
+  let cloud: LocalCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    const ssm = new SSMClient(cloud.clientConfig);
+    try {
+      await ssm.send(new PutParameterCommand({ Name: '/t/a', Value: 'alpha', Type: 'String' }));
+    } finally {
+      ssm.destroy();
+    }
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it('waits and retries a throttled read instead of failing (three binds at once)', async () => {
+    const aws = localBindAws({
+      local: true,
+      region: cloud.region,
+      endpoint: cloud.endpoint,
+      env: {},
+      clientConfig: { region: cloud.region, endpoint: cloud.endpoint, credentials: cloud.credentials },
+    });
+    await cloud.setFaults({ throttle: { 'ssm:GetParameters': 2 } });
+    try {
+      const got = await Promise.all(Array.from({ length: 6 }, () => aws.getParameters(['/t/a'])));
+      expect(got).toEqual(
+        Array.from({ length: 6 }, () => [expect.objectContaining({ name: '/t/a', value: 'alpha' })]),
+      );
+    } finally {
+      await cloud.clearFaults();
+      aws.close();
+    }
+  });
+
+  it('backs off exponentially, capped at 2 s, with jitter', () => {
+    for (let attempt = 1; attempt < THROTTLE_ATTEMPTS; attempt++) {
+      const ms = throttleBackoffMs(attempt);
+      const full = Math.min(2000, 50 * 2 ** attempt);
+      expect(ms).toBeGreaterThanOrEqual(full / 2);
+      expect(ms).toBeLessThanOrEqual(full);
+    }
   });
 });

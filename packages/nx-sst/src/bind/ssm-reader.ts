@@ -28,6 +28,21 @@ export interface AssumedRole {
   expiration?: Date;
 }
 
+/** Attempts of a call that AWS (or the local cloud) throttles, on either path. */
+export const THROTTLE_ATTEMPTS = 10;
+
+/** SSM's and STS's throttling answers (JSON `ThrottlingException`, query `Throttling`), 429 and 503. */
+function isThrottled(status: number, text: string): boolean {
+  return (
+    status === 429 || status === 503 || (status === 400 && /Throttl|Rate exceeded|TooManyRequests/.test(text))
+  );
+}
+
+/** Exponential, capped at 2 s, with jitter so that binds throttled together do not retry together. */
+export function throttleBackoffMs(attempt: number): number {
+  return Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
+}
+
 /** The endpoint answered, but not as the local cloud (another server on its port). */
 export class NotTheCloudError extends Error {
   override name = 'NotTheCloudError';
@@ -47,7 +62,7 @@ export class AwsError extends Error {
  */
 export function sdkBindAws(cloud: StageCloud): BindAws {
   const ssmLib = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
-  const ssm = new ssmLib.SSMClient(cloud.clientConfig);
+  const ssm = new ssmLib.SSMClient({ ...cloud.clientConfig, maxAttempts: THROTTLE_ATTEMPTS });
   let sts: import('@aws-sdk/client-sts').STSClient | undefined;
   return {
     async getParameters(Names) {
@@ -72,6 +87,7 @@ export function sdkBindAws(cloud: StageCloud): BindAws {
       sts ??= new stsLib.STSClient({
         ...cloud.clientConfig,
         region: cloud.clientConfig.region ?? 'us-east-1',
+        maxAttempts: THROTTLE_ATTEMPTS,
       });
       const c = (await sts.send(new stsLib.AssumeRoleCommand({ RoleArn, DurationSeconds, RoleSessionName })))
         .Credentials!;
@@ -101,7 +117,7 @@ export function localBindAws(cloud: StageCloud): BindAws {
   const region = cloud.region;
   const agent = new http.Agent({ keepAlive: true });
 
-  const request = (service: string, headers: Record<string, string>, body: string) =>
+  const send = (service: string, headers: Record<string, string>, body: string) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const signed = signV4({ service, region, host: endpoint.host, headers, body, credentials });
       const req = http.request(
@@ -123,6 +139,16 @@ export function localBindAws(cloud: StageCloud): BindAws {
       req.on('error', reject);
       req.end(body);
     });
+
+  // Several binds starting at once (a task runner's parallel targets) meet SSM's rate limit: wait and
+  // try again, as the SDK does, instead of failing the command.
+  const request = async (service: string, headers: Record<string, string>, body: string) => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await send(service, headers, body);
+      if (attempt >= THROTTLE_ATTEMPTS || !isThrottled(res.status, res.text)) return res;
+      await new Promise((r) => setTimeout(r, throttleBackoffMs(attempt)));
+    }
+  };
 
   const ssm = async <T>(action: string, input: object): Promise<T> => {
     const body = JSON.stringify(input);
