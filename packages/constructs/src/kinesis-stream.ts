@@ -13,7 +13,7 @@ export interface KinesisStreamProps {
    * record unless the event source says otherwise.
    * @default no consumers
    */
-  readonly consumers?: Record<string, StreamConsumer<sources.KinesisEventSourceProps>>;
+  readonly consumers?: Record<string, StreamConsumer<Partial<sources.KinesisEventSourceProps>>>;
   /**
    * Escape hatches into the underlying CDK constructs.
    * @default none

@@ -103,7 +103,7 @@ export interface TableProps {
    * Stream consumers by name (they need `stream`): a function, or `{ function, filters, cdk: { eventSource } }`.
    * @default none
    */
-  readonly consumers?: Record<string, StreamConsumer<sources.DynamoEventSourceProps>>;
+  readonly consumers?: Record<string, StreamConsumer<Partial<sources.DynamoEventSourceProps>>>;
   /**
    * Escape hatches into the underlying CDK constructs.
    * @default none
@@ -258,7 +258,7 @@ export class Table extends Construct implements Bindable {
   /** Adds stream consumers: `table.addConsumers(stack, { audit: "path.handler" })`, as in SST v2. */
   public addConsumers(
     scope: Construct,
-    consumers: Record<string, StreamConsumer<sources.DynamoEventSourceProps>>,
+    consumers: Record<string, StreamConsumer<Partial<sources.DynamoEventSourceProps>>>,
   ): void {
     if (!this.cdk.table.tableStreamArn) {
       throw new Error(

@@ -8,7 +8,11 @@ import {
   GetIntegrationsCommand,
   GetRoutesCommand,
 } from '@aws-sdk/client-apigatewayv2';
-import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  paginateListStackResources,
+} from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -206,7 +210,13 @@ describe('the sample app on the local cloud', () => {
     expect(JSON.stringify(web)).not.toContain('sk_test_123');
     // the project spans three stacks: its manifest lives in the latest, with placeholders for the others
     const functions = JSON.parse((await get('/sst/sample/local/_bind/project/functions'))!);
-    expect(functions.targets).toEqual(['api-GET-notes', 'api-GET-notes-id', 'jobs-consumer', 'many']);
+    expect(functions.targets).toEqual([
+      'api-GET-notes',
+      'api-GET-notes-id',
+      'jobs-consumer',
+      'many',
+      'nightly-job',
+    ]);
     expect(functions.env.SST_Table_tableName_notes).toBe('__FETCH_FROM_SSM__');
     expect(JSON.parse(functions.env.SST_BINDINGS).Bucket.archive.bucketName).toBe(
       physicalOf('AWS::S3::Bucket', 'archiveBucket'),
@@ -227,7 +237,7 @@ describe('the sample app on the local cloud', () => {
     });
   });
 
-  it('deploys the HTTP API stack: routes to their functions, url bound and resolved by the runtime', async () => {
+  it('deploys the HTTP API stack: routes to their functions, url bound and resolved by the runtime, a cron job, its outputs', async () => {
     await deploy('Http');
     const http: Record<string, string> = {};
     for await (const page of paginateListStackResources(
@@ -257,6 +267,15 @@ describe('the sample app on the local cloud', () => {
     )!;
     expect(routeFunctions['GET /notes/{id}']).toBe(getNoteFn);
     expect(byType('AWS::ApiGatewayV2::Stage')).toEqual(['$default']);
+    expect(byType('AWS::Events::Rule')).toHaveLength(1);
+    const [stack] =
+      (await cfn.send(new DescribeStacksCommand({ StackName: 'local-sample-Http' }))).Stacks ?? [];
+    expect(
+      Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, [o.OutputValue, o.ExportName]])),
+    ).toEqual({
+      ApiEndpoint: [url, undefined],
+      NotesTable: [physicalOf('AWS::DynamoDB::Table', 'notesTable'), 'local-sample-Http-notes'],
+    });
     const param = await ssm.send(new GetParameterCommand({ Name: '/sst/sample/local/Api/api/url' }));
     expect(param.Parameter?.Value).toBe(url);
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: getNoteFn }));

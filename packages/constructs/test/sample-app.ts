@@ -4,6 +4,7 @@ import {
   Api,
   Bucket,
   Config,
+  Cron,
   Function,
   NextjsSite,
   Queue,
@@ -39,7 +40,7 @@ export function writeSampleWorkspace(root: string): void {
 
 /**
  * The sample app: bucket, table, queue, topic, a secret, a parameter, a Next.js site and a static site in
- * `Sample`; an HTTP API with two routes bound to them in `Http`.
+ * `Sample`; an HTTP API with two routes bound to them, a cron job and outputs in `Http`.
  */
 export function Sample({ stack }: StackContext) {
   const bucket = new Bucket(stack, 'uploads');
@@ -81,6 +82,17 @@ export function Http({ stack }: StackContext) {
     },
   });
   api.bind([bucket, table, queue, topic, STRIPE_KEY, version]);
+  // SST v2's forms: a Cron job given as { function: props }, and the stack's outputs.
+  new Cron(stack, 'nightly', {
+    schedule: 'rate(1 day)',
+    job: {
+      function: { handler: 'packages/functions/src/worker.handler', timeout: '1 minute', bind: [table] },
+    },
+  });
+  stack.addOutputs({
+    ApiEndpoint: api.url,
+    NotesTable: { value: table.tableName, exportName: `${stack.stackName}-notes` },
+  });
   return { api };
 }
 

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isNxSstError, NxSstError } from '../core/errors';
 import { findWorkspaceRoot } from '../core/workspace';
+import type { formatStacks } from '../deploy/summary';
 
 // The child of `bind` gets the environment we were started with, untouched.
 const startEnv = { ...process.env };
@@ -202,16 +203,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function printStacks(
-  title: string,
-  result: { stacks: { name: string; status: string; outputs: Record<string, string> }[]; durationMs: number },
-) {
-  const lines = [`\n✔ ${title} in ${(result.durationMs / 1000).toFixed(1)} s`];
-  for (const s of result.stacks) {
-    lines.push(`  ${s.name}  ${s.status === 'skipped' ? 'unchanged (skipped)' : s.status}`);
-    for (const [k, v] of Object.entries(s.outputs).sort()) lines.push(`    ${k}: ${v}`);
-  }
-  process.stdout.write(lines.join('\n') + '\n');
+function printStacks(title: string, result: Parameters<typeof formatStacks>[1]) {
+  const { formatStacks: format } = require('../deploy/summary') as typeof import('../deploy/summary.js');
+  process.stdout.write(format(title, result));
 }
 
 async function secrets(
