@@ -19,6 +19,7 @@ export const createDependencies: CreateDependencies<NxSstPluginOptions> = (_opti
     projectFiles,
   )) {
     for (const bound of projects.keys()) {
+      if (bound === infra.name) continue;
       dependencies.push({ source: bound, target: infra.name, type: DependencyType.implicit });
     }
   }

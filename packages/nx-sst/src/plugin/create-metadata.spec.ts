@@ -47,3 +47,66 @@ describe('createMetadata (nx show project)', () => {
     });
   });
 });
+
+describe('an infra app that binds itself (a function in its own folder)', () => {
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'nx-sst-self-'));
+    const files: Record<string, string> = {
+      'apps/api/project.json': '{ "name": "api" }',
+      'apps/api/sst.config.ts': 'export default {};\n',
+      'apps/api/src/handler.ts': 'export const handler = async () => ({});\n',
+      'apps/api/stacks/Default.ts': `import { Function, Table, type StackContext } from '@nx-sst/constructs';
+export function Default({ stack }: StackContext) {
+  const items = new Table(stack, 'items', { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });
+  new Function(stack, 'worker', { handler: 'apps/api/src/handler.handler', bind: [items] });
+}
+`,
+    };
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), content);
+    }
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is a bound project (its tasks run bound) with its resources, and no edge to itself', async () => {
+    const graph = {
+      nodes: { api: { name: 'api', type: 'app', data: { root: 'apps/api' } } },
+      dependencies: {},
+    };
+    const metadata = await createMetadata(graph as unknown as ProjectGraph, {}, {
+      workspaceRoot: root,
+    } as CreateMetadataContext);
+    expect(metadata.api?.metadata?.sst).toEqual({
+      resources: ['Function.worker', 'Table.items'],
+      boundProjects: ['api'],
+      bindings: [{ app: 'api', targets: ['worker'], resources: ['Table.items'] }],
+    });
+    const { createDependencies } = jest.requireActual(
+      './create-dependencies',
+    ) as typeof import('./create-dependencies');
+    const dependencies = await createDependencies({}, {
+      workspaceRoot: root,
+      projects: { api: { root: 'apps/api' } },
+      fileMap: { projectFileMap: {}, nonProjectFiles: [] },
+    } as never);
+    expect(dependencies).toEqual([]);
+    const { createNodes } = jest.requireActual('./create-nodes') as typeof import('./create-nodes');
+    const nodes = await createNodes[1](
+      ['apps/api/sst.config.ts'],
+      {},
+      { nxJsonConfiguration: {}, workspaceRoot: root },
+    );
+    const [infraPart, boundPart] = nodes.map(([, r]) => r.projects?.['apps/api']);
+    expect(boundPart?.namedInputs?.default).toEqual([
+      '{projectRoot}/**/*',
+      { runtime: expect.stringContaining('apps/api') },
+    ]);
+    expect(boundPart?.targets?.test).toEqual({ syncGenerators: ['...', 'nx-sst:sync'] });
+    expect(infraPart?.targets?.types.outputs).toEqual([
+      '{projectRoot}/.sst/types',
+      '{workspaceRoot}/apps/api/sst-env.d.ts',
+    ]);
+  });
+});

@@ -27,7 +27,9 @@ export const createMetadata: CreateMetadata<NxSstPluginOptions> = (graph, _optio
     }
   }
   for (const [project, bindings] of Object.entries(bindingsOf)) {
-    metadata[project] = { metadata: { sst: { bindings } } };
+    // An infra app that binds itself keeps its resources beside its bindings.
+    const own = metadata[project]?.metadata?.sst as object | undefined;
+    metadata[project] = { metadata: { sst: { ...own, bindings } } };
   }
   return metadata;
 };

@@ -118,7 +118,7 @@ function createInfraNode(
     locate,
   );
   const boundRoots = [
-    ...new Set(bindings.targets.map((t) => t.projectRoot).filter((r): r is string => !!r && r !== root)),
+    ...new Set(bindings.targets.map((t) => t.projectRoot).filter((r): r is string => !!r)),
   ].sort();
 
   for (const boundRoot of boundRoots) bound.add(boundRoot);
@@ -160,7 +160,12 @@ function inferTargets(options: NormalizedOptions, boundRoots: string[]): Record<
           '!{projectRoot}/cdk.out/**/*',
           { env: 'SST_STAGE' },
         ],
-        outputs: ['{projectRoot}/.sst/types', ...boundRoots.map((r) => `{workspaceRoot}/${r}/sst-env.d.ts`)],
+        outputs: [
+          '{projectRoot}/.sst/types',
+          ...boundRoots.map((r) =>
+            r === '.' ? '{workspaceRoot}/sst-env.d.ts' : `{workspaceRoot}/${r}/sst-env.d.ts`,
+          ),
+        ],
       },
     ),
     [options.secretsTargetName]: cli(

@@ -43,7 +43,8 @@ export function readWorkspaceBindings(
       const byProject = new Map<string, { targets: Set<string>; resources: Set<string> }>();
       for (const target of bindings.targets) {
         const bound = target.projectRoot !== undefined ? rootToName.get(target.projectRoot) : undefined;
-        if (!bound || bound === name) continue;
+        // A project that is its own infra app (a site at its path, a function in it) is bound too.
+        if (!bound) continue;
         const entry = byProject.get(bound) ?? { targets: new Set(), resources: new Set() };
         entry.targets.add(target.id);
         // A StaticSite takes no bindings (the construct refuses a `bind`; its browser code gets values
