@@ -143,6 +143,7 @@ export class Bucket extends Construct implements Bindable {
     this.id = id;
     const describe = `Bucket "${id}"`;
     rejectUnknownProps(props, BUCKET_PROPS, describe);
+    rejectUnknownProps(props.cdk ?? {}, ['id', 'bucket'], `${describe} cdk`);
     this.defaults = props.defaults?.function ?? {};
     const app = appOf(scope);
     if (props.cdk?.bucket instanceof Construct) {

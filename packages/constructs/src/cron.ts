@@ -73,6 +73,7 @@ export class Cron extends Construct {
     this.id = id;
     const describe = `Cron "${id}"`;
     rejectUnknownProps(props ?? {}, CRON_PROPS, describe);
+    rejectUnknownProps(props?.cdk ?? {}, ['id', 'rule'], `${describe} cdk`);
     const schedule = props?.schedule;
     if (schedule === undefined ? !props?.cdk?.rule?.schedule : !/^(rate|cron)\(.+\)$/.test(schedule)) {
       throw new Error(

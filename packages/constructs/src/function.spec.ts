@@ -269,6 +269,12 @@ describe("Function: SST v2's props", () => {
         deadLetterQueue: queue,
         nodejs: { banner: '// v2 banner', esbuild: { define: { 'process.env.BUILT': '"yes"' } } },
       });
+      new Function(stack, 'signed', {
+        handler: 'packages/functions/src/notes.get',
+        architecture: 'arm_64',
+        description: 'signed requests only',
+        url: { authorizer: 'iam', cors: false },
+      });
       new Function(stack, 'everything', {
         handler: 'packages/functions/src/notes.list',
         permissions: '*',
@@ -295,6 +301,15 @@ describe("Function: SST v2's props", () => {
       },
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 1 });
+    expect(fnProps('signed')).toMatchObject({
+      Architectures: ['arm64'],
+      Description: 'signed requests only',
+    });
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      TargetFunctionArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'signed'), 'Arn'] },
+      AuthType: 'AWS_IAM',
+      Cors: Match.absent(),
+    });
     template.hasResourceProperties('Custom::LogRetention', { RetentionInDays: 7 });
   });
 
@@ -366,6 +381,9 @@ describe("Function: SST v2's props it refuses", () => {
     );
     expect(build({ hooks: { beforeBuild: () => {} } })).toThrow(
       'Function "api": unknown prop "hooks". nx-sst runs no build hooks',
+    );
+    expect(build({ cdk: { url: {} } })).toThrow(
+      'Function "api" cdk: unknown prop "url". Its props are: id, function.',
     );
     expect(build({ handlr: 'x' })).toThrow(
       'Function "api": unknown prop "handlr". Its props are: handler, bind,',

@@ -241,6 +241,7 @@ export class Function extends lambda.Function implements Bindable, BindTarget {
     ]);
     const describe = `Function "${id}"`;
     rejectUnknownProps(merged, FUNCTION_PROPS, describe, FUNCTION_PROP_HINTS);
+    rejectUnknownProps(merged.cdk ?? {}, ['id', 'function'], `${describe} cdk`);
     if (!merged.handler) {
       throw new Error(
         `${describe}: no handler. Set handler: "path/to/file.exportName" (relative to the workspace root).`,

@@ -62,6 +62,23 @@ describe('NextjsSite', () => {
     ]);
   });
 
+  it("takes SST v2's permissions, dev.url and the server function escape hatch", () => {
+    const { template } = ws.synth(({ stack }) => {
+      const site = new NextjsSite(stack, 'web', {
+        path: 'apps/web',
+        permissions: ['sqs:SendMessage'],
+        dev: { url: 'http://localhost:3000' },
+        cdk: { id: 'WebSite', server: { memorySize: 2048 } },
+      });
+      expect(site.url).toBe('http://localhost:3000');
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 2048 });
+    expect(roleStatements(template, 'WebSiteServerFunctionServiceRole').map((s) => s.Action)).toContain(
+      'sqs:SendMessage',
+    );
+    expect(ssmParameters(template)['/sst/my-app/dev/NextjsSite/web/url']).toBe('http://localhost:3000');
+  });
+
   it("takes the workspace root when there is no path, as SST v2's default '.'", () => {
     let site!: NextjsSite;
     ws.app().stack(function Default({ stack }) {
@@ -77,6 +94,12 @@ describe('NextjsSite', () => {
       });
     expect(build({ timeout: 30 })).toThrow(
       'NextjsSite "web": unknown prop "timeout". Set it on the placeholder server function through the escape hatch: cdk: { server: { timeout: cdk.Duration.seconds(30) } }.',
+    );
+    expect(build({ cdk: { distribution: {} } })).toThrow(
+      'NextjsSite "web" cdk: unknown prop "distribution". nx-sst does not deploy sites behind CloudFront yet',
+    );
+    expect(build({ dev: { deploy: true } })).toThrow(
+      'NextjsSite "web" dev: unknown prop "deploy". A NextjsSite is deployed as a placeholder server function on every stage for now',
     );
     expect(build({ warm: 5 })).toThrow(
       'NextjsSite "web": unknown prop "warm". A NextjsSite is deployed as a placeholder server function for now',

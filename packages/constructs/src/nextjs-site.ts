@@ -7,7 +7,7 @@ import { checkedId, registerBindable } from './bindable';
 import { BindingSet, type BindTarget, type FinalBindings, fitEnvironment } from './bind-target';
 import { makeRoleAssumable, type Permission, toPolicyStatements } from './function';
 import { rejectUnknownProps, resolveSitePath, validateSiteEnvironment } from './site-environment';
-import { NEXTJS_SITE_PROP_HINTS } from './site-props';
+import { NEXTJS_SITE_PROP_HINTS, SITE_CDK_PROP_HINTS } from './site-props';
 
 /** Props of {@link NextjsSite}. */
 export interface NextjsSiteProps {
@@ -106,6 +106,11 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
     const app = appOf(scope);
     this.app = app;
     rejectUnknownProps(props ?? {}, NEXTJS_SITE_PROPS, describe, NEXTJS_SITE_PROP_HINTS);
+    rejectUnknownProps(props.cdk ?? {}, ['id', 'server'], `${describe} cdk`, SITE_CDK_PROP_HINTS);
+    rejectUnknownProps(props.dev ?? {}, ['url'], `${describe} dev`, {
+      deploy:
+        'A NextjsSite is deployed as a placeholder server function on every stage for now; remove dev.deploy.',
+    });
     this.targetPath = resolveSitePath(app.workspaceRoot, props?.path ?? '.', describe);
     this.environment = { ...props.environment };
     validateSiteEnvironment(this.environment, describe);

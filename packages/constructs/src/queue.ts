@@ -66,6 +66,7 @@ export class Queue extends Construct implements Bindable {
     super(scope, checkedId(scope, id, 'Queue', { nodeId: props.cdk?.id }));
     this.id = id;
     rejectUnknownProps(props, ['consumer', 'cdk'], `Queue "${id}"`);
+    rejectUnknownProps(props.cdk ?? {}, ['id', 'queue'], `Queue "${id}" cdk`);
     const queue =
       props.cdk?.queue instanceof Construct
         ? (props.cdk.queue as sqs.Queue)

@@ -44,6 +44,22 @@ export const STATIC_SITE_PROP_HINTS: Record<string, string> = {
     "nx-sst writes the project's sst-env.d.ts itself, in the project root (nx run infra:types, or nx sync); remove typesPath.",
 };
 
+/** SST v2's `cdk.*` escape hatches of sites, for a CloudFront distribution nx-sst does not create yet. */
+export const SITE_CDK_PROP_HINTS: Record<string, string> = Object.fromEntries(
+  [
+    'distribution',
+    'bucket',
+    'serverCachePolicy',
+    'responseHeadersPolicy',
+    'viewerProtocolPolicy',
+    'fileOptions',
+    'transform',
+    'revalidation',
+    'warmer',
+    'certificate',
+  ].map((key) => [key, `${NOT_BEHIND_CLOUDFRONT}.`]),
+);
+
 export const STATIC_SITE_VITE_PROP_HINTS: Record<string, string> = {
   types:
     "nx-sst writes no Vite env types file. Declare the VITE_* keys of environment in the app's vite-env.d.ts (interface ImportMetaEnv).",

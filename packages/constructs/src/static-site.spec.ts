@@ -69,6 +69,21 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
     expect(ssmParameters(template)['/sst/my-app/local/StaticSite/landing/url']).toBe('localhost');
   });
 
+  it("takes SST v2's indexPage, errorPage and the bucket escape hatch", () => {
+    const { template } = ws.synth(({ stack }) => {
+      new StaticSite(stack, 'landing', {
+        path: 'apps/landing',
+        indexPage: 'home.html',
+        errorPage: '404.html',
+        cdk: { id: 'LandingSite', bucket: { bucketName: 'landing-site' } },
+      });
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'landing-site',
+      WebsiteConfiguration: { IndexDocument: 'home.html', ErrorDocument: '404.html' },
+    });
+  });
+
   it("takes the workspace root when there is no path, as SST v2's default '.'", () => {
     let site!: StaticSite;
     ws.app({ stage: 'local' }).stack(function Default({ stack }) {
@@ -142,6 +157,13 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
           });
         }),
       ).toThrow('StaticSite "landing" vite: unknown prop "types". nx-sst writes no Vite env types file.');
+      expect(
+        build((stack) => {
+          new StaticSite(stack, 'landing', { path: 'apps/landing', cdk: { distribution: {} } as never });
+        }),
+      ).toThrow(
+        'StaticSite "landing" cdk: unknown prop "distribution". nx-sst does not deploy sites behind CloudFront yet',
+      );
     });
 
     it('refuses an SST v2 customDomain, on both sites, saying why', () => {

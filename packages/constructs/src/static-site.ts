@@ -17,7 +17,7 @@ import {
   validateViteEnvironment,
   viteConfigIn,
 } from './site-environment';
-import { STATIC_SITE_PROP_HINTS, STATIC_SITE_VITE_PROP_HINTS } from './site-props';
+import { SITE_CDK_PROP_HINTS, STATIC_SITE_PROP_HINTS, STATIC_SITE_VITE_PROP_HINTS } from './site-props';
 
 /** Props of {@link StaticSite}. */
 export interface StaticSiteProps {
@@ -133,6 +133,8 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
       bind: bindToEnvironmentHint((props as { bind?: unknown } | undefined)?.bind, envPrefix[0]),
     });
     rejectUnknownProps(props.vite ?? {}, ['envPrefix'], `${describe} vite`, STATIC_SITE_VITE_PROP_HINTS);
+    rejectUnknownProps(props.cdk ?? {}, ['id', 'bucket'], `${describe} cdk`, SITE_CDK_PROP_HINTS);
+    rejectUnknownProps(props.dev ?? {}, ['url', 'deploy'], `${describe} dev`);
     this.targetPath = resolveSitePath(app.workspaceRoot, props?.path ?? '.', describe);
     this.environment = { ...props.environment };
     validateSiteEnvironment(this.environment, describe);

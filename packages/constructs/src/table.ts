@@ -153,6 +153,7 @@ export class Table extends Construct implements Bindable {
     const describe = `Table "${id}"`;
     this.describe = describe;
     rejectUnknownProps(props ?? {}, TABLE_PROPS, describe);
+    rejectUnknownProps(props?.cdk ?? {}, ['id', 'table'], `${describe} cdk`);
     const existing = props?.cdk?.table instanceof Construct ? (props.cdk.table as dynamodb.Table) : undefined;
     if (existing) {
       for (const prop of [

@@ -80,6 +80,7 @@ export class Topic extends Construct implements Bindable {
     super(scope, checkedId(scope, id, 'Topic', { nodeId: props.cdk?.id }));
     this.id = id;
     rejectUnknownProps(props, ['subscribers', 'defaults', 'cdk'], `Topic "${id}"`);
+    rejectUnknownProps(props.cdk ?? {}, ['id', 'topic'], `Topic "${id}" cdk`);
     this.defaults = props.defaults?.function ?? {};
     const topic =
       props.cdk?.topic instanceof Construct
