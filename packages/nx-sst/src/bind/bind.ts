@@ -69,6 +69,13 @@ export interface RunBoundOptions extends BindingOptions {
   refreshBeforeExpiryMs?: number;
   /** Where our own messages go; default stderr. Never given secret values. */
   log?: (line: string) => void;
+  /**
+   * Give the command the bound variables as the deployed function holds them (values kept in SSM as
+   * their placeholders, for the runtime's `load()` to fetch with the role) and resolve packages as its
+   * bundle does (`--conditions=module`), so code that reads a secret before `load()` fails here as it
+   * fails in Lambda.
+   */
+  likeLambda?: boolean;
 }
 
 /** What a bind resolves to: which manifest, which app, which stage. */
@@ -282,11 +289,13 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
   const session = await openBinding(opts);
   let { values, credentials } = session;
   log(session.summary);
+  const envOf = (v: ResolvedValues, c: RoleCredentials | undefined) =>
+    opts.likeLambda ? likeLambdaEnv(session.envOf(v, c), v) : session.envOf(v, c);
 
   const { ChildRunner } = loadRunner();
   const runner: ChildRunnerType = new ChildRunner({
     command: opts.command,
-    env: session.envOf(values, credentials),
+    env: envOf(values, credentials),
     cwd: opts.cwd,
     shell: opts.shell,
     mask: opts.mask,
@@ -309,7 +318,7 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
         values = next;
         credentials = nextCredentials;
         log(`${why}; restarting ${opts.command.join(' ')}`);
-        await runner.restart(session.envOf(values, credentials), values.secrets);
+        await runner.restart(envOf(values, credentials), values.secrets);
         scheduleExpiry();
       } catch (error) {
         log(
@@ -383,6 +392,39 @@ function fingerprintOf(opts: {
 function sameValues(a: ResolvedValues, b: ResolvedValues): boolean {
   const keys = Object.keys(a.env);
   return keys.length === Object.keys(b.env).length && keys.every((k) => a.env[k] === b.env[k]);
+}
+
+/** Set by `bind` itself; the same whichever way the values are given. */
+const APP_VARIABLES = new Set(['SST_APP', 'SST_STAGE', 'SST_SSM_PREFIX']);
+
+/**
+ * A module hook for `--like-lambda`: Node resolves `@nx-sst/runtime` with the `module` condition, as
+ * esbuild does when it bundles a function, so a native ESM import gets the entry without top-level
+ * await, as the bundle does. Only that package: a `module` condition for every package would send
+ * others (the AWS SDK among them) to builds meant for bundlers. Inline, so nothing else ships.
+ */
+const RUNTIME_AS_BUNDLED = (() => {
+  const hook =
+    'export async function resolve(s,c,n){return n(s,/^@nx-sst\\/runtime(\\/|$)/.test(s)?{...c,conditions:["module",...c.conditions]}:c)}';
+  const register = `import{register}from"node:module";register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)})`;
+  return `--import="data:text/javascript,${encodeURIComponent(register)}"`;
+})();
+
+/**
+ * `env` with the bound variables as the deployed target holds them (`--like-lambda`): each value kept
+ * in SSM back to its placeholder, and a secret's value only where the target reads it by reference,
+ * with `@nx-sst/runtime` resolved as in the function's bundle.
+ */
+export function likeLambdaEnv(env: NodeJS.ProcessEnv, values: ResolvedValues): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  for (const key of Object.keys(values.env)) if (!APP_VARIABLES.has(key)) delete out[key];
+  for (const [key, value] of Object.entries(values.lambdaEnv ?? values.env)) {
+    if (!APP_VARIABLES.has(key)) out[key] = value;
+  }
+  const nodeOptions = env.NODE_OPTIONS ?? '';
+  if (!nodeOptions.includes(RUNTIME_AS_BUNDLED))
+    out.NODE_OPTIONS = `${nodeOptions} ${RUNTIME_AS_BUNDLED}`.trim();
+  return out;
 }
 
 function childEnv(opts: {

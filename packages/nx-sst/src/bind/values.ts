@@ -24,6 +24,12 @@ export interface ResolvedValues {
    * (`name#version@lastModified`): what identifies a secret's value without holding it.
    */
   secretVersions?: Record<string, string>;
+  /**
+   * The same variables as the deployed target holds them: values kept in SSM as their placeholders
+   * (`__FETCH_FROM_SSM__`, `__FETCH_FROM_SECRET__:{name}`), which the runtime's `load()` fetches.
+   * What `bind --like-lambda` gives the command.
+   */
+  lambdaEnv?: Record<string, string>;
 }
 
 /** `SST_{Type}_{prop}_{id}`: types and props hold no `_`; ids may. */
@@ -214,7 +220,7 @@ export async function resolveValues(opts: {
       `Deploy the stage again: nx-sst deploy --stage ${opts.stage}`,
     );
   }
-  return { env, secrets, secretVersions };
+  return { env, secrets, secretVersions, lambdaEnv: expandCompactBindings(opts.env) };
 }
 
 /**
@@ -252,5 +258,8 @@ export async function readStageValues(opts: {
       if (type === 'Secret') secrets.set(id, value);
     }
   }
-  return { env, secrets: [...secrets.values()] };
+  const lambdaEnv = Object.fromEntries(
+    Object.entries(env).map(([key, value]) => [key, key.startsWith('SST_Secret_') ? FETCH_FROM_SSM : value]),
+  );
+  return { env, secrets: [...secrets.values()], lambdaEnv };
 }

@@ -33,6 +33,7 @@ Options:
   --script           (bind) every value of the stage, for tests not tied to one target
   --shell            (bind) run the command through a shell
   --mask <when>      (bind) mask secrets in the output: auto (when not a terminal), always, never
+  --like-lambda      (bind) values kept in SSM stay placeholders until load(), as in the deployed function
   --bootstrap        (deploy) bootstrap the AWS environment first
   --stacks <a,b>     (deploy, remove, diff) only these stacks
   --format <f>       (secrets) list as table, env or json
@@ -48,6 +49,7 @@ const OPTIONS = {
   script: { type: 'boolean' },
   shell: { type: 'boolean' },
   mask: { type: 'string' },
+  'like-lambda': { type: 'boolean' },
   bootstrap: { type: 'boolean' },
   stacks: { type: 'string' },
   format: { type: 'string' },
@@ -64,7 +66,7 @@ const COMMAND_OPTIONS: Record<string, Option[]> = {
   diff: ['stage', 'app', 'stacks', 'verbose'],
   remove: ['stage', 'app', 'stacks', 'verbose'],
   types: ['stage', 'app'],
-  bind: ['stage', 'app', 'target', 'script', 'shell', 'mask'],
+  bind: ['stage', 'app', 'target', 'script', 'shell', 'mask', 'like-lambda'],
   secrets: ['stage', 'app', 'fallback'],
   'secrets list': ['stage', 'app', 'fallback', 'format'],
   local: [],
@@ -190,6 +192,7 @@ export async function main(argv: string[]): Promise<number> {
         script: values.script,
         shell: values.shell,
         mask,
+        likeLambda: values['like-lambda'],
         command: childCommand,
         env: startEnv,
       });
