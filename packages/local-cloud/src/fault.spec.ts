@@ -1,11 +1,11 @@
 /*
  * The local cloud under the faults a hostile or careless user brings (issue "Hardening"): each test
- * is a reproduction run against the built daemon, asserting the fixed behaviour.
+ * is a reproduction run against the built daemon, asserting the fixed behaviour. Those that need
+ * IAM enforced are in fault-iam.spec.ts.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   GetParameterCommand,
@@ -13,7 +13,7 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from './daemon/auth';
 import { scanJournal } from './daemon/journal';
@@ -24,83 +24,6 @@ import { unsignedRequest } from './test-utils/unsigned-request';
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 
 jest.setTimeout(120_000);
-
-describe('concurrent writes', () => {
-  let cloud: LocalCloud;
-  let roleArn: string;
-
-  beforeAll(async () => {
-    cloud = await startTestCloud({ iam: true });
-    const iam = new IAMClient(cloud.clientConfig);
-    try {
-      const { Role } = await iam.send(
-        new CreateRoleCommand({
-          RoleName: 'worker',
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { AWS: `arn:aws:iam::${cloud.accountId}:root` },
-                Action: 'sts:AssumeRole',
-              },
-            ],
-          }),
-        }),
-      );
-      roleArn = Role!.Arn!;
-    } finally {
-      iam.destroy();
-    }
-  });
-  afterAll(async () => {
-    await cloud?.stop();
-  });
-
-  it('keeps every session issued by 8 concurrent AssumeRole calls × 20 rounds across a restart', async () => {
-    const sts = new STSClient(cloud.clientConfig);
-    const issued: { accessKeyId: string; secretAccessKey: string; sessionToken: string }[] = [];
-    try {
-      for (let round = 0; round < 20; round++) {
-        const answers = await Promise.all(
-          Array.from({ length: 8 }, (_, i) =>
-            sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `r${round}-${i}` })),
-          ),
-        );
-        for (const { Credentials: c } of answers) {
-          issued.push({
-            accessKeyId: c!.AccessKeyId!,
-            secretAccessKey: c!.SecretAccessKey!,
-            sessionToken: c!.SessionToken!,
-          });
-        }
-      }
-    } finally {
-      sts.destroy();
-    }
-    expect(new Set(issued.map((c) => c.accessKeyId)).size).toBe(160);
-
-    await stopDaemon(cloud.stateDir);
-    const again = await startLocalCloud({ stateDir: cloud.stateDir });
-    const lost: string[] = [];
-    for (const credentials of issued) {
-      const client = new STSClient({
-        endpoint: again.endpoint,
-        region: again.region,
-        credentials,
-        maxAttempts: 1,
-      });
-      try {
-        await client.send(new GetCallerIdentityCommand({}));
-      } catch (e) {
-        lost.push(`${credentials.accessKeyId}: ${(e as Error).name}`);
-      } finally {
-        client.destroy();
-      }
-    }
-    expect(lost).toEqual([]);
-  });
-});
 
 describe('a web page or another user of the machine', () => {
   let cloud: LocalCloud;

@@ -1,7 +1,7 @@
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+import { ensureBootstrapped, startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
 
 jest.setTimeout(180_000);
 
@@ -127,6 +127,30 @@ describe('IAM enforcement (iam: true)', () => {
       name: 'UnrecognizedClientException',
     });
     ssm.destroy();
+  });
+
+  it('lets the account assume the CDK bootstrap roles (their trust policies hold Fn::If / AWS::NoValue)', async () => {
+    await ensureBootstrapped(cloud);
+    const iam = new IAMClient(cloud.clientConfig);
+    const sts = new STSClient({ ...cloud.clientConfig, maxAttempts: 1 });
+    try {
+      const roles = (await iam.send(new ListRolesCommand({}))).Roles!.filter((r) =>
+        /^cdk-hnb659fds-(deploy|file-publishing|image-publishing|lookup)-role-/.test(r.RoleName!),
+      );
+      expect(roles).toHaveLength(4);
+      for (const role of roles) {
+        // CloudFormation's AWS::NoValue leaves no `null` statement behind (it failed AssumeRole: HTTP 500).
+        const document = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!));
+        expect(document.Statement.every((s: unknown) => s !== null)).toBe(true);
+        const { Credentials } = await sts.send(
+          new AssumeRoleCommand({ RoleArn: role.Arn!, RoleSessionName: 'cdk' }),
+        );
+        expect(Credentials?.AccessKeyId).toMatch(/^ASIA/);
+      }
+    } finally {
+      iam.destroy();
+      sts.destroy();
+    }
   });
 
   it('keeps the keys, the roles and the denials across a restart', async () => {

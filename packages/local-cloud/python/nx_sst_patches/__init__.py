@@ -4,7 +4,7 @@ It fills CloudFormation and access-control gaps that cannot be repaired from out
 re-implementing CloudFormation: the gap is in moto's state, so the fix goes there. One module per
 concern, its docstring says what it fixes:
 
-- iam.py: IAM trust and resource checks, STS session tokens.
+- iam.py: IAM trust and resource checks, STS session tokens, CloudFormation roles' managed policies.
 - cloudformation.py (1-4): change sets per stack, outputs and exports, custom resources, fault injection.
 - apigatewayv2.py (5): AWS::ApiGatewayV2::* models over moto's apigatewayv2 backend.
 - bucket_deployment.py (6): Custom::CDKBucketDeployment on moto's S3, in process.
@@ -20,9 +20,9 @@ every service model and would add seconds to each cold start.
 
 from ._hooks import _nx_on_import
 from .apigatewayv2 import _patch_apigatewayv2_cfn
-from .cloudformation import _patch_cloudformation
+from .cloudformation import _patch_cfn_no_value_in_lists, _patch_cloudformation
 from .ec2 import _patch_ec2_cfn_delete
-from .iam import _patch_iam, _patch_sts
+from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .rds import _patch_rds_cfn
 from .s3 import (
     _patch_s3_bucket_cors_cfn,
@@ -35,6 +35,7 @@ from .s3 import (
 
 
 def _patch_cloudformation_models():
+    _patch_cfn_no_value_in_lists()
     _patch_apigatewayv2_cfn()
     _patch_rds_cfn()
     _patch_ec2_cfn_delete()
@@ -53,6 +54,7 @@ def _patch_s3_responses():
 
 _nx_on_import("moto.iam.access_control", _patch_iam)
 _nx_on_import("moto.sts.models", _patch_sts)
+_nx_on_import("moto.iam.models", _patch_iam_role_managed_policies)
 _nx_on_import("moto.cloudformation.responses", _patch_cloudformation)
 _nx_on_import("moto.s3.models", _patch_s3_models)
 _nx_on_import("moto.s3.responses", _patch_s3_responses)

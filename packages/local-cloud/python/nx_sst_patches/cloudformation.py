@@ -321,3 +321,20 @@ def _patch_cloudformation():
     _ccm.CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
     _ccm.CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
     _ccm.CustomModel.delete = _custom_delete
+
+
+@_nx_patch("CloudFormation AWS::NoValue in lists")
+def _patch_cfn_no_value_in_lists():
+    """A list element that resolves to `AWS::NoValue` (`Fn::If` of a condition, as in the CDK
+    bootstrap template's trust policies) is removed from the list, as CloudFormation does; moto kept a
+    `null` there, and IAM then failed every AssumeRole of such a role."""
+    from moto.cloudformation import parsing as _cfp
+    _orig_clean_json = _cfp.clean_json
+
+    def _clean_json(resource_json, resources_map):
+        cleaned = _orig_clean_json(resource_json, resources_map)
+        if isinstance(resource_json, list) and isinstance(cleaned, list):
+            return [value for value in cleaned if value is not None]
+        return cleaned
+
+    _cfp.clean_json = _clean_json

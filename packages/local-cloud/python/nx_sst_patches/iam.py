@@ -4,12 +4,15 @@
 - A trust statement for a service or federated users says nothing of an IAM caller (moto failed the
   whole AssumeRole with HTTP 500).
 - A call that touches several resources (GetParameters) must be allowed on each.
+- A role made by CloudFormation gets its ManagedPolicyArns (AWS-managed ones included).
+- A policy statement that is no object (`null`) is ignored, and an inline policy of a role made by
+  CloudFormation is read, instead of failing the call (HTTP 500).
 - STS session tokens have the length and prefix of AWS's.
 """
 
 import sys
 
-from ._hooks import _nx_on_import, _nx_patch
+from ._hooks import _nx_expect, _nx_log, _nx_on_import, _nx_patch
 
 
 def _patch_iam():
@@ -53,6 +56,24 @@ def _patch_iam_trust():
         return _orig_is_action_permitted(self, action, resource, principal, incoming_condition_values)
 
     _iac.IAMPolicyStatement.is_action_permitted = _is_action_permitted
+
+    # A statement that is no object (a `null` left by a CloudFormation `Fn::If` with `AWS::NoValue` in
+    # a role made before that was fixed) says nothing; moto failed every AssumeRole of the role on it
+    # (`'NoneType' object has no attribute 'get'`, HTTP 500): the CDK bootstrap roles with IAM on.
+    # An inline policy of a role made by CloudFormation (`Policies`) is kept as a parsed document,
+    # which moto could not read (KeyError 'policy_document', HTTP 500 on every call of the role).
+    import json as _json
+    _orig_policy_init = _iac.IAMPolicy.__init__
+
+    def _policy_init(self, policy):
+        if isinstance(policy, dict) and "policy_document" not in policy:
+            policy = _json.dumps(policy)
+        _orig_policy_init(self, policy)
+        statements = self._policy_json.get("Statement") if isinstance(self._policy_json, dict) else None
+        if isinstance(statements, list):
+            self._policy_json["Statement"] = [s for s in statements if isinstance(s, dict)]
+
+    _iac.IAMPolicy.__init__ = _policy_init
 
 
 @_nx_patch("IAM resource")
@@ -116,3 +137,78 @@ def _patch_sts():
 
     _stsu.random_session_token = _random_session_token
     _stsm.random_session_token = _random_session_token
+
+
+@_nx_patch("IAM Role ManagedPolicyArns CloudFormation")
+def _patch_iam_role_managed_policies():
+    """AWS::IAM::Role's ManagedPolicyArns were ignored, so with IAM enforced a role made by a stack
+    lacked what AWS-managed policies grant it (the CDK deploy role's AWSCloudFormationReadOnlyAccess,
+    a Lambda role's AWSLambdaBasicExecutionRole). They are attached on create and update (an
+    AWS-managed policy is loaded from moto's own copy when first named) and detached on delete."""
+    import json as _json
+    from moto.iam import models as _im
+    from moto.utilities.utils import get_partition
+    _nx_expect(
+        (_im, "aws_managed_policies_data"),
+        (_im.AWSManagedPolicy, "from_data"),
+        (_im.Role, "create_from_cloudformation_json"),
+        (_im.Role, "update_from_cloudformation_json"),
+        (_im.Role, "delete_from_cloudformation_json"),
+    )
+
+    def _aws_managed(backend, arn):
+        # One policy out of moto's 4 MB document, without parsing the rest.
+        name = arn.rsplit("/", 1)[-1]
+        key = '\n "' + name + '":'
+        at = _im.aws_managed_policies_data.find(key)
+        if at < 0:
+            return None
+        data, _ = _json.JSONDecoder().raw_decode(_im.aws_managed_policies_data, at + len(key))
+        policy = _im.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+        if policy.arn != arn:
+            return None
+        backend.managed_policies[policy.arn] = policy
+        return policy
+
+    def _sync(role, arns, account_id, region_name):
+        backend = _im.iam_backends[account_id][get_partition(region_name)]
+        wanted = [str(a) for a in (arns or []) if a]
+        for arn in list(role.managed_policies):
+            if arn not in wanted:
+                role.managed_policies[arn].detach_from(role)
+        for arn in wanted:
+            if arn in role.managed_policies:
+                continue
+            policy = backend.managed_policies.get(arn) or (
+                _aws_managed(backend, arn) if ":iam::aws:policy/" in arn else None
+            )
+            if policy is None:
+                _nx_log("role " + role.name + ": managed policy " + arn + " does not exist; not attached")
+                continue
+            policy.attach_to(role)
+
+    _orig_create = _im.Role.create_from_cloudformation_json
+    _orig_update = _im.Role.update_from_cloudformation_json
+    _orig_delete = _im.Role.delete_from_cloudformation_json
+
+    def _create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        role = _orig_create(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        _sync(role, (cloudformation_json.get("Properties") or {}).get("ManagedPolicyArns"), account_id, region_name)
+        return role
+
+    def _update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        role = _orig_update(original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+        _sync(role, (cloudformation_json.get("Properties") or {}).get("ManagedPolicyArns"), account_id, region_name)
+        return role
+
+    def _delete(cls, resource_name, cloudformation_json, account_id, region_name):
+        backend = _im.iam_backends[account_id][get_partition(region_name)]
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for policy in list(role.managed_policies.values()):
+                    policy.detach_from(role)
+        return _orig_delete(resource_name, cloudformation_json, account_id, region_name)
+
+    _im.Role.create_from_cloudformation_json = classmethod(_create)
+    _im.Role.update_from_cloudformation_json = classmethod(_update)
+    _im.Role.delete_from_cloudformation_json = classmethod(_delete)

@@ -80,6 +80,7 @@ print(any(m == "moto" or m.startswith("moto.") for m in sys.modules))
         'moto.cloudformation.responses',
         'moto.core.authorization',
         'moto.iam.access_control',
+        'moto.iam.models',
         'moto.s3.models',
         'moto.s3.responses',
         'moto.sts.models',
