@@ -83,6 +83,16 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
     expect(Object.keys(web?.targets ?? {})).toEqual(['dev', 'e2e', 'typecheck']);
   });
 
+  it('adds no target whose name targetDefaults gives a dependsOn (Nx would keep it as a no-op)', async () => {
+    const results = await createNodes[1](['apps/infra/sst.config.ts'], undefined, {
+      nxJsonConfiguration: { targetDefaults: { test: { dependsOn: ['^build'] }, build: { cache: true } } },
+      workspaceRoot: root,
+    });
+    const web = results.map(([, r]) => r.projects?.['apps/web']).find(Boolean);
+    expect(web?.targets?.test).toBeUndefined();
+    expect(web?.targets?.build).toEqual({ syncGenerators: ['...', 'nx-sst:sync'] });
+  });
+
   it('caches what it read from the stacks on disk, keyed by their content', async () => {
     const first = await run();
     expect(readdirSync(join(root, '.nx', 'workspace-data'))).toContain('nx-sst-nodes.json');

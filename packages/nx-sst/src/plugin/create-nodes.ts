@@ -201,8 +201,15 @@ function boundProjectConfigurations(
   > = {};
   const workspaceDefault = context.nxJsonConfiguration?.namedInputs?.default ?? ['{projectRoot}/**/*'];
   // Patterns (`test-ci--*`) name targets this plugin cannot list; they are bound, not synced first.
+  // Nor is a name `targetDefaults` gives a `dependsOn` (as @nx/jest's and @nx/vitest's generators do
+  // for `test`): where a project has no such target, Nx would keep ours as a no-op that runs. Those
+  // targets get their sst-env.d.ts from `nx sync` (the generator is registered globally).
+  const targetDefaults = (context.nxJsonConfiguration?.targetDefaults ?? {}) as Record<
+    string,
+    { dependsOn?: unknown }
+  >;
   const targetNames = [...new Set([...options.boundTargetNames, 'typecheck'])]
-    .filter((n) => !n.includes('*'))
+    .filter((n) => !n.includes('*') && !(Array.isArray(targetDefaults) || targetDefaults[n]?.dependsOn))
     .sort();
   for (const root of [...bound].sort()) {
     projects[root] = {
