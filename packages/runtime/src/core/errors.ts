@@ -17,7 +17,7 @@ export function missingAppError(env: Record<string, string | undefined> | undefi
   }
   if (env.SST) {
     return new Error(
-      'Cannot access bound resources. This usually happens if "@nx-sst/runtime" is used at build time, for example in Next.js "getStaticProps()" or a SvelteKit prerender. Please run your build with the bound values: "nx-sst bind -- next build".',
+      'Cannot access bound resources. This usually happens if "@nx-sst/runtime" is used at build time, for example in Next.js "getStaticProps()" or a SvelteKit prerender. Please run your build with the bound values: through Nx ("nx run web:build", which the nx-sst plugin binds) or "nx-sst bind -- next build".',
     );
   }
   if (env.AWS_LAMBDA_FUNCTION_NAME || env.CODEBUILD_BUILD_ARN) {
@@ -26,7 +26,7 @@ export function missingAppError(env: Record<string, string | undefined> | undefi
     );
   }
   return new Error(
-    'Cannot access bound resources. This usually happens if "@nx-sst/runtime" is used on the client-side. Ensure that it\'s only called in your server functions. To run local code with the bound values, use "nx-sst bind -- <command>"; in unit tests, use setBindings() from "@nx-sst/runtime/testing".',
+    'Cannot access bound resources. This usually happens if "@nx-sst/runtime" is used on the client-side. Ensure that it\'s only called in your server functions. To run local code with the bound values, run it through Nx (the nx-sst plugin binds a bound project\'s dev, test, build… targets) or with "nx-sst bind -- <command>"; in unit tests, use setBindings() from "@nx-sst/runtime/testing".',
   );
 }
 
