@@ -265,12 +265,12 @@ function parentOf(rel: string): string {
   return parent === '' ? '.' : parent;
 }
 
-function isInside(parent: string, child: string): boolean {
+export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function readText(file: string): string | undefined {
+export function readText(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
@@ -282,7 +282,7 @@ function readText(file: string): string | undefined {
  * A JSON file as Nx reads it: plain JSON, else JSON with comments and trailing commas (Nx's own
  * parser, loaded only then). A file that is neither reads as `{}`: it exists, with no name.
  */
-function readJson(file: string): Record<string, unknown> | undefined {
+export function readJson(file: string): Record<string, unknown> | undefined {
   const text = readText(file);
   if (text === undefined) return undefined;
   try {

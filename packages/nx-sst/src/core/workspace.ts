@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NxSstError } from './errors';
-import { findNxProject, nxProjectName } from './nx-project';
+import { findNxProject, isInside, nxProjectName, readJson, readText } from './nx-project';
+
+export { isInside };
 
 export interface InfraApp {
   /** The Nx project name of the folder holding `sst.config.ts` (its folder name when it is no project). */
@@ -222,27 +224,4 @@ export function resolveProject(
 export function infraAppName(workspaceRoot: string, appRoot: string): string {
   const rel = path.relative(workspaceRoot, appRoot).split(path.sep).join('/') || '.';
   return nxProjectName(workspaceRoot, rel, { inferred: true }) ?? path.basename(appRoot);
-}
-
-export function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function readJson(file: string): Record<string, unknown> | undefined {
-  const text = readText(file);
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
