@@ -1,6 +1,7 @@
 import { createResourceProxy } from './core/index.js';
 
 export { load, refresh } from './core/index.js';
+export * from './api-handler.js';
 
 /**
  * Every Api bound to this code, by id. Empty here: the types nx-sst generates for your project
