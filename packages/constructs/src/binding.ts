@@ -115,7 +115,7 @@ function notBindableError(thing: unknown, targetDescription: string): Error {
   const what = describeThing(thing);
   const hint = what.startsWith('Cron')
     ? ' A Cron holds no values; bind the resources its job uses to the job function instead (cron.jobFunction).'
-    : ' Bindable constructs: Bucket, Table, Topic, Queue, EventBus, KinesisStream, Function, Api, RDS, Config.Secret, Config.Parameter, StaticSite, NextjsSite.';
+    : ' Bindable constructs: Bucket, Table, Topic, Queue, EventBus, KinesisStream, Function, Api, Auth, RDS, Config.Secret, Config.Parameter, StaticSite, NextjsSite.';
   return new Error(`${targetDescription} cannot bind ${what}: it is not a bindable construct.${hint}`);
 }
 

@@ -68,6 +68,7 @@ export {
 } from './api';
 export { Cron, type CronJobProps, type CronProps } from './cron';
 export { RDS, type RDSEngine, type RDSProps } from './rds';
+export { Auth, type AuthAttachProps, type AuthProps } from './auth';
 export { Secret } from './secret';
 export { Parameter, type ParameterProps } from './parameter';
 export { Config } from './config';
