@@ -86,7 +86,9 @@ describe('nx-sst CLI: bad input gets a clear message and a non-zero exit', () =>
     const target = await run(root, ['deploy', '--target', 'x']);
     expect(target.code).toBe(1);
     expect(target.stderr).toContain('✖ --target does not apply to nx-sst deploy (--target is for bind).');
-    expect(target.stderr).toContain('nx-sst deploy takes --stage, --app, --bootstrap, --stacks, --verbose.');
+    expect(target.stderr).toContain(
+      'nx-sst deploy takes --stage, --app, --bootstrap, --stacks, --concurrency, --verbose.',
+    );
     // Refused with --help too, so a documented usage line cannot hold a flag the command ignores.
     const withHelp = await run(root, ['remove', '--bootstrap', '--fallback', '--help']);
     expect(withHelp).toMatchObject({ code: 1, stdout: '' });
@@ -136,7 +138,11 @@ describe('nx-sst CLI: secrets and the local cloud', () => {
     });
     roots.push(root);
     try {
-      expect((await run(root, ['local', 'status'])).stdout).toBe('Local cloud is not running.\n');
+      // Down is exit 3, as `nx-sst-local status` says it, so a script can test it.
+      expect(await run(root, ['local', 'status'])).toMatchObject({
+        code: 3,
+        stdout: 'Local cloud is not running.\n',
+      });
       const set = await run(root, ['secrets', 'set', 'API_KEY'], process.env, 'from-stdin-value\n');
       expect(set.code).toBe(0);
       expect(set.stderr).toContain('✔ Set API_KEY');
@@ -144,9 +150,9 @@ describe('nx-sst CLI: secrets and the local cloud', () => {
       expect(get).toMatchObject({ code: 0, stdout: 'from-stdin-value' });
       const list = await run(root, ['secrets', 'list', 'env']);
       expect(list.stdout).toBe("API_KEY='from-stdin-value'\n");
-      expect((await run(root, ['local', 'status'])).stdout).toMatch(
-        /^Local cloud running at http:\/\/127\.0\.0\.1:\d+/,
-      );
+      const up = await run(root, ['local', 'status']);
+      expect(up.code).toBe(0);
+      expect(up.stdout).toMatch(/^Local cloud running at http:\/\/127\.0\.0\.1:\d+/);
       const missing = await run(root, ['secrets', 'get', 'NOPE']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('"NOPE" is not set.');

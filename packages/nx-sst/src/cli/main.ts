@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { isNxSstError, NxSstError } from '../core/errors';
+import { NxSstError } from '../core/errors';
 import { findWorkspaceRoot } from '../core/workspace';
-import type { formatStacks } from '../deploy/summary';
 
 // The child of `bind` gets the environment we were started with, untouched.
 const startEnv = { ...process.env };
@@ -23,7 +21,7 @@ Commands:
   secrets list [table|env|json]
   secrets remove <name>
   secrets load <file.env>    Set every secret of a .env file
-  local start|stop|status|reset   Manage this workspace's local cloud
+  local start|stop|status|reset   Manage this workspace's local cloud (status: exit 3 when down)
 
 Options:
   --stage <name>     Stage (default: SST_STAGE, then config().stage, then .sst/stage, then "local")
@@ -36,10 +34,15 @@ Options:
   --like-lambda      (bind) values kept in SSM stay placeholders until load(), as in the deployed function
   --bootstrap        (deploy) bootstrap the AWS environment first
   --stacks <a,b>     (deploy, remove, diff) only these stacks
+  --concurrency <n>  (deploy, remove) stacks deployed in parallel when independent (default 4)
   --format <f>       (secrets) list as table, env or json
   --verbose          (deploy, remove, diff) show toolkit-lib's detailed messages
   -h, --help         Show this help
 `;
+
+// The commands module loads the engine lazily; `--help` and bad options stay fast.
+const commands = () => require('../commands/commands') as typeof import('../commands/commands.js');
+const processOutput = () => commands().processOutput;
 
 const OPTIONS = {
   stage: { type: 'string' },
@@ -52,6 +55,7 @@ const OPTIONS = {
   'like-lambda': { type: 'boolean' },
   bootstrap: { type: 'boolean' },
   stacks: { type: 'string' },
+  concurrency: { type: 'string' },
   format: { type: 'string' },
   verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -62,9 +66,9 @@ type Option = keyof typeof OPTIONS;
 
 /** The options each command takes (besides --help and --version); any other is refused, not ignored. */
 const COMMAND_OPTIONS: Record<string, Option[]> = {
-  deploy: ['stage', 'app', 'bootstrap', 'stacks', 'verbose'],
+  deploy: ['stage', 'app', 'bootstrap', 'stacks', 'concurrency', 'verbose'],
   diff: ['stage', 'app', 'stacks', 'verbose'],
-  remove: ['stage', 'app', 'stacks', 'verbose'],
+  remove: ['stage', 'app', 'stacks', 'concurrency', 'verbose'],
   types: ['stage', 'app'],
   bind: ['stage', 'app', 'target', 'script', 'shell', 'mask', 'like-lambda'],
   secrets: ['stage', 'app', 'fallback'],
@@ -128,45 +132,24 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cwd = process.cwd();
   const workspaceRoot = findWorkspaceRoot(cwd);
-  const common = { workspaceRoot, cwd, appRoot: values.app, stage: values.stage };
+  const common = { workspaceRoot, cwd, app: values.app, stage: values.stage };
+
   const stacks = values.stacks
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const io = { verbose: values.verbose };
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  const stackOptions = { ...common, stacks, verbose: values.verbose, concurrency };
 
   switch (command) {
-    case 'deploy': {
-      const { deploy } = require('../deploy/deploy') as typeof import('../deploy/deploy.js');
-      const result = await deploy({ ...common, bootstrap: values.bootstrap, stacks, io });
-      printStacks(`Deployed ${result.app} to the stage "${result.stage}"`, result);
-      return 0;
-    }
-    case 'remove': {
-      const { remove } = require('../deploy/deploy') as typeof import('../deploy/deploy.js');
-      const result = await remove({ ...common, stacks, io });
-      printStacks(`Removed ${result.app} from the stage "${result.stage}"`, result);
-      return 0;
-    }
-    case 'diff': {
-      const { diff } = require('../deploy/deploy') as typeof import('../deploy/deploy.js');
-      const result = await diff({ ...common, stacks, io });
-      const total = Object.values(result.changes).reduce((a, b) => a + b, 0);
-      process.stdout.write(
-        `\n${total ? `${total} change(s)` : 'No changes'} for ${result.app} on the stage "${result.stage}".\n`,
-      );
-      return 0;
-    }
-    case 'types': {
-      const { writeTypes } = require('../types/write-types') as typeof import('../types/write-types.js');
-      const { written } = await writeTypes(common);
-      process.stdout.write(
-        written.length
-          ? written.map((f) => `wrote ${path.relative(cwd, f)}\n`).join('')
-          : 'Types are up to date.\n',
-      );
-      return 0;
-    }
+    case 'deploy':
+      return commands().deployCommand({ ...stackOptions, bootstrap: values.bootstrap }, processOutput());
+    case 'remove':
+      return commands().removeCommand(stackOptions, processOutput());
+    case 'diff':
+      return commands().diffCommand(stackOptions, processOutput());
+    case 'types':
+      return commands().typesCommand(common, processOutput());
     case 'bind': {
       if (args.length) {
         throw new NxSstError(
@@ -177,11 +160,7 @@ export async function main(argv: string[]): Promise<number> {
           'Everything after -- goes to the command untouched, flags included.',
         );
       }
-      if (values.target && values.script) throw new NxSstError('Use either --target or --script, not both.');
-      const mask = values.mask ?? 'auto';
-      if (mask !== 'auto' && mask !== 'always' && mask !== 'never') {
-        throw new NxSstError(`Unknown --mask "${mask}".`, 'Use auto, always or never.');
-      }
+      const mask = commands().checkBindOptions(values);
       const { runBound } = require('../bind/bind') as typeof import('../bind/bind.js');
       return runBound({
         workspaceRoot,
@@ -197,111 +176,26 @@ export async function main(argv: string[]): Promise<number> {
         env: startEnv,
       });
     }
-    case 'secrets':
-      return secrets(args, values, common);
+    case 'secrets': {
+      const [sub, name, value] = args;
+      return commands().secretsCommand(
+        sub,
+        // `list`'s format may also come as its argument: nx-sst secrets list env
+        {
+          ...common,
+          name,
+          value,
+          fallback: values.fallback,
+          format: values.format ?? (sub === 'list' ? name : undefined),
+          readValue: readStdin,
+        },
+        processOutput(),
+      );
+    }
     case 'local':
-      return local(args[0], workspaceRoot);
+      return commands().localCommand(args[0], { workspaceRoot }, processOutput());
     default:
       throw new NxSstError(`Unknown command "${command}".`, 'Run nx-sst --help for the commands.');
-  }
-}
-
-function printStacks(title: string, result: Parameters<typeof formatStacks>[1]) {
-  const { formatStacks: format } = require('../deploy/summary') as typeof import('../deploy/summary.js');
-  process.stdout.write(format(title, result));
-}
-
-async function secrets(
-  args: string[],
-  values: Values,
-  common: { workspaceRoot: string; cwd: string; appRoot?: string; stage?: string },
-) {
-  const mod = require('../secrets/secrets') as typeof import('../secrets/secrets.js');
-  const [sub, name, value] = args;
-  const opts = { ...common, fallback: values.fallback };
-  const needName = () => {
-    if (!name) throw new NxSstError(`Missing the secret name: nx-sst secrets ${sub} <name>`);
-    return name;
-  };
-  switch (sub) {
-    case 'set': {
-      // A value on the command line ends up in shell history; stdin does not.
-      const secret = value === undefined || value === '-' ? await readStdin() : value;
-      if (secret === undefined)
-        throw new NxSstError(
-          'Missing the value.',
-          `nx-sst secrets set ${name ?? '<name>'} <value>, or pipe it in: … | nx-sst secrets set ${name ?? '<name>'}`,
-        );
-      await mod.setSecret({ ...opts, name: needName(), value: secret });
-      process.stderr.write(`✔ Set ${name}${values.fallback ? ' (fallback)' : ''}\n`);
-      return 0;
-    }
-    case 'get': {
-      const got = await mod.getSecret({ ...opts, name: needName() });
-      if (got === undefined)
-        throw new NxSstError(
-          `"${name}" is not set${values.fallback ? ' as a fallback' : ''}.`,
-          `nx-sst secrets set ${name} <value>`,
-        );
-      process.stdout.write(got + (process.stdout.isTTY ? '\n' : ''));
-      return 0;
-    }
-    case 'list': {
-      const format = (values.format ?? name ?? 'table') as 'table' | 'env' | 'json';
-      if (!['table', 'env', 'json'].includes(format))
-        throw new NxSstError(`Unknown format "${format}".`, 'Use table, env or json.');
-      process.stdout.write(mod.formatSecrets(await mod.listSecrets(opts), format));
-      return 0;
-    }
-    case 'remove': {
-      if (!(await mod.removeSecret({ ...opts, name: needName() })))
-        throw new NxSstError(`"${name}" is not set.`);
-      process.stderr.write(`✔ Removed ${name}\n`);
-      return 0;
-    }
-    case 'load': {
-      if (!name) throw new NxSstError('Missing the file: nx-sst secrets load <file.env>');
-      const { names } = await mod.loadSecrets({ ...opts, file: path.resolve(common.cwd, name) });
-      process.stderr.write(`✔ Set ${names.length} secret(s): ${names.join(', ')}\n`);
-      return 0;
-    }
-    default:
-      throw new NxSstError(`Unknown secrets command "${sub ?? ''}".`, 'Use set, get, list, remove or load.');
-  }
-}
-
-async function local(sub: string | undefined, workspaceRoot: string): Promise<number> {
-  const cloud = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
-  const { localCloudDir } = require('../core/cloud') as typeof import('../core/cloud.js');
-  const stateDir = localCloudDir(workspaceRoot);
-  switch (sub) {
-    case 'start': {
-      const c = await cloud.startLocalCloud({ stateDir });
-      process.stdout.write(
-        `Local cloud running at ${c.endpoint} (account ${c.accountId}, ${c.region}${c.iam ? ', IAM enforced' : ''}).\n`,
-      );
-      return 0;
-    }
-    case 'stop':
-      process.stdout.write(
-        (await cloud.stopDaemon(stateDir)) ? 'Local cloud stopped.\n' : 'Local cloud was not running.\n',
-      );
-      return 0;
-    case 'status': {
-      const status = await cloud.localCloudStatus(stateDir);
-      process.stdout.write(
-        status.running
-          ? `Local cloud running at http://127.0.0.1:${status.info.port} (pid ${status.info.pid}).\n`
-          : 'Local cloud is not running.\n',
-      );
-      return 0;
-    }
-    case 'reset':
-      await cloud.resetLocalCloud(stateDir);
-      process.stdout.write('Local cloud stopped and its state deleted.\n');
-      return 0;
-    default:
-      throw new NxSstError(`Unknown local command "${sub ?? ''}".`, 'Use start, stop, status or reset.');
   }
 }
 
@@ -322,14 +216,7 @@ function readStdin(): Promise<string | undefined> {
 }
 
 export function reportError(error: unknown): number {
-  if (isNxSstError(error)) {
-    process.stderr.write(
-      `✖ ${error.message}\n${error.hint ? `  ${error.hint.replace(/\n/g, '\n  ')}\n` : ''}`,
-    );
-    return error.exitCode;
-  }
-  process.stderr.write(`✖ ${(error as Error)?.stack ?? String(error)}\n`);
-  return 1;
+  return commands().reportError(error);
 }
 
 if (require.main === module) {

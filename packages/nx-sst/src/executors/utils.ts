@@ -1,5 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
+import type { AppOptions, Output } from '../commands/commands';
+
+const commands = () => require('../commands/commands') as typeof import('../commands/commands');
 
 /** The folder of the project the executor runs for (the infra app, for deploy/remove/diff/types/secrets). */
 export function projectRoot(context: ExecutorContext): string {
@@ -10,17 +13,27 @@ export function projectRoot(context: ExecutorContext): string {
   return join(context.root, root);
 }
 
+/** The options every app command takes, from a task: the app is the task's project. */
+export function appOptions(context: ExecutorContext, options: { stage?: string }): AppOptions {
+  // cwd: where the user ran nx, as the CLI's own folder (a relative `.env` of `secrets load`).
+  return {
+    workspaceRoot: context.root,
+    cwd: context.cwd ?? context.root,
+    app: projectRoot(context),
+    stage: options.stage,
+  };
+}
+
 /**
- * Runs an engine call and turns its errors into a failed task with the engine's message (which names
- * the problem and the fix), without a stack trace of ours.
+ * Runs one of nx-sst's commands (the ones the CLI runs) as a task: the same output, and a failure
+ * printed as the CLI prints it (the problem and the fix, no stack trace of ours).
  */
-export async function runEngine(what: string, run: () => Promise<unknown>): Promise<{ success: boolean }> {
+export async function runCommand(run: (io: Output) => Promise<number>): Promise<{ success: boolean }> {
+  const { processOutput, reportError } = commands();
   try {
-    await run();
-    return { success: true };
+    return { success: (await run(processOutput)) === 0 };
   } catch (error) {
-    const err = error as Error & { hint?: string };
-    console.error(`nx-sst ${what} failed: ${err.message}${err.hint ? `\n${err.hint}` : ''}`);
+    reportError(error);
     return { success: false };
   }
 }

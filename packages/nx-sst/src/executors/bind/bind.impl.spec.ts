@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { createServer, type Server } from 'node:http';
+import { NxSstError } from '../../core/errors';
 import bindExecutor from './bind.impl';
 
 const runBound = jest.fn();
@@ -86,16 +87,38 @@ describe('bind executor', () => {
   });
 
   it('fails with a clear message when there is nothing to run or the engine refuses', async () => {
-    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    expect(await collect({})).toEqual([{ success: false }]);
-    expect(error.mock.calls[0][0]).toContain('give a command');
-    runBound.mockRejectedValue(
-      Object.assign(new Error('Nothing is bound to web on stage "local".'), { hint: 'Deploy first.' }),
-    );
-    expect(await collect({ command: 'next dev' })).toEqual([{ success: false }]);
-    expect(error.mock.calls[1][0]).toBe(
-      'nx-sst bind: Nothing is bound to web on stage "local".\nDeploy first.',
-    );
-    error.mockRestore();
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await collect({})).toEqual([{ success: false }]);
+      expect(stderr.mock.calls[0][0]).toBe(
+        '✖ The nx-sst:bind options give no command to run.\n' +
+          '  Give a command (e.g. "command": "next dev") or a wrapTarget (e.g. "wrapTarget": "web:dev-unbound").\n',
+      );
+      expect(await collect({ command: 'next dev', mask: 'sometimes' })).toEqual([{ success: false }]);
+      expect(stderr.mock.calls[1][0]).toContain('✖ Unknown --mask "sometimes".');
+      runBound.mockRejectedValue(
+        new NxSstError('Nothing is bound to web on stage "local".', 'Deploy first.'),
+      );
+      expect(await collect({ command: 'next dev' })).toEqual([{ success: false }]);
+      // The same lines as `nx-sst bind` prints.
+      expect(stderr.mock.calls[2][0]).toBe('✖ Nothing is bound to web on stage "local".\n  Deploy first.\n');
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
+  it("names the child's exit code, which Nx would report only as a failure", async () => {
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      engineThatRuns(7)();
+      expect(await collect({ command: 'exit 7', mask: 'never', likeLambda: true })).toEqual([
+        { success: true },
+        { success: false },
+      ]);
+      expect(runBound).toHaveBeenCalledWith(expect.objectContaining({ mask: 'never', likeLambda: true }));
+      expect(stderr.mock.calls.map((c) => c[0])).toEqual(['✖ The command exited with code 7.\n']);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

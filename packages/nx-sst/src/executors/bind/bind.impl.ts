@@ -1,5 +1,6 @@
 import { emitReadySignal, type ExecutorContext } from '@nx/devkit';
 import { dirname, join, resolve } from 'node:path';
+import { NxSstError } from '../../core/errors';
 import { projectRoot } from '../utils';
 import type { BindExecutorSchema } from './schema';
 
@@ -12,12 +13,16 @@ export default async function* bindExecutor(
   options: BindExecutorSchema,
   context: ExecutorContext,
 ): AsyncGenerator<{ success: boolean; baseUrl?: string }> {
+  const { checkBindOptions, describeExit, reportError } =
+    require('../../commands/commands') as typeof import('../../commands/commands');
   let command: string[];
   let shell = false;
+  let mask: ReturnType<typeof checkBindOptions>;
   try {
+    mask = checkBindOptions(options);
     ({ command, shell } = commandOf(options, context));
   } catch (error) {
-    console.error(`nx-sst bind: ${(error as Error).message}`);
+    reportError(error);
     yield { success: false };
     return;
   }
@@ -35,13 +40,16 @@ export default async function* bindExecutor(
     app: options.app,
     command,
     shell,
+    mask,
+    likeLambda: options.likeLambda,
     onReady: () => started(),
   }).then(
-    (code) => ({ code }),
-    (error: Error & { hint?: string }) => {
-      console.error(`nx-sst bind: ${error.message}${error.hint ? `\n${error.hint}` : ''}`);
-      return { code: 1 };
+    (code) => {
+      // Nx reports only "failed"; the CLI hands the child's code to the shell, so say it here.
+      if (code !== 0) reportError(new NxSstError(describeExit(code)));
+      return { code };
     },
+    (error: unknown) => ({ code: reportError(error) }),
   );
 
   const first = await Promise.race([running.then(() => undefined), exit]);
@@ -63,14 +71,18 @@ function commandOf(
   const extra = (options.args ?? []).map((a) =>
     /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`,
   );
-  if (options.command && options.wrapTarget) throw new Error('give either command or wrapTarget, not both.');
+  if (options.command && options.wrapTarget)
+    throw new NxSstError('The nx-sst:bind options give both command and wrapTarget.', 'Give one of them.');
   if (options.command) return { command: [[options.command, ...extra].join(' ')], shell: true };
   if (options.wrapTarget) {
     if (
       options.wrapTarget.split(':')[1] === context.targetName &&
       options.wrapTarget.split(':')[0] === context.projectName
     ) {
-      throw new Error(`wrapTarget '${options.wrapTarget}' is this target itself.`);
+      throw new NxSstError(
+        `The nx-sst:bind option wrapTarget '${options.wrapTarget}' is this target itself.`,
+        `Point it at the unbound target, e.g. "${context.projectName}:dev-unbound".`,
+      );
     }
     // A nested Nx run of the wrapped target, so its own dependsOn, caching and executor still apply.
     return {
@@ -78,8 +90,9 @@ function commandOf(
       shell: false,
     };
   }
-  throw new Error(
-    `give a command (e.g. "command": "next dev") or a wrapTarget (e.g. "wrapTarget": "${context.projectName}:dev-unbound").`,
+  throw new NxSstError(
+    'The nx-sst:bind options give no command to run.',
+    `Give a command (e.g. "command": "next dev") or a wrapTarget (e.g. "wrapTarget": "${context.projectName}:dev-unbound").`,
   );
 }
 

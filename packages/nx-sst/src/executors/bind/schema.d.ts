@@ -7,5 +7,7 @@ export interface BindExecutorSchema {
   target?: string;
   script?: boolean;
   app?: string;
+  mask?: string;
+  likeLambda?: boolean;
   readyUrl?: string;
 }

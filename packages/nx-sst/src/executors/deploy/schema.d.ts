@@ -3,4 +3,5 @@ export interface DeployExecutorSchema {
   stacks?: string[];
   bootstrap?: boolean;
   concurrency?: number;
+  verbose?: boolean;
 }

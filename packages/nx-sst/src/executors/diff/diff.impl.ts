@@ -1,18 +1,14 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { projectRoot, runEngine } from '../utils';
+import { appOptions, runCommand } from '../utils';
 
 export default async function diffExecutor(
-  options: { stage?: string; stacks?: string[] },
+  options: { stage?: string; stacks?: string[]; verbose?: boolean },
   context: ExecutorContext,
 ) {
-  return runEngine('diff', async () => {
-    const { diff } = require('../../deploy/deploy') as typeof import('../../deploy/deploy');
-    const result = await diff({
-      workspaceRoot: context.root,
-      appRoot: projectRoot(context),
-      cwd: context.root,
-      ...options,
-    });
-    if (result.text) console.log(result.text);
-  });
+  return runCommand((io) =>
+    (require('../../commands/commands') as typeof import('../../commands/commands')).diffCommand(
+      { ...appOptions(context, options), ...options },
+      io,
+    ),
+  );
 }

@@ -1,17 +1,14 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { projectRoot, runEngine } from '../utils';
+import { appOptions, runCommand } from '../utils';
 
 export default async function removeExecutor(
-  options: { stage?: string; stacks?: string[] },
+  options: { stage?: string; stacks?: string[]; concurrency?: number; verbose?: boolean },
   context: ExecutorContext,
 ) {
-  return runEngine('remove', async () => {
-    const { remove } = require('../../deploy/deploy') as typeof import('../../deploy/deploy');
-    await remove({
-      workspaceRoot: context.root,
-      appRoot: projectRoot(context),
-      cwd: context.root,
-      ...options,
-    });
-  });
+  return runCommand((io) =>
+    (require('../../commands/commands') as typeof import('../../commands/commands')).removeCommand(
+      { ...appOptions(context, options), ...options },
+      io,
+    ),
+  );
 }
