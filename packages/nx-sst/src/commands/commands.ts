@@ -8,6 +8,10 @@ import { isNxSstError, NxSstError } from '../core/errors';
  * whichever front-end runs it. `commands.spec.ts` runs every command through all three and compares.
  */
 
+// The SDK's advice to move to Node 22 would otherwise open every command's output, in the CLI and
+// in an executor alike (engines already says which Node is supported).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Where a command writes: its result on `out`, progress and confirmations on `err`. */
 export interface Output {
   out(text: string): void;
@@ -46,6 +50,8 @@ export interface StackCommandOptions extends AppOptions {
 export interface DeployCommandOptions extends StackCommandOptions {
   /** Bootstrap the AWS environment first when it is missing or too old. */
   bootstrap?: boolean;
+  /** Deploy even when the deploy record says nothing changed since the last deploy. */
+  force?: boolean;
 }
 
 export type SecretsSubcommand = 'set' | 'get' | 'list' | 'remove' | 'load';
@@ -113,7 +119,7 @@ function printStacks(
 
 export async function deployCommand(o: DeployCommandOptions, io: Output): Promise<number> {
   checkConcurrency(o.concurrency);
-  const result = await deployModule().deploy({ ...stackOptions(o), bootstrap: o.bootstrap });
+  const result = await deployModule().deploy({ ...stackOptions(o), bootstrap: o.bootstrap, force: o.force });
   printStacks(io, `Deployed ${result.app} to the stage "${result.stage}"`, result);
   return 0;
 }
