@@ -163,4 +163,38 @@ describe('App', () => {
       app.stack(function Replica() {}, { stackName: 'shared', env: { region: 'eu-west-1' } }),
     ).not.toThrow();
   });
+
+  it('refuses an id whose SSM parameters would pass SSM`s 1011 characters (ARN included), naming the longest id that fits', () => {
+    const app = ws.app();
+    // arn:aws:ssm:us-east-1:123456789012:parameter/sst/my-app/dev/Bucket/{id}/bucketName
+    const fixed =
+      'arn:aws:ssm:us-east-1:123456789012:parameter'.length + '/sst/my-app/dev/Bucket//bucketName'.length;
+    const longest = 1011 - fixed;
+    app.stack(function Long({ stack }: StackContext) {
+      new Bucket(stack, 'b' + 'x'.repeat(299));
+      new Bucket(stack, 'a' + 'x'.repeat(longest - 1));
+    });
+    expect(() =>
+      app.stack(function TooLong({ stack }: StackContext) {
+        new Bucket(stack, 'c' + 'x'.repeat(longest));
+      }),
+    ).toThrow(
+      new RegExp(
+        `^Bucket "cx{39}…" \\(${longest + 1} characters\\): its SSM parameter /sst/my-app/dev/Bucket/cx+…x+/bucketName would be 1012 characters with its ARN, and SSM allows 1011\\. Use an id of at most ${longest} characters\\.$`,
+      ),
+    );
+    // A secret's value is written by `secrets set`, its fallback under /sst/{app}/.fallback/.
+    expect(() =>
+      app.stack(function Secrets({ stack }: StackContext) {
+        new Secret(stack, 'S' + 'x'.repeat(1000));
+      }),
+    ).toThrow(
+      /^Secret "Sx{39}…" \(1001 characters\): its SSM parameter .* Use an id of at most \d+ characters\.$/,
+    );
+    expect(() =>
+      ws.app({ ssmPrefix: '/' + 'p'.repeat(990) + '/' }).stack(function P({ stack }: StackContext) {
+        new Bucket(stack, 'files');
+      }),
+    ).toThrow(/Shorten the app's ssmPrefix \(992 characters\), then the id\.$/);
+  });
 });

@@ -2,9 +2,16 @@ import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { type Bindable, type BindingResource, describeBindable, normalizeId } from './binding';
+import {
+  type Bindable,
+  type BindingResource,
+  describeBindable,
+  fallbackParameterPathFor,
+  normalizeId,
+  parameterPathFor,
+} from './binding';
 import { type BindingModel, buildBindingModel } from './binding-model';
-import { type BindTarget, writeBindManifests } from './bind-manifest';
+import { type BindTarget, targetManifestName, writeBindManifests } from './bind-manifest';
 import type { FunctionProps } from './function';
 import type { Permissions } from './permissions';
 import { Stack, type StackProps, validateStackId } from './stack';
@@ -302,6 +309,13 @@ export class App extends cdk.App {
    */
   public _registerBindable(construct: Bindable, namespace: string, label: string): void {
     this._checkBindableId(construct.id, namespace, label);
+    // Every value is an SSM parameter named after the id (a secret's too, written by `secrets set`).
+    const { type, variables } = construct.getBindings();
+    const names = Object.keys(variables).map((prop) =>
+      parameterPathFor(this.ssmPrefix, type, construct.id, prop),
+    );
+    if (type === 'Secret') names.push(fallbackParameterPathFor(this.name, type, construct.id, 'value'));
+    for (const name of names) this.checkParameterName(name, construct.id, label);
     this.bindables.set(`${namespace}\0${normalizeId(construct.id)}`, { construct, namespace });
     this.bindableList.push(construct);
   }
@@ -331,6 +345,7 @@ export class App extends cdk.App {
   /** @internal */
   public _registerTarget(target: BindTarget, label: string): void {
     validateConstructId(target.targetId, label);
+    this.checkParameterName(targetManifestName(this.ssmPrefix, target.targetId), target.targetId, label);
     const existing = this.targets.get(target.targetId);
     if (existing) {
       throw new Error(
@@ -338,6 +353,23 @@ export class App extends cdk.App {
       );
     }
     this.targets.set(target.targetId, target);
+  }
+
+  /**
+   * SSM counts a parameter name with its ARN and allows 1011 characters: a longer id would synthesize
+   * and then fail the deploy half-way (or `secrets set`), so it is refused here, naming the fix.
+   */
+  private checkParameterName(name: string, id: string, label: string): void {
+    const arnLength = parameterArnLength(this.region, this.account, name);
+    if (arnLength <= SSM_NAME_LIMIT) return;
+    const longest = id.length - (arnLength - SSM_NAME_LIMIT);
+    const shortName = name.length > 80 ? `${name.slice(0, 40)}…${name.slice(-30)}` : name;
+    throw new Error(
+      `${label} "${id.length > 40 ? `${id.slice(0, 40)}…` : id}" (${id.length} characters): its SSM parameter ${shortName} would be ${arnLength} characters with its ARN, and SSM allows ${SSM_NAME_LIMIT}. ` +
+        (longest >= 1
+          ? `Use an id of at most ${longest} characters.`
+          : `Shorten the app's ssmPrefix (${this.ssmPrefix.length} characters), then the id.`),
+    );
   }
 
   /** @internal */
@@ -401,6 +433,33 @@ export function appOf(construct: IConstruct): App {
 }
 
 const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
+
+/** SSM's limit on a parameter name, which it counts with the ARN (`arn:aws:ssm:{region}:{account}:parameter/…`). */
+const SSM_NAME_LIMIT = 1011;
+
+/** Length of a parameter's ARN; a region or account not known before the deploy counts as the longest there is. */
+function parameterArnLength(region: string, account: string, name: string): number {
+  const known = (v: string) => typeof v === 'string' && !cdk.Token.isUnresolved(v);
+  const partition = !known(region)
+    ? 'aws-us-gov'
+    : region.startsWith('cn-')
+      ? 'aws-cn'
+      : region.startsWith('us-gov-')
+        ? 'aws-us-gov'
+        : 'aws';
+  const regionLength = known(region) ? region.length : 'ap-southeast-5'.length;
+  const accountLength = known(account) ? account.length : 12;
+  const slash = name.startsWith('/') ? 0 : 1;
+  return (
+    `arn:${partition}:ssm:`.length +
+    regionLength +
+    1 +
+    accountLength +
+    ':parameter'.length +
+    slash +
+    name.length
+  );
+}
 
 export function validateConstructId(id: string, label: string): void {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
