@@ -1,4 +1,4 @@
-import { ReadWriteGate } from './front';
+import { namesMotoApi, ReadWriteGate } from './front';
 
 describe('ReadWriteGate', () => {
   const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -67,5 +67,18 @@ describe('ReadWriteGate', () => {
       });
     await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? write() : read())));
     expect(overlap).toBe(false);
+  });
+});
+
+describe('namesMotoApi', () => {
+  it('finds moto`s control routes however the path is spelled, and nothing else', () => {
+    for (const url of [
+      '/moto-api/data.json',
+      '/moto-api/reset',
+      '/%6Doto-api/seed?a=1',
+      'http://x/moto-api/nx-sst/lambda-code',
+    ])
+      expect(namesMotoApi(url)).toBe(true);
+    for (const url of ['/bucket/moto-api/data.json', '/motoapi', '/']) expect(namesMotoApi(url)).toBe(false);
   });
 });

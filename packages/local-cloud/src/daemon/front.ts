@@ -44,6 +44,20 @@ export type AnswerFilter = (
   moto: MotoAccess,
 ) => Promise<WireResponse>;
 
+/**
+ * Answers requests outside the read/write gate: running a function takes as long as the function,
+ * which itself calls the cloud (a gated write would deadlock on its own handler's writes).
+ */
+export interface Outlet {
+  /**
+   * Unsigned traffic to an endpoint the cloud serves for the user's code (an HTTP API, a function
+   * URL), before any authentication: such endpoints are public on AWS. Undefined: not this outlet's.
+   */
+  serve?(request: WireRequest): Promise<WireResponse | undefined>;
+  /** An authenticated AWS API call (Lambda `Invoke`). Undefined: not this outlet's. */
+  call?(exchange: Exchange): Promise<WireResponse | undefined>;
+}
+
 export interface FrontOptions {
   moto: MotoClient;
   journal: Journal;
@@ -57,6 +71,7 @@ export interface FrontOptions {
    */
   control: (method: string, path: string, body: Buffer) => Promise<{ status: number; json: unknown }>;
   controlToken: string;
+  outlets?: Outlet[];
 }
 
 /** Header that carries the control token of `daemon.json` to the control routes. */
@@ -152,6 +167,18 @@ export class Front {
     return this.gate.write(task);
   }
 
+  /**
+   * A call of the daemon itself (already signed, so moto's access control can judge it), through the
+   * gate, the gap handlers and the key ring like a client's: sessions it gets are accepted afterwards.
+   */
+  async internal(request: WireRequest): Promise<WireResponse> {
+    const info = describeRequest(request.method, request.url, request.headers, request.body);
+    const exchange: Exchange = { request, info };
+    return info.mutating
+      ? this.serialized(() => this.answer(exchange, true))
+      : this.gate.read(() => this.answer(exchange, false));
+  }
+
   async listen(port: number): Promise<number> {
     const server = http.createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -227,12 +254,24 @@ export class Front {
       res.end(text);
       return;
     }
+    if (namesMotoApi(url)) {
+      // moto's own control routes (a dump of every value, reset, seed) are the daemon's alone.
+      send(res, { status: 404, headers: { 'content-type': 'text/plain' }, body: Buffer.from('Not Found\n') });
+      return;
+    }
     const request: WireRequest = {
       method: req.method ?? 'GET',
       url,
       headers: endToEndHeaders(req.headers),
       body,
     };
+    for (const outlet of this.options.outlets ?? []) {
+      const served = await outlet.serve?.(request);
+      if (served) {
+        send(res, served);
+        return;
+      }
+    }
     const info = describeRequest(request.method, url, req.headers, body);
     const exchange: Exchange = { request, info };
 
@@ -250,6 +289,13 @@ export class Front {
       return;
     }
 
+    for (const outlet of this.options.outlets ?? []) {
+      const called = await outlet.call?.(exchange);
+      if (called) {
+        send(res, called);
+        return;
+      }
+    }
     const answer = info.mutating
       ? await this.serialized(() => this.answer(exchange, true))
       : await this.gate.read(() => this.answer(exchange, false));
@@ -339,6 +385,17 @@ function send(res: http.ServerResponse, answer: WireResponse): void {
   }
   res.writeHead(answer.status, headers);
   res.end(answer.body);
+}
+
+/** moto serves its control routes on any path that starts so, whatever the host (werkzeug decodes it). */
+export function namesMotoApi(url: string): boolean {
+  let pathname = new URL(url, 'http://local').pathname;
+  try {
+    pathname = decodeURIComponent(pathname);
+  } catch {
+    // left as sent; werkzeug would not decode it either
+  }
+  return pathname.startsWith('/moto-api');
 }
 
 function sameSecret(given: string, expected: string): boolean {

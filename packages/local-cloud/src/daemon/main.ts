@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { readJson, statePaths, writeJsonAtomic, type CloudSettings, type DaemonInfo } from '../state-dir';
 import { Front } from './front';
 import { Journal } from './journal';
@@ -14,6 +15,7 @@ import { allGaps, answerFilters } from './gaps';
 import { setUpAccess, type AccessKeys } from './access';
 import { KeyRing } from './auth';
 import { describeRequest } from './request-info';
+import { LocalLambda } from './lambda/functions';
 
 export interface DaemonArgs {
   stateDir: string;
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
   let moto: MotoProcess | undefined;
   let front: Front | undefined;
   let journal: Journal | undefined;
+  let lambda: LocalLambda | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
     say('stopping');
     const info = readJson<DaemonInfo>(paths.daemon);
     if (info?.pid === process.pid) fs.rmSync(paths.daemon, { force: true });
+    lambda?.close();
     await front?.close().catch(() => undefined);
     if (moto) await stopMoto(moto).catch(() => undefined);
     await journal?.close().catch(() => undefined);
@@ -94,10 +98,16 @@ async function main(): Promise<void> {
       controlToken,
     };
     writeJsonAtomic(paths.settings, remembered);
+    // The published port is chosen before moto starts: the API and function URL endpoints moto makes
+    // (CloudFormation outputs, bound `Api.x.url`) are on it.
+    const reserved = await reservePort(settings.port, args.port !== undefined);
+    if (reserved.port !== settings.port && settings.port !== 0)
+      say(`port ${settings.port} is in use; choosing another`);
     moto = await startMoto({
       accountId: settings.accountId,
       region: settings.region,
       log,
+      publicEndpoint: `http://127.0.0.1:${reserved.port}`,
     });
     moto.child.once('exit', (code, signal) => {
       if (!stopping) {
@@ -124,7 +134,16 @@ async function main(): Promise<void> {
     const keys: AccessKeys = await setUpAccess(settings, saved, client, journal);
     keyRing.add(keys);
     writeJsonAtomic(paths.settings, { ...remembered, ...keys });
+    const activeLambda = new LocalLambda({
+      stateDir: args.stateDir,
+      endpoint: `http://127.0.0.1:${reserved.port}`,
+      region: settings.region,
+      credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
+      internal: (request) => activeFront.internal(request),
+    });
+    lambda = activeLambda;
     const activeFront: Front = new Front({
+      outlets: [activeLambda.outlet()],
       moto: client,
       journal,
       gaps: allGaps,
@@ -156,12 +175,13 @@ async function main(): Promise<void> {
     front = activeFront;
 
     let port: number;
+    await reserved.release();
     try {
-      port = await activeFront.listen(settings.port);
+      port = await activeFront.listen(reserved.port);
     } catch (e) {
       // The remembered port is taken by something else: move rather than fail. An explicit port is a promise.
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || args.port !== undefined) throw e;
-      say(`port ${settings.port} is in use; choosing another`);
+      say(`port ${reserved.port} was taken meanwhile; choosing another (HTTP API URLs name the old one)`);
       port = await activeFront.listen(0);
     }
     writeJsonAtomic(paths.settings, {
@@ -194,6 +214,30 @@ async function main(): Promise<void> {
     fs.writeFileSync(paths.error, JSON.stringify({ name: error.name, message: error.message }) + '\n');
     await shutdown(1);
   }
+}
+
+/** Holds a loopback port (the wanted one, else any free one unless it was asked for) until released. */
+async function reservePort(
+  wanted: number,
+  explicit: boolean,
+): Promise<{ port: number; release(): Promise<void> }> {
+  const tryListen = (port: number) =>
+    new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  let server: net.Server;
+  try {
+    server = await tryListen(wanted);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || explicit) throw e;
+    server = await tryListen(0);
+  }
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 void main();

@@ -110,6 +110,8 @@ export interface MotoOptions {
   accountId: string;
   region: string;
   log: fs.WriteStream;
+  /** The front's `http://127.0.0.1:PORT`: HTTP API and function URL endpoints are made on it. */
+  publicEndpoint?: string;
 }
 
 /** Starts moto on a free loopback port and waits until it answers. */
@@ -126,6 +128,7 @@ export async function startMoto(options: MotoOptions): Promise<MotoProcess> {
     // not to; S3 then answers CORS from each bucket's rules, as S3 does, and nothing else answers it.
     MOTO_DISABLE_GLOBAL_CORS: 'true',
   };
+  if (options.publicEndpoint) env.NX_SST_PUBLIC_ENDPOINT = options.publicEndpoint;
   // Access control starts off (replay and set-up run unauthenticated) and is switched on through
   // /moto-api/reset-auth once the cloud is ready, when the state directory asks for IAM enforcement.
   delete env.INITIAL_NO_AUTH_ACTION_COUNT;
