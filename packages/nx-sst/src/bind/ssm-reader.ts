@@ -255,7 +255,8 @@ export function signV4(opts: {
     'POST',
     '/',
     '',
-    ...names.map((n) => `${n}:${headers[n].trim()}`),
+    // SigV4 canonical headers: trimmed, inner runs of whitespace collapsed to one space.
+    ...names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, ' ')}`),
     '',
     signedHeaders,
     headers['x-amz-content-sha256'],
