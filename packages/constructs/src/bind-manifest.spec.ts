@@ -200,7 +200,7 @@ describe('bind manifests', () => {
   it('merges the SST_BINDINGS of two compact targets of one project, losing neither', () => {
     const { template } = ws.synth(({ stack }) => {
       const flags = Array.from(
-        { length: 110 },
+        { length: 90 },
         (_, i) => new Config.Parameter(stack, `FEATURE_FLAG_${i}`, { value: 'on' }),
       );
       for (const fn of ['a', 'b']) {
@@ -219,7 +219,7 @@ describe('bind manifests', () => {
       'SST_BINDINGS',
     ]);
     const bindings = JSON.parse(env.SST_BINDINGS);
-    expect(Object.keys(bindings.Parameter)).toHaveLength(110);
+    expect(Object.keys(bindings.Parameter)).toHaveLength(90);
     expect(bindings.Bucket).toEqual({
       a_files: { bucketName: expect.stringContaining('afiles') },
       b_files: { bucketName: expect.stringContaining('bfiles') },

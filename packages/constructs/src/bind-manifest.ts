@@ -46,8 +46,8 @@ export function projectManifestName(ssmPrefix: string, projectName: string): str
 }
 
 /** SSM's largest value: 4 KB on the Standard tier, 8 KB on the Advanced tier. */
-const SSM_STANDARD_LIMIT = 4096;
-const SSM_ADVANCED_LIMIT = 8192;
+export const SSM_STANDARD_LIMIT = 4096;
+export const SSM_ADVANCED_LIMIT = 8192;
 
 /**
  * Finalizes every target's bindings and writes the target and project manifests as String parameters. Refuses,

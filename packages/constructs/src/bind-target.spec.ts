@@ -26,7 +26,7 @@ describe('Lambda 4 KB environment limit', () => {
   it('switches a target whose bindings would exceed 4 KB to SST_BINDINGS, which the runtime reads', () => {
     const { template } = ws.synth(({ stack }) => {
       const flags = Array.from(
-        { length: 110 },
+        { length: 90 },
         (_, i) => new Config.Parameter(stack, `FEATURE_FLAG_${i}`, { value: 'on' }),
       );
       const bucket = new Bucket(stack, 'files');
@@ -45,7 +45,7 @@ describe('Lambda 4 KB environment limit', () => {
       'SST_STAGE',
     ]);
     const compact = JSON.parse(joinedText(env[COMPACT_BINDINGS_VAR]));
-    expect(Object.keys(compact.Parameter)).toHaveLength(110);
+    expect(Object.keys(compact.Parameter)).toHaveLength(90);
     expect(compact.Parameter.FEATURE_FLAG_7).toEqual({ value: 'on' });
     expect(compact.Bucket).toEqual({ files: { bucketName: '<deploy-time>' } });
     expect(compact.Secret).toEqual({ STRIPE_KEY: { value: '__FETCH_FROM_SSM__' } });
@@ -54,6 +54,23 @@ describe('Lambda 4 KB environment limit', () => {
       Name: '/sst/my-app/dev/_bind/target/fn',
       Tier: 'Advanced',
     });
+  });
+
+  it('measures the environment as Lambda does, one JSON object: variables that fit only as bare keys and values go to SST_BINDINGS', () => {
+    const { template } = ws.synth(({ stack }) => {
+      // 100 variables of ~37 bytes: 3.8 KB of keys and values, 4.4 KB with the quotes, colons and commas
+      const flags = Array.from(
+        { length: 100 },
+        (_, i) => new Config.Parameter(stack, `FEATURE_FLAG_${i}`, { value: 'on' }),
+      );
+      new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: flags });
+    });
+    const env = lambdaEnv(template, 'fn');
+    expect(Object.keys(env)).toContain(COMPACT_BINDINGS_VAR);
+    const measured = JSON.stringify(
+      Object.fromEntries(Object.entries(env).map(([key, value]) => [key, joinedText(value, () => '')])),
+    );
+    expect(Buffer.byteLength(measured)).toBeLessThanOrEqual(4096);
   });
 
   it('reads plain values from their parameters when even the compact form would not fit', () => {

@@ -7,7 +7,7 @@ import {
   type BindingPermission,
   bindingEnvironment,
   estimateEnvironmentSize,
-  estimateValueLength,
+  estimatedValue,
   parameterArn,
   parameterPathFor,
   PLACEHOLDER_SSM,
@@ -135,12 +135,10 @@ export function fitEnvironment(
   };
   // The JSON is one deploy-time token once it holds one; size it from the values' own estimates.
   const fits = (values: typeof entries) => {
-    const sized = JSON.stringify(group(values, (v) => 'x'.repeat(estimateValueLength(v))));
-    const size =
-      estimateEnvironmentSize({ ...otherEnv, ...base }) +
-      COMPACT_BINDINGS_VAR.length +
-      Buffer.byteLength(sized);
-    return size <= LAMBDA_ENV_LIMIT;
+    const sized = JSON.stringify(group(values, estimatedValue));
+    return (
+      estimateEnvironmentSize({ ...otherEnv, ...base, [COMPACT_BINDINGS_VAR]: sized }) <= LAMBDA_ENV_LIMIT
+    );
   };
   const encode = (values: typeof entries) => {
     const compact = group(values, (v) => v);

@@ -1,7 +1,8 @@
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { appOf } from './app';
-import { type Bindable, parameterPathFor } from './binding';
+import { type Bindable, estimateResolvedLength, parameterPathFor } from './binding';
+import { SSM_ADVANCED_LIMIT, SSM_STANDARD_LIMIT } from './bind-manifest';
 
 /**
  * Registers a bindable construct with its app (id checks) and creates the String SSM parameter of each of its
@@ -16,9 +17,18 @@ export function registerBindable(construct: Bindable, namespace?: string): void 
     if (variable.type === 'secret') continue;
     const value =
       variable.type === 'secret_reference' ? `__FETCH_FROM_SECRET__:${variable.secret.name}` : variable.value;
+    // SSM keeps 4 KB on the Standard tier (an account's default, which CloudFormation uses when no tier is
+    // given) and 8 KB on the Advanced one; beyond that nothing deploys.
+    const size = estimateResolvedLength(construct, value);
+    if (size > SSM_ADVANCED_LIMIT) {
+      throw new Error(
+        `${type} "${construct.id}": its ${prop} is ${size} bytes, more than the ${SSM_ADVANCED_LIMIT} an SSM parameter holds. Keep a large value elsewhere (an object in a Bucket) and bind that.`,
+      );
+    }
     new ssm.StringParameter(construct, `Parameter_${prop}`, {
       parameterName: parameterPathFor(app.ssmPrefix, type, construct.id, prop),
       stringValue: value,
+      ...(size > SSM_STANDARD_LIMIT ? { tier: ssm.ParameterTier.ADVANCED } : {}),
     });
   }
 }

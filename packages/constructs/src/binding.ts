@@ -173,21 +173,24 @@ export function shrinksViaSsm(value: string): boolean {
 /** Upper bound used for a value CloudFormation resolves at deploy (a name, an ARN or a URL). */
 export const UNRESOLVED_VALUE_ESTIMATE = 128;
 
-/** Size of an environment in bytes as Lambda counts it, with deploy-time values estimated from above. */
+/**
+ * Size of an environment in bytes as Lambda counts it, with deploy-time values estimated from above. Lambda
+ * measures the variables as one JSON object ("String measured: {…}" in its refusal), so the quotes, colons and
+ * commas count, and a quote or backslash inside a value (a JSON value such as SST_BINDINGS) counts twice.
+ */
 export function estimateEnvironmentSize(env: Record<string, string>): number {
-  let size = 0;
-  for (const [key, value] of Object.entries(env)) {
-    size += Buffer.byteLength(key) + estimateValueLength(value);
-  }
-  return size;
+  const measured: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) measured[key] = estimatedValue(value);
+  return Buffer.byteLength(JSON.stringify(measured));
 }
 
-export function estimateValueLength(value: string): number {
-  if (!Token.isUnresolved(value)) return Buffer.byteLength(value);
-  // A token string embeds markers like `${Token[TOKEN.123]}`; count the literal parts and bound each token.
-  const literal = value.replace(/\$\{Token\[[^\]]+\]\}/g, '');
-  const tokens = value.match(/\$\{Token\[[^\]]+\]\}/g)?.length ?? 1;
-  return Buffer.byteLength(literal) + tokens * UNRESOLVED_VALUE_ESTIMATE;
+/** `value` with each deploy-time part replaced by the longest text it is expected to become. */
+export function estimatedValue(value: string): string {
+  if (!Token.isUnresolved(value)) return value;
+  // A token string embeds markers like `${Token[TOKEN.123]}`; keep the literal parts and bound each token.
+  const marker = /\$\{Token\[[^\]]+\]\}/g;
+  const bound = 'x'.repeat(UNRESOLVED_VALUE_ESTIMATE);
+  return marker.test(value) ? value.replace(marker, bound) : bound;
 }
 
 /**

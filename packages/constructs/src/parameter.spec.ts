@@ -29,6 +29,29 @@ describe('Config.Parameter', () => {
     });
   });
 
+  it('keeps a value over 4 KB on the Advanced tier, and refuses one over 8 KB naming it', () => {
+    const { template } = ws.synth(({ stack }) => {
+      Config.Parameter.create(stack, { SMALL: 'x'.repeat(4096), LARGE: 'x'.repeat(5000) });
+    });
+    const tiers = Object.fromEntries(
+      Object.values(template.findResources('AWS::SSM::Parameter')).map((p) => [
+        p.Properties.Name,
+        p.Properties.Tier,
+      ]),
+    );
+    expect(tiers).toEqual({
+      '/sst/my-app/dev/Parameter/SMALL/value': undefined,
+      '/sst/my-app/dev/Parameter/LARGE/value': 'Advanced',
+    });
+    expect(() =>
+      ws.app().stack(function Default({ stack }) {
+        new Config.Parameter(stack, 'HUGE', { value: 'x'.repeat(8193) });
+      }),
+    ).toThrow(
+      'Parameter "HUGE": its value is 8193 bytes, more than the 8192 an SSM parameter holds. Keep a large value elsewhere (an object in a Bucket) and bind that.',
+    );
+  });
+
   it('refuses a value that is not a string and props it does not have', () => {
     const build = (props: object) => () =>
       ws.app().stack(function Default({ stack }) {

@@ -102,7 +102,7 @@ export function Compact({ stack }: StackContext) {
   const { STRIPE_KEY } = use(Sample);
   const bucket = new Bucket(stack, 'archive');
   const flags = Array.from(
-    { length: 130 },
+    { length: 100 },
     (_, i) => new Config.Parameter(stack, `FLAG_${i}`, { value: `on-${i}` }),
   );
   new Function(stack, 'many', {
