@@ -6,8 +6,19 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import {
+  DeleteParameterCommand,
   GetParameterCommand,
   GetParametersByPathCommand,
   PutParameterCommand,
@@ -292,6 +303,185 @@ describe('a damaged journal', () => {
       expect(names.sort()).toEqual(Array.from({ length: 29 }, (_, i) => `/fault/p${i + 1}`).sort());
     } finally {
       reader.destroy();
+    }
+  });
+});
+
+describe('an update the local cloud cannot complete', () => {
+  let cloud: LocalCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  const STACK = 'fault-rollback';
+  const parameter = (name: string) => ({
+    Type: 'AWS::SSM::Parameter',
+    Properties: { Name: `/fault/rollback/${name}`, Type: 'String', Value: name },
+  });
+  /** The first version: a retained bucket, three parameters, an output. */
+  const v1 = {
+    Resources: {
+      Kept: {
+        Type: 'AWS::S3::Bucket',
+        DeletionPolicy: 'Retain',
+        Properties: { BucketName: 'fault-rollback-kept' },
+      },
+      P1: parameter('one'),
+      P2: parameter('two'),
+      P3: parameter('three'),
+    },
+    Outputs: { KeptName: { Value: { Ref: 'Kept' } } },
+  };
+  /** Drops all of v1, creates a parameter, then a bucket S3 refuses (its name is over 63 characters). */
+  const broken = {
+    Resources: {
+      P4: parameter('four'),
+      Bad: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `fault-rollback-${'x'.repeat(60)}` } },
+    },
+    Outputs: { BadName: { Value: { Ref: 'Bad' } } },
+  };
+  /** What the user fixes it to: v1's parameters go, the retained bucket stays in S3. */
+  const fixed = { Resources: { P4: parameter('four') } };
+
+  async function changeSet(cfn: CloudFormationClient, template: object, type: 'CREATE' | 'UPDATE') {
+    const name = `cs-${Date.now()}`;
+    await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: STACK,
+        ChangeSetName: name,
+        ChangeSetType: type,
+        TemplateBody: JSON.stringify(template),
+      }),
+    );
+    await cfn.send(new ExecuteChangeSetCommand({ StackName: STACK, ChangeSetName: name }));
+    return (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0];
+  }
+
+  async function parameters(): Promise<string[]> {
+    const ssm = new SSMClient(cloud.clientConfig);
+    try {
+      const page = await ssm.send(new GetParametersByPathCommand({ Path: '/fault/rollback' }));
+      return page.Parameters!.map((p) => p.Name!.split('/').pop()!).sort();
+    } finally {
+      ssm.destroy();
+    }
+  }
+
+  async function buckets(): Promise<string[]> {
+    const s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
+    try {
+      return ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name!).sort();
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  it('rolls back as CloudFormation does: the old resources, template and outputs stay; the failure is named', async () => {
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      expect((await changeSet(cfn, v1, 'CREATE')).StackStatus).toBe('CREATE_COMPLETE');
+      const failed = await changeSet(cfn, broken, 'UPDATE');
+      expect(failed.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+      expect(failed.Outputs).toEqual([
+        expect.objectContaining({ OutputKey: 'KeptName', OutputValue: 'fault-rollback-kept' }),
+      ]);
+      const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: STACK }))).StackEvents!;
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          LogicalResourceId: 'Bad',
+          ResourceType: 'AWS::S3::Bucket',
+          ResourceStatus: 'CREATE_FAILED',
+          ResourceStatusReason: expect.stringContaining('InvalidBucketName'),
+        }),
+      );
+      const template = await cfn.send(new GetTemplateCommand({ StackName: STACK }));
+      expect(JSON.parse(template.TemplateBody!)).toEqual(v1);
+      expect(await parameters()).toEqual(['one', 'three', 'two']);
+      expect(await buckets()).toContain('fault-rollback-kept');
+      const resources = await cfn.send(new DescribeStackResourcesCommand({ StackName: STACK }));
+      expect(resources.StackResources!.map((r) => r.LogicalResourceId).sort()).toEqual([
+        'Kept',
+        'P1',
+        'P2',
+        'P3',
+      ]);
+    } finally {
+      cfn.destroy();
+    }
+  });
+
+  it('replays to the same state after a restart', async () => {
+    await stopDaemon(cloud.stateDir);
+    cloud = await startLocalCloud({ stateDir: cloud.stateDir });
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0];
+      expect(stack.StackStatus).toBe('UPDATE_ROLLBACK_COMPLETE');
+      expect(await parameters()).toEqual(['one', 'three', 'two']);
+    } finally {
+      cfn.destroy();
+    }
+  });
+
+  it('converges on the next valid update (a retained bucket stays in S3), then deletes cleanly', async () => {
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      expect((await changeSet(cfn, fixed, 'UPDATE')).StackStatus).toBe('UPDATE_COMPLETE');
+      expect(await parameters()).toEqual(['four']);
+      expect(await buckets()).toContain('fault-rollback-kept');
+      const { StackId } = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0];
+      await cfn.send(new DeleteStackCommand({ StackName: STACK }));
+      // A deleted stack is described by its id only, as on AWS.
+      const gone = (await cfn.send(new DescribeStacksCommand({ StackName: StackId }))).Stacks![0];
+      expect(gone.StackStatus).toBe('DELETE_COMPLETE');
+      expect(await parameters()).toEqual([]);
+    } finally {
+      cfn.destroy();
+    }
+  });
+
+  it('deletes a stack whose resource was already deleted outside it', async () => {
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    const ssm = new SSMClient(cloud.clientConfig);
+    try {
+      expect((await changeSet(cfn, { Resources: { P1: parameter('one') } }, 'CREATE')).StackStatus).toBe(
+        'CREATE_COMPLETE',
+      );
+      await ssm.send(new DeleteParameterCommand({ Name: '/fault/rollback/one' }));
+      const { StackId } = (await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks![0];
+      await cfn.send(new DeleteStackCommand({ StackName: STACK }));
+      // A deleted stack is described by its id only, as on AWS.
+      const gone = (await cfn.send(new DescribeStacksCommand({ StackName: StackId }))).Stacks![0];
+      expect(gone.StackStatus).toBe('DELETE_COMPLETE');
+    } finally {
+      cfn.destroy();
+      ssm.destroy();
+    }
+  });
+
+  it('names a bucket it generates within 63 characters whatever the length of the logical id', async () => {
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      const logicalId = 'B' + 'x'.repeat(250);
+      const stack = await changeSet(
+        cfn,
+        {
+          Resources: { [logicalId]: { Type: 'AWS::S3::Bucket' } },
+          Outputs: { Name: { Value: { Ref: logicalId } } },
+        },
+        'CREATE',
+      );
+      expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+      const name = stack.Outputs![0].OutputValue!;
+      expect(name).toMatch(/^fault-rollback-bx+-[a-z0-9]{12}$/);
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(await buckets()).toContain(name);
+      await cfn.send(new DeleteStackCommand({ StackName: STACK }));
+    } finally {
+      cfn.destroy();
     }
   });
 });

@@ -48,6 +48,26 @@ def _nx_refused(logical_id, resource_type, message):
     error.nx_refused = (str(logical_id), resource_type, message)
     return error
 
+def _nx_failure(error):
+    """What a failed deploy step says about its resource: (logical id, type, CREATE or UPDATE, cause),
+    from our refusal or from the note the resource map adds to any error (_patch_cfn_update_rollback);
+    None for an error that happened outside a resource."""
+    refused = getattr(error, "nx_refused", None)
+    if refused is not None:
+        logical_id, resource_type, message = refused
+        return logical_id, resource_type, "CREATE", message
+    return getattr(error, "nx_failed", None)
+
+
+def _nx_cause(error):
+    """An error as AWS would word it: `Code: message` for a service error, else its type and text."""
+    code = getattr(error, "code", None) or getattr(error, "error_type", None)
+    message = getattr(error, "message", None) or str(error)
+    if code and isinstance(code, str):
+        return code + ": " + str(message)
+    return type(error).__name__ + ": " + str(message)
+
+
 # Patches are applied when moto itself first imports the module they change: importing moto's
 # CloudFormation eagerly loads every service model and would add seconds to each cold start.
 _nx_hooks = {}

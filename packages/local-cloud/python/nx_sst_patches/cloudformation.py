@@ -11,12 +11,21 @@
 4. A forced failure of named resource types (fault injection; the front passes them in the
    x-nx-sst-fail-resource-types header) rolls the deploy back and names the failing resource.
 
-A resource the models refuse (_nx_refused) rolls a new stack back, deleting what it had created.
+5. A deploy that fails on a resource rolls back as CloudFormation's does (see _patch_cfn_update_rollback):
+   a new stack to ROLLBACK_COMPLETE with what it had created deleted; an update to
+   UPDATE_ROLLBACK_COMPLETE with the resources, template and outputs it had before. An update
+   creates and updates first and deletes what the new template dropped only once all of that
+   succeeded (moto deleted first, so a failed update lost them), and keeps a resource whose
+   DeletionPolicy is Retain. The failure event names the logical id and the cause.
+6. Names CloudFormation generates for S3 buckets fit S3's 63 characters whatever the logical id's
+   length, as on AWS (moto appended the whole logical id, and a long construct id failed with
+   InvalidBucketName).
+7. Deleting a stack whose resource is already gone (deleted outside the stack) succeeds, as on AWS.
 """
 
 import threading
 
-from ._hooks import _nx_expect, _nx_log, _nx_patch, _nx_refused
+from ._hooks import _nx_expect, _nx_failure, _nx_log, _nx_patch, _nx_refused
 from .bucket_deployment import BUCKET_DEPLOYMENT, _bucket_deployment
 
 
@@ -151,12 +160,12 @@ def _patch_cloudformation():
         stack.stack_status_reason = summary
 
     def _refused_rolled_back(stack, error):
-        # A new stack whose resource we refused: delete what was created, roll back naming the resource,
-        # so nothing is left half-made. (A refused update keeps moto's error: there is no state to restore.)
-        refused = getattr(error, "nx_refused", None)
-        if refused is None:
+        # A new stack whose resource failed (or that we refused): delete what was created, roll back
+        # naming the resource, so nothing is left half-made.
+        failed = _nx_failure(error)
+        if failed is None:
             return False
-        logical_id, resource_type, message = refused
+        logical_id, resource_type, _, message = failed
         try:
             stack.resource_map.delete()
         except Exception as e:
@@ -191,8 +200,15 @@ def _patch_cloudformation():
         stack.resource_map.cross_stack_resources = self.exports
         try:
             cs.apply()
-        except _CfnError as e:
-            if updating or not _refused_rolled_back(stack, e):
+        except Exception as e:
+            if updating:
+                # The resource map put itself back as it was (_patch_cfn_update_rollback); say so.
+                failed = _nx_failure(e)
+                if failed is None:
+                    raise
+                logical_id, resource_type, verb, message = failed
+                _roll_back(stack, (logical_id, resource_type, verb == "UPDATE"), True, message)
+            elif not _refused_rolled_back(stack, e):
                 raise
             cs.execution_status = "EXECUTE_FAILED"
             return
@@ -225,7 +241,7 @@ def _patch_cloudformation():
             return
         try:
             return _orig_create_resources(self)
-        except _CfnError as e:
+        except Exception as e:
             if not _refused_rolled_back(self, e):
                 raise
 
@@ -239,7 +255,18 @@ def _patch_cloudformation():
         if failing:
             _roll_back(stack, failing, True)
             return stack
-        result = _orig_update_stack(self, name, template, role_arn, parameters, tags)
+        before = (stack.template, stack.template_dict, stack.description)
+        try:
+            result = _orig_update_stack(self, name, template, role_arn, parameters, tags)
+        except Exception as e:
+            failed = _nx_failure(e)
+            if failed is None:
+                raise
+            # moto's Stack.update took the new template before its resources: give the old one back.
+            stack.template, stack.template_dict, stack.description = before
+            logical_id, resource_type, verb, message = failed
+            _roll_back(stack, (logical_id, resource_type, verb == "UPDATE"), True, message)
+            return stack
         result.stack_status_reason = None
         return result
 
@@ -321,6 +348,207 @@ def _patch_cloudformation():
     _ccm.CustomModel.create_from_cloudformation_json = classmethod(_custom_create)
     _ccm.CustomModel.update_from_cloudformation_json = classmethod(_custom_update)
     _ccm.CustomModel.delete = _custom_delete
+
+    # Applied here, where moto's CloudFormation is loaded, each on its own (one missing does not stop the other).
+    _patch_cfn_update_rollback()
+    _patch_cfn_generated_bucket_names()
+    _patch_cfn_delete_gone_resources()
+
+
+@_nx_patch("CloudFormation update rollback")
+def _patch_cfn_update_rollback():
+    """5. An update in CloudFormation's order, undone when a resource fails.
+
+    moto's ResourceMap.update deleted the resources the new template dropped (Retain ones too) before
+    creating the new ones, and raised half-way on the first failure: the stack kept its old template
+    and status while resources of it were gone, and the next deploy, finding the template unchanged,
+    never brought them back. Here the new and changed resources come first; the dropped ones are
+    deleted (Retain ones kept) only once all of them succeeded. On a failure the created resources
+    are deleted, the changed ones updated back, and the map restored; the error then carries the
+    failing logical id, its type and the cause (execute_change_set reports UPDATE_ROLLBACK_COMPLETE).
+    """
+    from moto.cloudformation import parsing as _cfp
+    _nx_expect(
+        (_cfp, "ResourceMap"), (_cfp, "parse_and_create_resource"), (_cfp, "parse_and_update_resource"),
+        (_cfp, "MAX_UPDATE_ATTEMPTS"), (_cfp.ResourceMap, "update"), (_cfp.ResourceMap, "build_resource_diff"),
+        (_cfp.ResourceMap, "_delete_resource"), (_cfp.ResourceMap, "load_parameters"),
+        (_cfp.ResourceMap, "load_conditions"), (_cfp.ResourceMap, "load_mapping"),
+    )
+    from ._hooks import _nx_cause
+
+    def _noted(fn, verb):
+        # The innermost resource names the failure: a resource created because another refers to it
+        # fails as itself, not as the one that referred to it.
+        def wrapper(logical_id, resource_json, *args, **kwargs):
+            try:
+                return fn(logical_id, resource_json, *args, **kwargs)
+            except Exception as e:
+                if getattr(e, "nx_failed", None) is None and getattr(e, "nx_refused", None) is None:
+                    try:
+                        e.nx_failed = (str(logical_id), str((resource_json or {}).get("Type", "?")), verb, _nx_cause(e))
+                    except AttributeError:  # an exception type that takes no attributes
+                        pass
+                raise
+
+        return wrapper
+
+    _cfp.parse_and_create_resource = _noted(_cfp.parse_and_create_resource, "CREATE")
+    _cfp.parse_and_update_resource = _noted(_cfp.parse_and_update_resource, "UPDATE")
+
+    def _retrying(names, step):
+        # moto's habit: a dependency not yet there fails a step; it is tried again in the next pass.
+        pending = list(names)
+        last = None
+        for _ in range(_cfp.MAX_UPDATE_ATTEMPTS):
+            if not pending:
+                return
+            for name in list(pending):
+                try:
+                    step(name)
+                except Exception as e:
+                    last = e
+                else:
+                    pending.remove(name)
+        if pending:
+            raise last
+
+    def _snapshot(rmap):
+        return {
+            "template": rmap._template, "json": rmap._resource_json_map, "parsed": dict(rmap._parsed_resources),
+            "input": rmap.input_parameters, "resolved": dict(getattr(rmap, "resolved_parameters", {}) or {}),
+            "conditions": getattr(rmap, "lazy_condition_map", None),
+            "no_echo": list(getattr(rmap, "no_echo_parameter_keys", []) or []),
+        }
+
+    def _restore(rmap, before):
+        rmap._template = before["template"]
+        rmap._resource_json_map = before["json"]
+        rmap.input_parameters = before["input"]
+        # In place: the old conditions were bound to these very dicts.
+        rmap._parsed_resources.clear()
+        rmap._parsed_resources.update(before["parsed"])
+        if hasattr(rmap, "resolved_parameters"):
+            rmap.resolved_parameters.clear()
+            rmap.resolved_parameters.update(before["resolved"])
+        if before["conditions"] is not None:
+            rmap.lazy_condition_map = before["conditions"]
+        rmap.no_echo_parameter_keys = before["no_echo"]
+
+    def _undo(rmap, before, new_json, modified):
+        """Deletes what the failed update created and updates back what it changed. Returns what it
+        could not undo, for the log."""
+        left = []
+        created = [n for n in rmap._parsed_resources if n not in before["parsed"] and n in new_json]
+        changed = {n: rmap._parsed_resources.get(n) for n in modified}
+        for name in reversed(created):
+            resource = rmap._parsed_resources.get(name)
+            if resource is None or isinstance(resource, str):
+                continue
+            try:
+                rmap._delete_resource(resource, new_json[name])
+            except Exception as e:
+                left.append(name + " (not deleted: " + _nx_cause(e) + ")")
+        _restore(rmap, before)
+        for name, resource in changed.items():
+            if resource is None:
+                continue
+            rmap._parsed_resources[name] = resource
+            try:
+                reverted = _cfp.parse_and_update_resource(
+                    name, before["json"][name], rmap, account_id=rmap._account_id, region_name=rmap._region_name)
+                if reverted is not None:
+                    rmap._parsed_resources[name] = reverted
+            except Exception as e:
+                left.append(name + " (not updated back: " + _nx_cause(e) + ")")
+        return left
+
+    def update(self, template, parameters=None):
+        actions = self.build_resource_diff(template, parameters)
+        before = _snapshot(self)
+        modified = []
+        try:
+            self._template = template
+            if parameters:
+                self.input_parameters = parameters
+            self.load_mapping()
+            self.load_parameters()
+            self.load_conditions()
+            self._resource_json_map = template["Resources"]
+            for name in actions["Add"]:
+                _ = self[name]  # moto's resource map creates a resource when it is first looked up
+
+            def modify(name):
+                changed = _cfp.parse_and_update_resource(
+                    name, self._resource_json_map[name], self, account_id=self._account_id,
+                    region_name=self._region_name)
+                self._parsed_resources[name] = changed
+                modified.append(name)
+
+            _retrying(actions["Modify"], modify)
+        except Exception as e:
+            left = _undo(self, before, template.get("Resources") or {}, modified)
+            if left:
+                _nx_log("rollback of " + str(self.stack_id) + " left: " + "; ".join(left))
+            raise e
+
+        # Clean-up, as CloudFormation's UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: a failure here does not
+        # fail the update.
+        old_json = before["json"]
+
+        def remove(name):
+            resource = self._parsed_resources.get(name)
+            if old_json[name].get("DeletionPolicy") not in ("Retain", "RetainExceptOnCreate") and resource is not None and not isinstance(resource, str):
+                self._delete_resource(resource, old_json[name])
+            self._parsed_resources.pop(name, None)
+
+        try:
+            _retrying(actions["Remove"], remove)
+        except Exception as e:
+            _nx_log("clean-up of " + str(self.stack_id) + " left a resource: " + _nx_cause(e))
+
+    _cfp.ResourceMap.update = update
+
+
+@_nx_patch("CloudFormation generated bucket names")
+def _patch_cfn_generated_bucket_names():
+    """6. `{stack}-{logical id}-{suffix}`, each part cut so the whole fits S3's 63 characters."""
+    from moto.cloudformation import parsing as _cfp
+    from moto.cloudformation import utils as _cfu
+    _nx_expect((_cfp, "generate_resource_name"), (_cfu, "random_suffix"))
+    _orig = _cfp.generate_resource_name
+
+    def generate_resource_name(resource_type, stack_name, logical_id):
+        if resource_type != "AWS::S3::Bucket":
+            return _orig(resource_type, stack_name, logical_id)
+        suffix = _cfu.random_suffix().lower()
+        room = 63 - len(suffix) - 2
+        logical = logical_id.lower()[: max(room - len(stack_name), room // 2)]
+        stack = stack_name.lower()[: room - len(logical)]
+        name = "-".join(part.strip("-.") for part in (stack, logical, suffix) if part.strip("-."))
+        return name
+
+    _cfp.generate_resource_name = generate_resource_name
+
+
+@_nx_patch("CloudFormation delete of resources already gone")
+def _patch_cfn_delete_gone_resources():
+    """7. A resource deleted outside its stack counts as deleted when the stack deletes it; moto's
+    error (e.g. ParameterNotFound) failed the whole stack deletion."""
+    from moto.cloudformation import parsing as _cfp
+    _nx_expect((_cfp.ResourceMap, "_delete_resource"))
+    _orig = _cfp.ResourceMap._delete_resource
+
+    def _delete_resource(self, parsed_resource, resource_json):
+        try:
+            return _orig(self, parsed_resource, resource_json)
+        except Exception as e:
+            code = str(getattr(e, "code", None) or getattr(e, "error_type", None) or type(e).__name__)
+            if "NotFound" in code or code.startswith("NoSuch"):
+                _nx_log("delete of " + str(getattr(parsed_resource, "logical_resource_id", "?")) + ": already gone (" + code + ")")
+                return None
+            raise
+
+    _cfp.ResourceMap._delete_resource = _delete_resource
 
 
 @_nx_patch("CloudFormation AWS::NoValue in lists")
