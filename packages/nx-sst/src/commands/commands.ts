@@ -5,7 +5,11 @@ import { isNxSstError, NxSstError } from '../core/errors';
  * The commands of nx-sst, once. The CLI (`nx-sst <command>`, which the inferred targets run) and the
  * executors (`nx-sst:<command>`) only turn their own input into these options and call the same
  * function, so a command takes the same options, prints the same lines and fails the same way
- * whichever front-end runs it. `commands.spec.ts` runs every command through all three and compares.
+ * whichever front-end runs it. `front-ends.spec.ts` runs every command through all three and compares.
+ *
+ * The engine behind each command is `require`d inside it, not imported: the CLI loads this module for
+ * every command, and `secrets`, `types` or `local status` must not pay for toolkit-lib and aws-cdk-lib
+ * (`deploy`'s, hundreds of milliseconds), nor `--help` for any of it.
  */
 
 // The SDK's advice to move to Node 22 would otherwise open every command's output, in the CLI and

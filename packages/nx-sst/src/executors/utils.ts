@@ -1,8 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { join } from 'node:path';
-import type { AppOptions, Output } from '../commands/commands';
-
-const commands = () => require('../commands/commands') as typeof import('../commands/commands');
+import { processOutput, reportError, type AppOptions, type Output } from '../commands/commands';
 
 /** The folder of the project the executor runs for (the infra app, for deploy/remove/diff/types/secrets). */
 export function projectRoot(context: ExecutorContext): string {
@@ -29,7 +27,6 @@ export function appOptions(context: ExecutorContext, options: { stage?: string }
  * printed as the CLI prints it (the problem and the fix, no stack trace of ours).
  */
 export async function runCommand(run: (io: Output) => Promise<number>): Promise<{ success: boolean }> {
-  const { processOutput, reportError } = commands();
   try {
     return { success: (await run(processOutput)) === 0 };
   } catch (error) {

@@ -1,5 +1,11 @@
 import * as fs from 'node:fs';
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { signalBindProcesses } from '../core/app-index';
 import { connectApp, resolveAppContext, type AppContext, type CommandOptions } from '../core/context';
 import { NxSstError } from '../core/errors';
@@ -38,7 +44,6 @@ export function fallbackPrefix(app: string): string {
 async function open(opts: SecretsOptions) {
   const ctx = await resolveAppContext(opts);
   const cloud = await connectApp(ctx);
-  const { SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const ssm = new SSMClient(cloud.clientConfig);
   const prefix = opts.fallback ? fallbackPrefix(ctx.config.name) : ctx.ssmPrefix;
   return {
@@ -84,8 +89,6 @@ function checkSize(name: string, value: string): void {
 }
 
 async function put(ssm: SSMClient, path: string, value: string): Promise<void> {
-  const { PutParameterCommand, DeleteParameterCommand } =
-    require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const input = {
     Name: path,
     Value: value,
@@ -131,7 +134,6 @@ export async function getSecret(opts: SecretsOptions & { name: string }): Promis
   checkName(opts.name);
   const { ssm, prefix } = await open(opts);
   try {
-    const { GetParameterCommand } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
     const out = await ssm.send(
       new GetParameterCommand({ Name: secretPath(prefix, opts.name), WithDecryption: true }),
     );
@@ -149,7 +151,6 @@ export async function removeSecret(opts: SecretsOptions & { name: string }): Pro
   checkName(opts.name);
   const { ctx, ssm, prefix } = await open(opts);
   try {
-    const { DeleteParameterCommand } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
     await ssm.send(new DeleteParameterCommand({ Name: secretPath(prefix, opts.name) }));
     signalBindProcesses(ctx.workspaceRoot, {
       app: ctx.config.name,
@@ -172,7 +173,6 @@ export async function removeSecret(opts: SecretsOptions & { name: string }): Pro
 export async function listSecrets(opts: SecretsOptions): Promise<SecretEntry[]> {
   const ctx = await resolveAppContext(opts);
   const cloud = await connectApp(ctx);
-  const { SSMClient } = require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const ssm = new SSMClient(cloud.clientConfig);
   try {
     const [own, fallback] = await Promise.all([
@@ -189,8 +189,6 @@ export async function listSecrets(opts: SecretsOptions): Promise<SecretEntry[]> 
 
 /** Secret values under `{prefix}Secret/`, by name, decrypted. */
 export async function readSecretsUnder(ssm: SSMClient, prefix: string): Promise<Map<string, string>> {
-  const { GetParametersByPathCommand } =
-    require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const out = new Map<string, string>();
   let NextToken: string | undefined;
   do {

@@ -1,5 +1,7 @@
 import { emitReadySignal, type ExecutorContext } from '@nx/devkit';
 import { dirname, join, resolve } from 'node:path';
+import { runBound } from '../../bind/bind';
+import { checkBindOptions, describeExit, reportError } from '../../commands/commands';
 import { NxSstError } from '../../core/errors';
 import { projectRoot } from '../utils';
 import type { BindExecutorSchema } from './schema';
@@ -13,8 +15,6 @@ export default async function* bindExecutor(
   options: BindExecutorSchema,
   context: ExecutorContext,
 ): AsyncGenerator<{ success: boolean; baseUrl?: string }> {
-  const { checkBindOptions, describeExit, reportError } =
-    require('../../commands/commands') as typeof import('../../commands/commands');
   let command: string[];
   let shell = false;
   let mask: ReturnType<typeof checkBindOptions>;
@@ -26,7 +26,6 @@ export default async function* bindExecutor(
     yield { success: false };
     return;
   }
-  const { runBound } = require('../../bind/bind') as typeof import('../../bind/bind');
   const cwd = options.cwd ? resolve(context.root, options.cwd) : projectRoot(context);
 
   let started!: () => void;
