@@ -10,6 +10,7 @@ import {
   CloudFormationClient,
   CreateChangeSetCommand,
   DeleteStackCommand,
+  DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
@@ -483,6 +484,57 @@ describe('an update the local cloud cannot complete', () => {
     } finally {
       cfn.destroy();
     }
+  });
+});
+
+describe('the stall fault (a CloudFormation wait that never ends)', () => {
+  let cloud: LocalCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it('describes change sets as still being created and stacks as still in progress, until cleared', async () => {
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      const template = JSON.stringify({
+        Resources: {
+          P: { Type: 'AWS::SSM::Parameter', Properties: { Name: '/stalled/p', Type: 'String', Value: 'v' } },
+        },
+      });
+      await cfn.send(
+        new CreateChangeSetCommand({
+          StackName: 'stalled',
+          ChangeSetName: 'first',
+          ChangeSetType: 'CREATE',
+          TemplateBody: template,
+        }),
+      );
+      const describe = () =>
+        cfn.send(new DescribeChangeSetCommand({ StackName: 'stalled', ChangeSetName: 'first' }));
+      expect(await describe()).toMatchObject({ Status: 'CREATE_COMPLETE', ExecutionStatus: 'AVAILABLE' });
+      await cloud.setFaults({ stall: ['changeSets', 'stacks'] });
+      expect(await describe()).toMatchObject({
+        Status: 'CREATE_IN_PROGRESS',
+        ExecutionStatus: 'UNAVAILABLE',
+      });
+      await cfn.send(new ExecuteChangeSetCommand({ StackName: 'stalled', ChangeSetName: 'first' }));
+      const stack = async () =>
+        (await cfn.send(new DescribeStacksCommand({ StackName: 'stalled' }))).Stacks![0].StackStatus;
+      expect(await stack()).toBe('CREATE_IN_PROGRESS');
+      await cloud.clearFaults();
+      expect(await stack()).toBe('CREATE_COMPLETE');
+    } finally {
+      cfn.destroy();
+    }
+  });
+
+  it('refuses a stall target it does not know, naming the ones it does', async () => {
+    await expect(cloud.setFaults({ stall: ['changesets'] } as never)).rejects.toThrow(
+      'Fault stall must list some of "changeSets", "stacks"',
+    );
   });
 });
 

@@ -9,7 +9,16 @@ export interface Faults {
   throttle?: Record<string, number>;
   /** CloudFormation resource types (e.g. `'AWS::SQS::Queue'`) whose creation or update fails during a deploy. */
   failResourceTypes?: string[];
+  /**
+   * CloudFormation waits that never end: `'changeSets'` describes every change set as still being
+   * created (`CREATE_IN_PROGRESS`), `'stacks'` every stack as in the middle of its last operation
+   * (`UPDATE_COMPLETE` → `UPDATE_IN_PROGRESS`). Only the answers change; the state does not.
+   */
+  stall?: StallTarget[];
 }
+
+export type StallTarget = 'changeSets' | 'stacks';
+const STALL_TARGETS: readonly StallTarget[] = ['changeSets', 'stacks'];
 
 /** Checks faults sent by a caller so a typo fails loudly instead of silently injecting nothing. */
 export function validateFaults(input: unknown): Faults {
@@ -18,10 +27,10 @@ export function validateFaults(input: unknown): Faults {
       'Faults must be an object like { latencyMs: { ssm: 20 }, throttle: { "ssm:GetParameters": 40 } }',
     );
   }
-  const known = new Set(['latencyMs', 'throttle', 'failResourceTypes']);
+  const known = new Set(['latencyMs', 'throttle', 'failResourceTypes', 'stall']);
   for (const key of Object.keys(input)) {
     if (!known.has(key))
-      throw new Error(`Unknown fault "${key}": use latencyMs, throttle or failResourceTypes`);
+      throw new Error(`Unknown fault "${key}": use latencyMs, throttle, failResourceTypes or stall`);
   }
   const faults = input as Faults;
   for (const field of ['latencyMs', 'throttle'] as const) {
@@ -41,6 +50,13 @@ export function validateFaults(input: unknown): Faults {
     (!Array.isArray(types) || types.some((t) => typeof t !== 'string' || !t.includes('::')))
   ) {
     throw new Error('Fault failResourceTypes must be resource types such as "AWS::SQS::Queue"');
+  }
+  const stall = faults.stall;
+  if (
+    stall !== undefined &&
+    (!Array.isArray(stall) || stall.some((t) => !STALL_TARGETS.includes(t as StallTarget)))
+  ) {
+    throw new Error(`Fault stall must list some of ${STALL_TARGETS.map((t) => `"${t}"`).join(', ')}`);
   }
   return faults;
 }

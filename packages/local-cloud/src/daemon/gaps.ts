@@ -89,12 +89,38 @@ export const s3EmptyDenials: AnswerFilter = async (exchange, response) => {
   return { status: error.status, headers: error.headers, body: Buffer.from(error.body) };
 };
 
+/**
+ * The `stall` fault: CloudFormation answers a change set as still being created, or a stack as in
+ * the middle of its operation, so a client's wait never ends (as one did after a restart, when a
+ * change set the journal had deleted was still described). Only the answer is changed.
+ */
+export const stallCloudFormation: AnswerFilter = async (exchange, response, moto) => {
+  const stall = moto.faults.stall;
+  const { service, action } = exchange.info;
+  if (!stall?.length || service !== 'cloudformation' || response.status !== 200) return response;
+  let text = response.body.toString('utf8');
+  if (action === 'DescribeChangeSet' && stall.includes('changeSets')) {
+    text = text
+      .replace(/(<Status>|"Status"\s*:\s*")[A-Z_]+/g, '$1CREATE_IN_PROGRESS')
+      .replace(/(<ExecutionStatus>|"ExecutionStatus"\s*:\s*")[A-Z_]+/, '$1UNAVAILABLE');
+  } else if (action === 'DescribeStacks' && stall.includes('stacks')) {
+    text = text.replace(
+      /(<StackStatus>|"StackStatus"\s*:\s*")([A-Z_]+?)_(COMPLETE|FAILED)\b/g,
+      '$1$2_IN_PROGRESS',
+    );
+  } else {
+    return response;
+  }
+  return { ...response, body: Buffer.from(text) };
+};
+
 /** moto's gaps the front fills, in the order they are tried. */
 export const allGaps: GapHandler[] = [failResourceTypes];
 
 /** Filters applied to every answer. */
 export const answerFilters: AnswerFilter[] = [
   unsupportedOperations,
+  stallCloudFormation,
   s3EmptyDenials,
   corsFromBucketRulesOnly,
   jsonAuthErrors,
