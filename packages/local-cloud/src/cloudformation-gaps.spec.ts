@@ -135,7 +135,8 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       const api = await apigw.send(new GetApiCommand({ ApiId: apiId }));
       expect(api).toMatchObject({ Name: 'Api', ProtocolType: 'HTTP', ApiEndpoint: outputs.Endpoint });
       expect(api.CorsConfiguration?.AllowOrigins).toEqual(['*']);
-      expect(outputs.Url).toBe(`https://${apiId}.execute-api.${cloud.region}.amazonaws.com`);
+      // The local cloud serves the API itself, at this endpoint (see http-api.spec.ts).
+      expect(outputs.Url).toBe(`${cloud.endpoint}/_aws/execute-api/${apiId}`);
       expect(outputs.Endpoint).toBe(outputs.Url);
       const { Items: apis = [] } = await apigw.send(new GetApisCommand({}));
       expect(apis.map((a) => a.ApiId)).toEqual([apiId]);

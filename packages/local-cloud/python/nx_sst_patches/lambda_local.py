@@ -17,6 +17,13 @@ def _public_endpoint():
     return (os.environ.get("NX_SST_PUBLIC_ENDPOINT") or "").rstrip("/")
 
 
+def _url_id(url):
+    """The id of a function URL: its path segment locally, else the first label of AWS's host name."""
+    if "/_aws/lambda-url/" in url:
+        return url.split("/_aws/lambda-url/", 1)[1].strip("/")
+    return url.split("//", 1)[-1].split(".", 1)[0]
+
+
 @_nx_patch("Lambda code route")
 def _patch_lambda_code_route():
     from moto.moto_api._internal import urls as _urls
@@ -41,7 +48,43 @@ def _patch_lambda_code_route():
             fn.code_bytes or b"",
         )
 
+    def http_api(request, full_url, headers):
+        # Everything the front needs to route one request of an HTTP API, in one read.
+        import json
+        from urllib.parse import parse_qs, urlparse
+        from moto.apigatewayv2.models import apigatewayv2_backends
+        query = parse_qs(urlparse(full_url).query)
+        account, region, api_id = ((query.get(k) or [""])[0] for k in ("account", "region", "id"))
+        apis = apigatewayv2_backends[account][region].apis
+        api = apis.get(api_id)
+        if api is None:
+            return 404, {"content-type": "application/json"}, json.dumps({"message": "Not Found"})
+        body = {
+            "api": api.to_json(),
+            "routes": [r.to_json() for r in api.routes.values()],
+            "integrations": [i.to_json() for i in api.integrations.values()],
+            "stages": [s.to_json() for s in api.stages.values()],
+            "authorizers": [a.to_json() for a in api.authorizers.values()],
+        }
+        return 200, {"content-type": "application/json"}, json.dumps(body, default=str)
+
+    def lambda_url(request, full_url, headers):
+        # The function whose URL has this id (moto finds URL configs only through their function).
+        import json
+        from urllib.parse import parse_qs, urlparse
+        from moto.awslambda.models import lambda_backends
+        query = parse_qs(urlparse(full_url).query)
+        account, region, url_id = ((query.get(k) or [""])[0] for k in ("account", "region", "id"))
+        backend = lambda_backends[account][region]
+        for fn in backend.list_functions():
+            config = getattr(fn, "url_config", None)
+            if config is not None and _url_id(config.url) == url_id:
+                return 200, {"content-type": "application/json"}, json.dumps(config.to_dict(), default=str)
+        return 404, {"content-type": "application/json"}, json.dumps({"Message": None})
+
     _urls.url_paths["{0}/moto-api/nx-sst/lambda-code"] = lambda_code
+    _urls.url_paths["{0}/moto-api/nx-sst/http-api"] = http_api
+    _urls.url_paths["{0}/moto-api/nx-sst/lambda-url"] = lambda_url
 
 
 @_nx_patch("local HTTP API endpoint")
@@ -69,7 +112,6 @@ def _patch_function_url():
         original(self, *args, **kwargs)
         base = _public_endpoint()
         if base and ".lambda-url." in self.url:
-            url_id = self.url.split("//", 1)[1].split(".", 1)[0]
-            self.url = base + "/_aws/lambda-url/" + url_id + "/"
+            self.url = base + "/_aws/lambda-url/" + _url_id(self.url) + "/"
 
     _lm.FunctionUrlConfig.__init__ = __init__

@@ -378,7 +378,10 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 }
 
 function send(res: http.ServerResponse, answer: WireResponse): void {
-  const headers: Record<string, string | number> = { ...answer.headers };
+  const headers: Record<string, string | number | string[]> = {
+    ...answer.headers,
+    ...answer.multiValueHeaders,
+  };
   // A HEAD answer keeps the length moto stated for the body a GET would return.
   if (res.req.method !== 'HEAD' || headers['content-length'] === undefined) {
     headers['content-length'] = answer.body.length;

@@ -16,6 +16,7 @@ import { setUpAccess, type AccessKeys } from './access';
 import { KeyRing } from './auth';
 import { describeRequest } from './request-info';
 import { LocalLambda } from './lambda/functions';
+import { HttpEndpoints } from './lambda/http-endpoints';
 
 export interface DaemonArgs {
   stateDir: string;
@@ -143,7 +144,14 @@ async function main(): Promise<void> {
     });
     lambda = activeLambda;
     const activeFront: Front = new Front({
-      outlets: [activeLambda.outlet()],
+      outlets: [
+        new HttpEndpoints(activeLambda, {
+          accountId: settings.accountId,
+          region: settings.region,
+          internal: (request) => activeFront.internal(request),
+        }).outlet(),
+        activeLambda.outlet(),
+      ],
       moto: client,
       journal,
       gaps: allGaps,

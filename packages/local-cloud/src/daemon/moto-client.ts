@@ -11,6 +11,8 @@ export interface WireResponse {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** Headers sent once per value (`set-cookie` of an HTTP API's answer); never from moto. */
+  multiValueHeaders?: Record<string, string[]>;
 }
 
 const HOP_BY_HOP = new Set([

@@ -1,0 +1,286 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateFunctionUrlConfigCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import { unsignedRequest } from './test-utils/unsigned-request';
+
+jest.setTimeout(300_000);
+
+// One bundle, several handlers, as esbuild would emit an ES module (the SDK left external).
+const HANDLERS = `
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+const ddb = new DynamoDBClient({});
+export const get = async (event) => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json', 'x-route': event.routeKey, 'access-control-allow-origin': '*' },
+  body: JSON.stringify({ id: event.pathParameters.id, query: event.queryStringParameters, rawPath: event.rawPath, stage: event.requestContext.stage, version: event.version }),
+});
+export const put = async (event) => {
+  const note = JSON.parse(event.body);
+  await ddb.send(new PutItemCommand({ TableName: process.env.TABLE, Item: { pk: { S: note.id }, text: { S: note.text } } }));
+  return { statusCode: 201, cookies: ['seen=1; Path=/', 'theme=dark'], body: 'created ' + note.id };
+};
+export const echo = async (event) => ({ proxy: event.pathParameters.proxy, method: event.requestContext.http.method, isBase64Encoded: event.isBase64Encoded, body: event.body, cookies: event.cookies });
+export const fallback = async (event) => 'no route for ' + event.rawPath;
+export const v1 = async (event) => ({ statusCode: 200, multiValueHeaders: { 'x-v': ['1', '2'] }, body: JSON.stringify({ version: event.version, resource: event.resource, path: event.path, httpMethod: event.httpMethod, x: event.pathParameters.x }) });
+export const broken = async () => { throw new Error('broken on purpose'); };
+`;
+
+function notesApp(cloud: LocalCloud) {
+  return () => {
+    const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-api-out-')) });
+    const stack = new cdk.Stack(app, 'Notes', { env: { account: cloud.accountId, region: cloud.region } });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-api-code-'));
+    fs.writeFileSync(path.join(dir, 'index.mjs'), HANDLERS);
+    const code = cdk.aws_lambda.Code.fromAsset(dir);
+    const table = new cdk.aws_dynamodb.Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: cdk.aws_dynamodb.AttributeType.STRING },
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+    });
+    const fn = (id: string) => {
+      const f = new cdk.aws_lambda.Function(stack, id, {
+        runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
+        handler: `index.${id.toLowerCase()}`,
+        code,
+        environment: { TABLE: table.tableName },
+      });
+      table.grantReadWriteData(f);
+      return f;
+    };
+    // What nx-sst's Api synthesizes: an HttpApi with a $default stage, CORS, a Lambda integration per route.
+    const api = new apigw.HttpApi(stack, 'Api', {
+      corsPreflight: {
+        allowOrigins: ['https://app.example'],
+        allowMethods: [apigw.CorsHttpMethod.ANY],
+        allowHeaders: ['content-type'],
+        exposeHeaders: ['x-route'],
+      },
+    });
+    const route = (
+      routePath: string,
+      method: apigw.HttpMethod,
+      f: cdk.aws_lambda.IFunction,
+      extra: Partial<apigw.AddRoutesOptions> = {},
+      v1 = false,
+    ) =>
+      api.addRoutes({
+        path: routePath,
+        methods: [method],
+        integration: new integrations.HttpLambdaIntegration(
+          `I${method}${routePath.replace(/\W/g, '')}`,
+          f,
+          v1 ? { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_1_0 } : {},
+        ),
+        ...extra,
+      });
+    const get = fn('Get');
+    route('/notes/{id}', apigw.HttpMethod.GET, get);
+    route('/notes', apigw.HttpMethod.POST, fn('Put'));
+    route('/files/{proxy+}', apigw.HttpMethod.ANY, fn('Echo'));
+    route('/v1/{x}', apigw.HttpMethod.GET, fn('V1'), {}, true);
+    route('/broken', apigw.HttpMethod.GET, fn('Broken'));
+    route('/secret', apigw.HttpMethod.GET, get, {
+      authorizer: new authorizers.HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', {
+        jwtAudience: ['a'],
+      }),
+    });
+    const fallback = fn('Fallback');
+    new apigw.HttpRoute(stack, 'Default', {
+      httpApi: api,
+      routeKey: apigw.HttpRouteKey.DEFAULT,
+      integration: new integrations.HttpLambdaIntegration('IDefault', fallback),
+    });
+    new cdk.CfnOutput(stack, 'FallbackFunction', { value: fallback.functionName });
+    new cdk.CfnOutput(stack, 'Url', { value: api.apiEndpoint });
+    new cdk.CfnOutput(stack, 'ApiId', { value: api.apiId });
+    new cdk.CfnOutput(stack, 'TableName', { value: table.tableName });
+    new cdk.CfnOutput(stack, 'GetFunction', { value: get.functionName });
+    return app.synth();
+  };
+}
+
+describe('HTTP APIs and function URLs served by the local cloud', () => {
+  let cloud: LocalCloud;
+  let outputs: Record<string, string>;
+  const saved = process.env.CDK_VALIDATION;
+
+  beforeAll(async () => {
+    process.env.CDK_VALIDATION = 'false';
+    cloud = await startTestCloud();
+    await ensureBootstrapped(cloud);
+    const toolkit = new Toolkit({
+      ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
+    });
+    outputs = await withCloudEnv(cloud, async () => {
+      const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => notesApp(cloud)()), {
+        stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
+      });
+      return result.stacks[0].outputs as Record<string, string>;
+    });
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+    if (saved === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = saved;
+  });
+
+  it('the API`s endpoint (the CloudFormation output a bound Api.url resolves to) is a local URL', () => {
+    expect(outputs.Url).toBe(`${cloud.endpoint}/_aws/execute-api/${outputs.ApiId}`);
+  });
+
+  it('routes by route key with path parameters and query, payload 2.0', async () => {
+    const res = await fetch(`${outputs.Url}/notes/42?x=1&x=2`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-route')).toBe('GET /notes/{id}');
+    expect(await res.json()).toEqual({
+      id: '42',
+      query: { x: '1,2' },
+      rawPath: '/notes/42',
+      stage: '$default',
+      version: '2.0',
+    });
+  });
+
+  it('a POST writes the bound table; status, body and cookies come back as the handler set them', async () => {
+    const res = await fetch(`${outputs.Url}/notes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'n1', text: 'hello' }),
+    });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe('created n1');
+    expect(res.headers.getSetCookie()).toEqual(['seen=1; Path=/', 'theme=dark']);
+    const ddb = new DynamoDBClient(cloud.clientConfig);
+    const { Item } = await ddb.send(
+      new GetItemCommand({ TableName: outputs.TableName, Key: { pk: { S: 'n1' } } }),
+    );
+    ddb.destroy();
+    expect(Item?.text.S).toBe('hello');
+  });
+
+  it('greedy {proxy+}, binary bodies as base64, cookies in the event; $default takes the rest', async () => {
+    const res = await fetch(`${outputs.Url}/files/a/b/c.txt`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/octet-stream', cookie: 'k=v; k2=v2' },
+      body: new Uint8Array([1, 2, 3]),
+    });
+    expect(await res.json()).toEqual({
+      proxy: 'a/b/c.txt',
+      method: 'PUT',
+      isBase64Encoded: true,
+      body: 'AQID',
+      cookies: ['k=v', 'k2=v2'],
+    });
+    const fallback = await fetch(`${outputs.Url}/nowhere`);
+    expect([fallback.status, fallback.headers.get('content-type'), await fallback.text()]).toEqual([
+      200,
+      'application/json',
+      'no route for /nowhere',
+    ]);
+  });
+
+  it('payload format 1.0 routes get the REST event and answer with multi-value headers', async () => {
+    const res = await fetch(`${outputs.Url}/v1/abc`);
+    expect(res.headers.get('x-v')).toBe('1, 2');
+    expect(await res.json()).toEqual({
+      version: '1.0',
+      resource: '/v1/{x}',
+      path: '/v1/abc',
+      httpMethod: 'GET',
+      x: 'abc',
+    });
+  });
+
+  it('a failing handler is a 500 as on API Gateway; an unknown API a 404', async () => {
+    const res = await fetch(`${outputs.Url}/broken`);
+    expect([res.status, await res.json()]).toEqual([500, { message: 'Internal Server Error' }]);
+    const missing = await fetch(`${cloud.endpoint}/_aws/execute-api/zzzzzzzz/notes/1`);
+    expect([missing.status, await missing.json()]).toEqual([404, { message: 'Not Found' }]);
+  });
+
+  it('a route with an authorizer is refused, naming what is missing, never served unchecked', async () => {
+    const res = await fetch(`${outputs.Url}/secret`);
+    expect(res.status).toBe(501);
+    expect(((await res.json()) as { message: string }).message).toContain('JWT authorizers');
+  });
+
+  it('CORS as configured: preflight answered by the API, allowed origin on the answer', async () => {
+    const pre = await unsignedRequest(`${outputs.Url}/notes/1`, 'OPTIONS', {
+      origin: 'https://app.example',
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'content-type',
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers['access-control-allow-origin']).toBe('https://app.example');
+    const res = await fetch(`${outputs.Url}/notes/1`, { headers: { origin: 'https://app.example' } });
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(res.headers.get('access-control-expose-headers')).toBe('x-route');
+    const foreign = await fetch(`${outputs.Url}/notes/1`, { headers: { origin: 'https://evil.example' } });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('answers on API_ID.execute-api.localhost:PORT too (browsers and curl resolve *.localhost)', async () => {
+    const port = new URL(cloud.endpoint).port;
+    const text = await new Promise<string>((resolve, reject) => {
+      http
+        .get(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/notes/9',
+            headers: { host: `${outputs.ApiId}.execute-api.localhost:${port}` },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve(body));
+          },
+        )
+        .on('error', reject);
+    });
+    expect(JSON.parse(text)).toMatchObject({ id: '9', rawPath: '/notes/9' });
+  });
+
+  it('the deployed function (code from the CDK assets bucket) answers Invoke too', async () => {
+    const lambda = new LambdaClient(cloud.clientConfig);
+    const result = await lambda.send(
+      new InvokeCommand({
+        FunctionName: outputs.GetFunction,
+        Payload: Buffer.from(
+          JSON.stringify({
+            routeKey: 'direct',
+            rawPath: '/x',
+            pathParameters: { id: 'd' },
+            requestContext: { stage: 's' },
+          }),
+        ),
+      }),
+    );
+    lambda.destroy();
+    expect(
+      JSON.parse(Buffer.from(JSON.parse(new TextDecoder().decode(result.Payload)).body).toString()),
+    ).toMatchObject({ id: 'd' });
+  });
+
+  it('a function URL (AuthType NONE) is a local URL that answers with payload 2.0', async () => {
+    const lambda = new LambdaClient(cloud.clientConfig);
+    const { FunctionUrl } = await lambda.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: outputs.FallbackFunction, AuthType: 'NONE' }),
+    );
+    lambda.destroy();
+    expect(FunctionUrl).toMatch(new RegExp(`^${cloud.endpoint}/_aws/lambda-url/[0-9a-f]+/$`));
+    const res = await fetch(`${FunctionUrl}anything?q=1`);
+    expect([res.status, await res.text()]).toEqual([200, 'no route for /anything']);
+    const url = new URL(FunctionUrl!);
+    const notFound = await fetch(`${url.origin}/_aws/lambda-url/ffff/`);
+    expect(notFound.status).toBe(404);
+  });
+});
