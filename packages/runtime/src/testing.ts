@@ -35,6 +35,8 @@ export interface TestBindings {
   NextjsSite?: Partial<NextjsSiteResources>;
   StaticSite?: Partial<StaticSiteResources>;
   Service?: Partial<ServiceResources>;
+  /** `{ auth: { publicKey: '-----BEGIN PUBLIC KEY-----…' } }`; the authenticator's also `privateKey` and `prefix`. */
+  Auth?: Record<string, { publicKey: string; privateKey?: string; prefix?: string }>;
   /** `Config.NAME` values of Parameters: `{ VERSION: '1.2.3' }`. */
   Parameter?: { [K in keyof ParameterResources]?: string };
   /** `Config.NAME` values of Secrets: `{ STRIPE_KEY: 'sk_test_…' }`. */
@@ -72,7 +74,11 @@ export function setBindings(bindings: TestBindings, options: TestBindingOptions 
       for (const [prop, propValue] of Object.entries(value as Record<string, unknown>)) {
         if (typeof propValue !== 'string')
           throw new TypeError(`setBindings: ${type}.${id}.${prop} must be a string.`);
-        setEntry(snapshot, type, normalizeId(id), prop, { value: propValue, secret: false });
+        // An Auth's keys are secrets on the wire (SecureStrings): never printed.
+        setEntry(snapshot, type, normalizeId(id), prop, {
+          value: propValue,
+          secret: type === 'Auth' && prop !== 'prefix',
+        });
       }
     }
   }

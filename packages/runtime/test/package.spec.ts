@@ -200,6 +200,14 @@ describe('types', () => {
     import { Config } from '@nx-sst/runtime/config';
     import { load, MissingSecretsError } from '@nx-sst/runtime';
     import { setBindings } from '@nx-sst/runtime/testing';
+    import { Auth, Session, useSession } from '@nx-sst/runtime/auth';
+    declare module '@nx-sst/runtime/auth' {
+      export interface AuthResources { auth: { publicKey: string } }
+      export interface SessionTypes { user: { userID: string } }
+    }
+    export const publicKey: string = Auth.auth.publicKey;
+    export const token: string = Session.create({ type: 'user', properties: { userID: '1' } });
+    export const userID = () => { const s = useSession(); return s.type === 'user' ? s.properties.userID : undefined; };
     declare module '@nx-sst/runtime/bucket' {
       export interface BucketResources { 'my-files': { bucketName: string } }
     }

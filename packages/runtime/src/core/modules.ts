@@ -16,4 +16,5 @@ export const CLIENT_MODULES: Readonly<Record<string, readonly string[]>> = {
   site: ['NextjsSite', 'StaticSite'],
   service: ['Service'],
   config: ['Parameter', 'Secret'],
+  auth: ['Auth'],
 };

@@ -150,7 +150,9 @@ export function addWireValue(
   const isPlaceholder = value === FETCH_FROM_SSM || value.startsWith(FETCH_FROM_SECRET);
   setEntry(snapshot, type, id, prop, {
     value: isPlaceholder ? undefined : value,
-    secret: type === 'Secret' || value.startsWith(FETCH_FROM_SECRET),
+    // An Auth's keys are SecureStrings too (its prefix is not).
+    secret:
+      type === 'Secret' || (type === 'Auth' && prop !== 'prefix') || value.startsWith(FETCH_FROM_SECRET),
     placeholder: isPlaceholder ? value : undefined,
   });
 }
