@@ -11,6 +11,7 @@ import { writeTypesFromModel } from '../types/types';
 import type { BindingModel } from '../types/binding-model';
 import { acquireStageLock } from './lock';
 import { ProgressHost, type ProgressOptions, type ResourceFailure } from './progress';
+import { WaitWatchdog } from './wait-watchdog';
 
 export interface DeployOptions {
   workspaceRoot: string;
@@ -121,7 +122,9 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
     const first = await build(builtWith);
     const model = first.model;
     let app = first.app;
-    const host = new ProgressHost(opts.io);
+    // Ends a CloudFormation wait that would poll forever (NX_SST_WAIT_TIMEOUT), naming what hangs.
+    const watchdog = new WaitWatchdog({ local: cloud.local, report: (line) => host.say(line) });
+    const host = new ProgressHost(opts.io, watchdog);
     const toolkit = new toolkitLib.Toolkit({
       ioHost: host,
       color: Boolean(process.stderr.isTTY),
@@ -133,6 +136,7 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
               region,
             })
           : toolkitLib.BaseCredentials.awsCliCompatible({ profile: config.profile, defaultRegion: region }),
+        httpOptions: { agent: watchdog.agent as never },
       },
     });
     const source = await toolkit.fromAssemblyBuilder(
@@ -244,6 +248,8 @@ export function bootstrapProblem(environment: string, version: number | undefine
 }
 
 function failureError(what: string, s: Session, error: unknown, failures: ResourceFailure[]): NxSstError {
+  // toolkit-lib's own error is then only the echo of the watchdog's, which says what hung.
+  if (s.host.watchdog?.failure) return s.host.watchdog.failure;
   const lines = failures.map((f) => `  ${f.stack} ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}`);
   const message = (error as Error).message ?? String(error);
   return new NxSstError(

@@ -1,4 +1,5 @@
 import type { IIoHost, IoMessage, IoRequest } from '@aws-cdk/toolkit-lib';
+import type { WaitWatchdog } from './wait-watchdog';
 
 export interface ProgressOptions {
   /** Where lines go; default stderr. */
@@ -41,12 +42,22 @@ export class ProgressHost implements IIoHost {
   private readonly status = new Map<string, string>();
   private liveLines = 0;
 
-  constructor(private readonly opts: ProgressOptions = {}) {
+  constructor(
+    private readonly opts: ProgressOptions = {},
+    /** Sees every message first: it ends a wait that hangs (see wait-watchdog.ts). */
+    readonly watchdog?: WaitWatchdog,
+  ) {
     this.write = opts.write ?? ((text) => process.stderr.write(text));
     this.live = opts.live ?? Boolean(process.stderr.isTTY);
   }
 
+  /** A line of our own among toolkit-lib's (the watchdog's reports). */
+  say(text: string): void {
+    this.line(text);
+  }
+
   async notify(msg: IoMessage<unknown>): Promise<void> {
+    this.watchdog?.observe(msg);
     const code = msg.code ?? '';
     if (code === 'CDK_TOOLKIT_I5502' || code === 'CDK_TOOLKIT_I7100' || code === 'CDK_TOOLKIT_I6100') {
       const event = (msg.data as { event?: ActivityEvent })?.event;
@@ -68,6 +79,7 @@ export class ProgressHost implements IIoHost {
   }
 
   async requestResponse<T>(msg: IoRequest<unknown, T>): Promise<T> {
+    if (this.watchdog?.failure) throw this.watchdog.failure;
     // Non-interactive like CI: security-sensitive changes and destroys are confirmed by running the command.
     if (msg.code === 'CDK_TOOLKIT_I5060' || msg.code === 'CDK_TOOLKIT_I7010') return true as T;
     return msg.defaultResponse;
@@ -75,6 +87,7 @@ export class ProgressHost implements IIoHost {
 
   /** Leaves the live view so later output starts on a fresh line. */
   end(): void {
+    this.watchdog?.stop();
     this.liveLines = 0;
     this.status.clear();
   }
