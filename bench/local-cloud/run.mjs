@@ -259,7 +259,10 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  // Functions run by the cloud: their own figures (also runnable alone).
+  .then(() => import('./functions.mjs'))
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -141,6 +141,7 @@ async function main(): Promise<void> {
       region: settings.region,
       credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
       internal: (request) => activeFront.internal(request),
+      version: () => opened.journal.seq,
     });
     lambda = activeLambda;
     const activeFront: Front = new Front({
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
           accountId: settings.accountId,
           region: settings.region,
           internal: (request) => activeFront.internal(request),
+          version: () => opened.journal.seq,
         }).outlet(),
         activeLambda.outlet(),
       ],

@@ -21,6 +21,11 @@ export interface LocalLambdaOptions {
   /** The workspace's keys (the administrator's when IAM is enforced): the daemon assumes roles with them. */
   credentials: { accessKeyId: string; secretAccessKey: string };
   internal: InternalCall;
+  /**
+   * Changes with every write to the cloud (the journal's next sequence number): what the daemon read
+   * from moto (a function's configuration) is reused until then.
+   */
+  version?: () => number;
   /** Idle environments end after this. Default 10 minutes. */
   idleMs?: number;
   /** Environments of all functions together. Default 32. */
@@ -94,6 +99,7 @@ export class LocalLambda {
   private readonly sessions = new Map<string, { env: Promise<Record<string, string>>; renewAt: number }>();
   private readonly logs = new Map<string, fs.WriteStream>();
   private readonly sdkDir = sdkScopeDir();
+  private readonly configs = new Map<string, { version: number; config: FunctionConfiguration }>();
 
   constructor(private readonly options: LocalLambdaOptions) {
     this.pool = new EnvironmentPool({
@@ -156,6 +162,10 @@ export class LocalLambda {
     nameOrArn: string,
     qualifier?: string,
   ): Promise<{ config: FunctionConfiguration } | { answer: WireResponse }> {
+    const key = `${nameOrArn}\n${qualifier ?? ''}`;
+    const version = this.options.version?.();
+    const cached = this.configs.get(key);
+    if (version !== undefined && cached?.version === version) return { config: cached.config };
     const query = qualifier ? `?Qualifier=${encodeURIComponent(qualifier)}` : '';
     const answer = await this.signed(
       'lambda',
@@ -168,6 +178,8 @@ export class LocalLambda {
     const { Configuration } = JSON.parse(answer.body.toString('utf8')) as {
       Configuration: FunctionConfiguration;
     };
+    // Reads wait for writes at the gate, so nothing changed between `version` and this answer.
+    if (version !== undefined) this.configs.set(key, { version, config: Configuration });
     return { config: Configuration };
   }
 

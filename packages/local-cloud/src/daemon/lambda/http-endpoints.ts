@@ -109,14 +109,25 @@ function toWire(answer: HttpAnswer, requestId: string): WireResponse {
 export class HttpEndpoints {
   constructor(
     private readonly lambda: LocalLambda,
-    private readonly options: { accountId: string; region: string; internal: InternalCall },
+    private readonly options: {
+      accountId: string;
+      region: string;
+      internal: InternalCall;
+      /** Changes with every write (see LocalLambdaOptions.version): models are reused until then. */
+      version?: () => number;
+    },
   ) {}
+
+  private readonly models = new Map<string, { version: number; model: unknown }>();
 
   outlet(): Outlet {
     return { serve: (request) => this.serve(request) };
   }
 
   private async model<T>(route: string, id: string): Promise<T | undefined> {
+    const version = this.options.version?.();
+    const cached = this.models.get(`${route}/${id}`);
+    if (version !== undefined && cached?.version === version) return cached.model as T | undefined;
     const query = new URLSearchParams({ account: this.options.accountId, region: this.options.region, id });
     const answer = await this.options.internal({
       method: 'GET',
@@ -124,9 +135,11 @@ export class HttpEndpoints {
       headers: {},
       body: Buffer.alloc(0),
     });
-    if (answer.status === 404) return undefined;
-    if (answer.status !== 200) throw new Error(`moto answered HTTP ${answer.status} for ${route} ${id}`);
-    return JSON.parse(answer.body.toString('utf8')) as T;
+    if (answer.status !== 200 && answer.status !== 404)
+      throw new Error(`moto answered HTTP ${answer.status} for ${route} ${id}`);
+    const model = answer.status === 404 ? undefined : (JSON.parse(answer.body.toString('utf8')) as T);
+    if (version !== undefined) this.models.set(`${route}/${id}`, { version, model });
+    return model;
   }
 
   async serve(request: WireRequest): Promise<WireResponse | undefined> {
