@@ -258,7 +258,7 @@ export function API({ stack }: StackContext) {
       /apps\/notes\/packages\/functions\/src\/graphql\.ts:4 {2}NotABucket from "sst\/node\/bucket": not exported by @nx-sst\/runtime\/bucket [^;]+; it exports .*Bucket/,
     );
     expect(message).toContain(
-      'apps/notes/package.json script "release" (sst deploy --stage prod && ./notify.sh): it mixes sst commands with others',
+      'apps/notes/package.json script "release" (sst deploy --stage prod && ./notify.sh): it mixes sst commands with others: replace the sst part with nx run notes:deploy',
     );
     expect(treeContent(tree)).toEqual(before);
   });

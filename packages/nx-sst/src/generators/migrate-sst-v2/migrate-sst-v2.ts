@@ -425,7 +425,7 @@ function migratePackageJsons(tree: Tree, migration: Migration): () => void {
       const change = migrateScript(command);
       const where = `${file} script "${name}" (${command})`;
       if (change.kind === 'refuse') {
-        migration.problems.push(`${where}: ${change.reason}`);
+        migration.problems.push(`${where}: ${change.reason.replace(/\{app\}/g, project)}`);
       } else if (change.kind === 'rewrite') {
         json.scripts![name] = change.value;
         migration.notes.push(
