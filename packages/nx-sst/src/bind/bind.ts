@@ -22,6 +22,7 @@ import {
   writeLocalCredentials,
   writeManifestCache,
 } from './warm-cache';
+import { LOCAL_CLOUD_VAR, withLocalAwsPreload } from '../preload/local-aws';
 import { localBindAws, NotTheCloudError, sdkBindAws } from './ssm-reader';
 import {
   firstRoundNames,
@@ -443,6 +444,14 @@ function childEnv(opts: {
     env.AWS_ENDPOINT_URL = opts.cloud.env.AWS_ENDPOINT_URL;
     delete env.AWS_PROFILE;
   }
+  // aws-sdk v2 reads no endpoint variable: a Node child on `local` gets the hook that points it at the
+  // local cloud and refuses any signed request to AWS; any other stage drops a hook inherited.
+  const endpoint = opts.cloud.local ? opts.cloud.env.AWS_ENDPOINT_URL : undefined;
+  if (endpoint) env[LOCAL_CLOUD_VAR] = endpoint;
+  else delete env[LOCAL_CLOUD_VAR];
+  const nodeOptions = withLocalAwsPreload(env.NODE_OPTIONS, !!endpoint);
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
+  else delete env.NODE_OPTIONS;
   if (opts.cloud.region) env.AWS_REGION = env.AWS_DEFAULT_REGION = opts.cloud.region;
   // The config's profile, for a command that runs with the caller's own credentials.
   if (!opts.cloud.local && opts.cloud.env.AWS_PROFILE) env.AWS_PROFILE = opts.cloud.env.AWS_PROFILE;

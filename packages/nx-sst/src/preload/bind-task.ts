@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { LOCAL_CLOUD_VAR, installLocalAws } from './local-aws';
 import { MASK_PROCESS_OUTPUT, installOutputMasking } from './mask-output';
 
 /**
@@ -89,6 +90,8 @@ export async function bindTaskProcess(env: NodeJS.ProcessEnv = process.env): Pro
   );
   env[BOUND_PROCESS_VAR] = `${task.project}:${task.target}`;
   env[SECRET_VARS_VAR] = secretVars.join(',');
+  // Its children get the aws-sdk v2 hook from NODE_OPTIONS; this process, started already, now.
+  if (env[LOCAL_CLOUD_VAR]) installLocalAws(env[LOCAL_CLOUD_VAR]);
   process.stderr.write(`nx-sst: ${session.summary}\n`);
   if (env[MASK_PROCESS_OUTPUT] !== 'never') installOutputMasking(session.values.secrets);
 }

@@ -1,0 +1,10 @@
+// What `--require` loads into a process bound to the `local` stage (see local-aws.ts). nx-sst's own
+// CLI is skipped: it knows the stage it talks to, which may be another than its parent's.
+import * as path from 'node:path';
+
+const endpoint = process.env.NX_SST_LOCAL_CLOUD;
+const script = process.argv[1] ?? '';
+const isCli = path.basename(script) === 'nx-sst' || /[\\/]nx-sst[\\/]dist[\\/]cli[\\/]main\.js$/.test(script);
+if (endpoint && !isCli) {
+  (require('./local-aws') as typeof import('./local-aws')).installLocalAws(endpoint);
+}
