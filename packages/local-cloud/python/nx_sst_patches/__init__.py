@@ -11,7 +11,8 @@ concern, its docstring says what it fixes:
 - rds.py (7): AWS::RDS::DBCluster and AWS::SecretsManager::Secret/SecretTargetAttachment.
 - ec2.py (8): route tables and their subnet associations are deleted with their stack.
 - s3.py (9-11): bucket policies, unsigned and presigned S3 requests, CORS from the bucket's rules.
-- lambda_local.py (12): a function's code for the daemon that runs it; local API and function URLs.
+- lambda_local.py (12): a function's code for the daemon that runs it; local API and function URLs;
+  queues' event source mappings left to the daemon's poller.
 
 Each patch checks that the moto internals it wraps exist and is skipped (with a line in the daemon
 log) otherwise, so a newer moto degrades to its own behaviour, never to a crash. Patches are applied
@@ -24,7 +25,12 @@ from .apigatewayv2 import _patch_apigatewayv2_cfn
 from .cloudformation import _patch_cfn_no_value_in_lists, _patch_cloudformation
 from .ec2 import _patch_ec2_cfn_delete
 from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
-from .lambda_local import _patch_apigatewayv2_endpoint, _patch_function_url, _patch_lambda_code_route
+from .lambda_local import (
+    _patch_apigatewayv2_endpoint,
+    _patch_function_url,
+    _patch_lambda_code_route,
+    _patch_sqs_inline_invocation,
+)
 from .rds import _patch_rds_cfn
 from .s3 import (
     _patch_s3_bucket_cors_cfn,
@@ -65,3 +71,4 @@ _nx_on_import("moto.cloudformation.parsing", _patch_cloudformation_models)
 _nx_on_import("moto.moto_api._internal.urls", _patch_lambda_code_route)
 _nx_on_import("moto.apigatewayv2.models", _patch_apigatewayv2_endpoint)
 _nx_on_import("moto.awslambda.models", _patch_function_url)
+_nx_on_import("moto.sqs.models", _patch_sqs_inline_invocation)

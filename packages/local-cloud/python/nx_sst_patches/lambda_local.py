@@ -5,7 +5,9 @@
 - the endpoints the local cloud serves for an HTTP API and a function URL, instead of AWS's names,
   so that CloudFormation outputs, GetApi and GetFunctionUrlConfig give a URL that answers here:
   http://127.0.0.1:PORT/_aws/execute-api/API_ID and http://127.0.0.1:PORT/_aws/lambda-url/URL_ID/.
-  The daemon passes its published endpoint in NX_SST_PUBLIC_ENDPOINT.
+  The daemon passes its published endpoint in NX_SST_PUBLIC_ENDPOINT;
+- no invocation of a queue's event source mappings inside SendMessage (moto would receive the
+  messages and try Docker): the daemon polls the queues of those mappings itself.
 """
 
 import os
@@ -115,3 +117,22 @@ def _patch_function_url():
             self.url = base + "/_aws/lambda-url/" + _url_id(self.url) + "/"
 
     _lm.FunctionUrlConfig.__init__ = __init__
+
+
+@_nx_patch("SQS event sources polled by the daemon")
+def _patch_sqs_inline_invocation():
+    from moto.sqs import models as _sqm
+    _nx_expect((_sqm.Queue, "add_message"))
+    original = _sqm.Queue.add_message
+
+    def add_message(self, message):
+        # moto walks the mappings after storing the message; hide them for that call only. Writes run
+        # one at a time (the daemon's gate), so no other request sees the empty map.
+        mappings = getattr(self, "lambda_event_source_mappings", None)
+        self.lambda_event_source_mappings = {}
+        try:
+            return original(self, message)
+        finally:
+            self.lambda_event_source_mappings = mappings if mappings is not None else {}
+
+    _sqm.Queue.add_message = add_message

@@ -17,6 +17,7 @@ import { KeyRing } from './auth';
 import { describeRequest } from './request-info';
 import { LocalLambda } from './lambda/functions';
 import { HttpEndpoints } from './lambda/http-endpoints';
+import { SqsEventSources } from './lambda/event-sources';
 
 export interface DaemonArgs {
   stateDir: string;
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   let front: Front | undefined;
   let journal: Journal | undefined;
   let lambda: LocalLambda | undefined;
+  let eventSources: SqsEventSources | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     say('stopping');
     const info = readJson<DaemonInfo>(paths.daemon);
     if (info?.pid === process.pid) fs.rmSync(paths.daemon, { force: true });
+    eventSources?.stop();
     lambda?.close();
     await front?.close().catch(() => undefined);
     if (moto) await stopMoto(moto).catch(() => undefined);
@@ -217,6 +220,12 @@ async function main(): Promise<void> {
       controlToken,
     };
     writeJsonAtomic(paths.daemon, info);
+    eventSources = new SqsEventSources(activeLambda, {
+      region: settings.region,
+      version: () => opened.journal.seq,
+      log: say,
+    });
+    eventSources.start();
     say(`listening on http://127.0.0.1:${port}`);
   } catch (e) {
     const error = e as Error;

@@ -125,7 +125,8 @@ export class LocalLambda {
     return path.join(this.logDir, `${functionName}.log`);
   }
 
-  private async signed(
+  /** A call of the cloud's API by the daemon, signed with the workspace's keys, through the gate. */
+  async signed(
     service: string,
     method: string,
     pathAndQuery: string,

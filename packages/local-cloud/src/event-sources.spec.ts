@@ -1,0 +1,233 @@
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { strToU8, zipSync } from 'fflate';
+import { failedItems, sqsEvent } from './daemon/lambda/event-sources';
+import { startTestCloud, type LocalCloud } from './index';
+
+jest.setTimeout(180_000);
+
+const CONSUMER = `
+import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
+const ssm = new SSMClient({});
+const put = (name, value) => ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
+export const consume = async (event) => {
+  for (const r of event.Records) await put('/consumed/' + r.body, JSON.stringify({ source: r.eventSource, arn: r.eventSourceARN, count: r.attributes.ApproximateReceiveCount, attr: r.messageAttributes.kind?.stringValue ?? null }));
+};
+export const fails = async () => { throw new Error('consumer failed'); };
+export const partial = async (event) => {
+  const batchItemFailures = [];
+  for (const r of event.Records) {
+    if (r.body.startsWith('bad')) batchItemFailures.push({ itemIdentifier: r.messageId });
+    else await put('/partial/' + r.body, 'ok');
+  }
+  return { batchItemFailures };
+};
+`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('SQS event source mappings: the local cloud polls the queue and runs the consumer', () => {
+  let cloud: LocalCloud;
+  let lambda: LambdaClient;
+  let sqs: SQSClient;
+  let ssm: SSMClient;
+  let roleArn: string;
+
+  const queue = async (name: string, attributes: Record<string, string> = {}) => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+  };
+  const consumer = async (name: string, handler: string, queueArn: string, reportFailures = false) => {
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Role: roleArn,
+        Handler: handler,
+        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(CONSUMER) }) },
+      }),
+    );
+    await lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: name,
+        EventSourceArn: queueArn,
+        BatchSize: 10,
+        ...(reportFailures ? { FunctionResponseTypes: ['ReportBatchItemFailures'] } : {}),
+      }),
+    );
+  };
+  const parameters = async (prefix: string) => {
+    const { Parameters = [] } = await ssm.send(new GetParametersByPathCommand({ Path: prefix }));
+    return Object.fromEntries(Parameters.map((p) => [p.Name!.slice(prefix.length + 1), p.Value!]));
+  };
+  const depth = async (url: string) => {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(Attributes!.ApproximateNumberOfMessages) +
+      Number(Attributes!.ApproximateNumberOfMessagesNotVisible)
+    );
+  };
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    lambda = new LambdaClient(cloud.clientConfig);
+    sqs = new SQSClient(cloud.clientConfig);
+    ssm = new SSMClient(cloud.clientConfig);
+    const iam = new IAMClient(cloud.clientConfig);
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'consumer',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    roleArn = Role!.Arn!;
+  });
+  afterAll(async () => {
+    lambda?.destroy();
+    sqs?.destroy();
+    ssm?.destroy();
+    await cloud?.stop();
+  });
+
+  it('a message sent to the queue is consumed with Lambda`s SQS event and deleted', async () => {
+    const work = await queue('work');
+    await consumer('consume', 'index.consume', work.arn);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: work.url,
+        MessageBody: 'm1',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'note' } },
+      }),
+    );
+    const seen = await until('the consumer', async () => (await parameters('/consumed')).m1);
+    expect(JSON.parse(seen)).toEqual({ source: 'aws:sqs', arn: work.arn, count: '1', attr: 'note' });
+    await until('the delete', async () => ((await depth(work.url)) === 0 ? true : undefined));
+  });
+
+  it('a failing consumer`s message returns after the visibility timeout and lands in the DLQ (redrive)', async () => {
+    const dlq = await queue('work-dlq');
+    const work = await queue('failing', {
+      VisibilityTimeout: '1',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }),
+    });
+    await consumer('fails', 'index.fails', work.arn);
+    await sqs.send(new SendMessageCommand({ QueueUrl: work.url, MessageBody: 'doomed' }));
+    const dead = await until('the dead-letter queue', async () => {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq.url, WaitTimeSeconds: 0 }),
+      );
+      return Messages?.[0];
+    });
+    expect(dead.Body).toBe('doomed');
+    expect(await depth(work.url)).toBe(0);
+  });
+
+  it('partial batch failures: the reported messages stay, the others are deleted', async () => {
+    const dlq = await queue('partial-dlq');
+    const work = await queue('partial', {
+      VisibilityTimeout: '1',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }),
+    });
+    // Sent before the mapping exists, so they arrive in one batch.
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: work.url,
+        Entries: ['good1', 'bad1', 'good2'].map((body, i) => ({ Id: String(i), MessageBody: body })),
+      }),
+    );
+    await consumer('partial', 'index.partial', work.arn, true);
+    expect(
+      await until('the good ones', async () => {
+        const done = await parameters('/partial');
+        return Object.keys(done).length === 2 ? done : undefined;
+      }),
+    ).toEqual({ good1: 'ok', good2: 'ok' });
+    const dead = await until('the failed one in the DLQ', async () => {
+      const { Messages } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlq.url, WaitTimeSeconds: 0 }),
+      );
+      return Messages?.[0];
+    });
+    expect(dead.Body).toBe('bad1');
+  });
+});
+
+describe('SQS event helpers', () => {
+  const batch = [{ MessageId: 'a' }, { MessageId: 'b' }];
+
+  it('reads batch item failures as Lambda does', () => {
+    expect(failedItems(JSON.stringify({ batchItemFailures: [{ itemIdentifier: 'b' }] }), batch)).toEqual(
+      new Set(['b']),
+    );
+    expect(failedItems(JSON.stringify({ batchItemFailures: [] }), batch)).toEqual(new Set());
+    expect(failedItems('null', batch)).toEqual(new Set());
+    expect(failedItems(JSON.stringify({}), batch)).toEqual(new Set());
+    // A malformed answer, or an id not in the batch, fails everything.
+    expect(failedItems(JSON.stringify({ batchItemFailures: [{ itemIdentifier: 'zz' }] }), batch)).toEqual(
+      new Set(['a', 'b']),
+    );
+    expect(failedItems(JSON.stringify({ batchItemFailures: 'b' }), batch)).toEqual(new Set(['a', 'b']));
+    expect(failedItems(JSON.stringify('x'), batch)).toEqual(new Set(['a', 'b']));
+  });
+
+  it('builds the SQS event record shape', () => {
+    const event = sqsEvent(
+      [
+        {
+          MessageId: 'm',
+          ReceiptHandle: 'r',
+          MD5OfBody: 'md5',
+          Body: 'hi',
+          Attributes: { ApproximateReceiveCount: '1' },
+          MessageAttributes: { k: { DataType: 'String', StringValue: 'v' } },
+        },
+      ],
+      'arn:aws:sqs:us-east-1:000000000000:q',
+      'us-east-1',
+    );
+    expect(event.Records[0]).toEqual({
+      messageId: 'm',
+      receiptHandle: 'r',
+      body: 'hi',
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {
+        k: { stringValue: 'v', stringListValues: [], binaryListValues: [], dataType: 'String' },
+      },
+      md5OfBody: 'md5',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:q',
+      awsRegion: 'us-east-1',
+    });
+  });
+});
