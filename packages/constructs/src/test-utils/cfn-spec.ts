@@ -5,20 +5,21 @@ import * as zlib from 'node:zlib';
 
 /**
  * The CloudFormation resource specification as the template validator needs it: for each resource type its
- * properties (type, required) and attribute names, and the property types they refer to. Read from
+ * properties (type, required), its attribute names and the property types it uses. Read from
  * `@aws-cdk/aws-service-spec` (the database aws-cdk-lib's L1 classes are generated from).
  */
 export interface CfnSpec {
   /** Version of `@aws-cdk/aws-service-spec` it was read from. */
   readonly version: string;
-  readonly resources: Record<string, CfnResourceSpec>;
-  /** Property types (`AWS::Lambda::Function.Environment` …) by the database's id. */
-  readonly types: Record<string, CfnTypeSpec>;
+  /** The resource type (`AWS::SSM::Parameter`), undefined when CloudFormation has no such type. */
+  resource(type: string): CfnResourceSpec | undefined;
 }
 
 export interface CfnResourceSpec {
   readonly properties: Record<string, CfnPropertySpec>;
   readonly attributes: string[];
+  /** The property types its properties refer to, by the database's id. */
+  readonly types: Record<string, CfnTypeSpec>;
 }
 
 export interface CfnTypeSpec {
@@ -41,33 +42,62 @@ export type CfnType =
   | { type: 'array' | 'map'; element: CfnType }
   | { type: 'union'; types: CfnType[] };
 
-// Bump when the shape above changes, so an older cached file is not read as the new shape.
-const FORMAT = 1;
+// Bump when the shape of the cached files changes, so older ones are not read as the new shape.
+const FORMAT = 2;
 
 let loaded: CfnSpec | undefined;
 
 /**
- * The specification, read once per process. The database is 15 MB of JSON (about 0.4 s to load); the
- * subset above is cached in the OS temp folder per version, so each Jest test file (which gets a fresh
- * module registry) reads a few MB instead.
+ * The specification, cached on disk per version and read per resource type. The database is 15 MB of JSON
+ * (0.4 s to load, more on a busy machine) and Jest gives every test file a fresh module registry, so the
+ * first use splits it into one small file per resource type (with the property types it uses) in the OS
+ * temp folder; a test file then reads only the types its templates hold.
  */
 export function cfnSpec(): CfnSpec {
   if (loaded) return loaded;
   const pkgJson = require.resolve('@aws-cdk/aws-service-spec/package.json');
   const version = (JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { version: string }).version;
-  const cache = path.join(os.tmpdir(), `nx-sst-cfn-spec-${version}-v${FORMAT}.json`);
-  try {
-    loaded = JSON.parse(fs.readFileSync(cache, 'utf8')) as CfnSpec;
-    if (loaded.version === version) return loaded;
-  } catch {
-    // Not cached yet, or a partial file from elsewhere: build it.
+  const dir = cacheDir(version);
+  if (!fs.existsSync(dir)) {
+    const split = readSpec(path.join(path.dirname(pkgJson), 'db.json.gz'));
+    // Written aside and renamed whole, so a parallel Jest worker never sees half of it.
+    const temp = `${dir}.${process.pid}.tmp`;
+    fs.rmSync(temp, { recursive: true, force: true });
+    fs.mkdirSync(temp, { recursive: true });
+    for (const [type, resource] of Object.entries(split))
+      fs.writeFileSync(path.join(temp, fileOf(type)), JSON.stringify(resource));
+    try {
+      fs.renameSync(temp, dir);
+    } catch (error) {
+      // Another worker renamed its copy first.
+      fs.rmSync(temp, { recursive: true, force: true });
+      if (!fs.existsSync(dir)) throw error;
+    }
   }
-  loaded = readSpec(path.join(path.dirname(pkgJson), 'db.json.gz'), version);
-  // Written aside and renamed so a parallel Jest worker never reads half a file.
-  const temp = `${cache}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, JSON.stringify(loaded));
-  fs.renameSync(temp, cache);
+  const resources = new Map<string, CfnResourceSpec | undefined>();
+  loaded = {
+    version,
+    resource(type) {
+      if (!resources.has(type)) {
+        const file = path.join(dir, fileOf(type));
+        resources.set(
+          type,
+          fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as CfnResourceSpec) : undefined,
+        );
+      }
+      return resources.get(type);
+    },
+  };
   return loaded;
+}
+
+/** The folder of the cached specification of `version`. */
+export function cacheDir(version: string): string {
+  return path.join(os.tmpdir(), `nx-sst-cfn-spec-${version}-v${FORMAT}`);
+}
+
+function fileOf(type: string): string {
+  return `${type.replace(/::/g, '__')}.json`;
 }
 
 interface RawProperty {
@@ -91,13 +121,9 @@ interface RawEntity {
 }
 
 /** Reads the database file of `@aws-cdk/aws-service-spec` (its own loader builds indexes we do not use). */
-export function readSpec(dbFile: string, version: string): CfnSpec {
+export function readSpec(dbFile: string): Record<string, CfnResourceSpec> {
   const db = JSON.parse(zlib.gunzipSync(fs.readFileSync(dbFile)).toString('utf8')) as {
-    schema: {
-      resource: { entities: RawEntity[] };
-      typeDefinition: { entities: RawEntity[] };
-      usesType: { forward: Record<string, { $id: string }[]> };
-    };
+    schema: { resource: { entities: RawEntity[] }; typeDefinition: { entities: RawEntity[] } };
   };
   const type = (raw: RawType): CfnType => {
     switch (raw.type) {
@@ -127,20 +153,33 @@ export function readSpec(dbFile: string, version: string): CfnSpec {
         },
       ]),
     );
+  const typeDefinitions = new Map(db.schema.typeDefinition.entities.map((t) => [t.$id, t]));
+  const refsOf = (props: Record<string, CfnPropertySpec>): string[] => {
+    const out: string[] = [];
+    const visit = (t: CfnType) => {
+      if (t.type === 'ref') out.push(t.ref);
+      else if (t.type === 'array' || t.type === 'map') visit(t.element);
+      else if (t.type === 'union') t.types.forEach(visit);
+    };
+    for (const p of Object.values(props)) p.types.forEach(visit);
+    return out;
+  };
 
   const resources: Record<string, CfnResourceSpec> = {};
-  const types: Record<string, CfnTypeSpec> = {};
-  const owner = new Map<string, string>();
   for (const r of db.schema.resource.entities) {
-    resources[r.cloudFormationType!] = {
-      properties: properties(r.properties),
-      attributes: Object.keys(r.attributes ?? {}),
-    };
-    for (const t of db.schema.usesType.forward[r.$id] ?? []) owner.set(t.$id, r.cloudFormationType!);
+    const cfnType = r.cloudFormationType!;
+    const own = properties(r.properties);
+    // The property types reachable from its properties, however deep.
+    const types: Record<string, CfnTypeSpec> = {};
+    const queue = refsOf(own);
+    while (queue.length) {
+      const id = queue.pop()!;
+      const def = typeDefinitions.get(id);
+      if (types[id] || !def) continue;
+      types[id] = { name: `${cfnType}.${def.name}`, properties: properties(def.properties) };
+      queue.push(...refsOf(types[id].properties));
+    }
+    resources[cfnType] = { properties: own, attributes: Object.keys(r.attributes ?? {}), types };
   }
-  for (const t of db.schema.typeDefinition.entities) {
-    const of = owner.get(t.$id);
-    types[t.$id] = { name: of ? `${of}.${t.name}` : t.name, properties: properties(t.properties) };
-  }
-  return { version, resources, types };
+  return resources;
 }

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { cfnSpec, readSpec } from './cfn-spec';
+import { cacheDir, cfnSpec, readSpec } from './cfn-spec';
 import { bucketNameProblems, templateProblems } from './validate-template';
 import { useWorkspace } from './workspace';
 
@@ -21,20 +20,27 @@ const ROLE = 'arn:aws:iam::123456789012:role/r';
 const CODE = { ZipFile: 'exports.handler = async () => 1' };
 
 describe('the CloudFormation resource specification', () => {
-  it('is read from @aws-cdk/aws-service-spec and cached as the subset the validator uses', () => {
+  it('is read from @aws-cdk/aws-service-spec and cached per resource type with the property types it uses', () => {
     const spec = cfnSpec();
-    expect(spec.resources['AWS::SSM::Parameter'].properties.Type).toEqual({
+    const parameter = spec.resource('AWS::SSM::Parameter')!;
+    expect(parameter.properties.Type).toEqual({
       required: true,
       types: [{ type: 'string', allowedValues: ['String', 'StringList'] }],
     });
-    expect(spec.resources['AWS::Lambda::Function'].attributes).toContain('Arn');
-    const cached = path.join(os.tmpdir(), `nx-sst-cfn-spec-${spec.version}-v1.json`);
-    expect(JSON.parse(fs.readFileSync(cached, 'utf8'))).toEqual(spec);
+    const lambda = spec.resource('AWS::Lambda::Function')!;
+    expect(lambda.attributes).toContain('Arn');
+    const environment = lambda.properties.Environment.types[0] as { type: 'ref'; ref: string };
+    expect(lambda.types[environment.ref].name).toBe('AWS::Lambda::Function.Environment');
+    expect(spec.resource('AWS::S3::Bukket')).toBeUndefined();
+    const cached = path.join(cacheDir(spec.version), 'AWS__Lambda__Function.json');
+    expect(JSON.parse(fs.readFileSync(cached, 'utf8'))).toEqual(lambda);
     const db = path.join(
       path.dirname(require.resolve('@aws-cdk/aws-service-spec/package.json')),
       'db.json.gz',
     );
-    expect(readSpec(db, spec.version)).toEqual(spec);
+    const all = readSpec(db);
+    expect(all['AWS::Lambda::Function']).toEqual(lambda);
+    expect(Object.keys(all).length).toBeGreaterThan(1500);
   });
 });
 

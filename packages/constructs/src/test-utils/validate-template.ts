@@ -1,4 +1,4 @@
-import { cfnSpec, type CfnPropertySpec, type CfnSpec, type CfnType } from './cfn-spec';
+import { cfnSpec, type CfnPropertySpec, type CfnSpec, type CfnType, type CfnTypeSpec } from './cfn-spec';
 
 /** One thing AWS would refuse in a template. */
 export interface TemplateProblem {
@@ -19,6 +19,8 @@ export interface ValidateOptions {
   readonly spec?: CfnSpec;
 }
 
+/** Property types by the specification's id. */
+type Types = Record<string, CfnTypeSpec>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
@@ -162,7 +164,7 @@ export function templateProblems(template: unknown, options: ValidateOptions = {
           return;
         }
         const type = String(resource.Type);
-        const known = spec.resources[type];
+        const known = spec.resource(type);
         if (!known || typeof attribute !== 'string' || isCustom(type)) return;
         if (type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) return;
         if (!known.attributes.includes(attribute))
@@ -203,7 +205,7 @@ export function templateProblems(template: unknown, options: ValidateOptions = {
     }
     // Custom resources take any properties; the CDK's metadata resource is not deployed to the account.
     if (isCustom(type) || type === 'AWS::CDK::Metadata') continue;
-    const known = spec.resources[type];
+    const known = spec.resource(type);
     if (!known) {
       report(
         logicalId,
@@ -218,7 +220,7 @@ export function templateProblems(template: unknown, options: ValidateOptions = {
       continue;
     }
     const check = (property: string, message: string) => report(logicalId, property, message);
-    checkProperties(spec, type, known.properties, properties, 'Properties', check);
+    checkProperties(known.types, type, known.properties, properties, 'Properties', check);
     checkLimits(type, properties, options, check);
   }
   return problems;
@@ -266,7 +268,7 @@ function walk(value: Json, at: string, visit: (node: JsonObject, at: string) => 
 }
 
 function checkProperties(
-  spec: CfnSpec,
+  types: Types,
   owner: string,
   known: Record<string, CfnPropertySpec>,
   value: JsonObject,
@@ -279,7 +281,7 @@ function checkProperties(
       report(`${at}.${name}`, `${owner} has no property "${name}"`);
       continue;
     }
-    const error = firstError(spec, v, property.types, `${at}.${name}`);
+    const error = firstError(types, v, property.types, `${at}.${name}`);
     if (error) report(error[0], error[1]);
   }
   for (const [name, property] of Object.entries(known)) {
@@ -289,27 +291,32 @@ function checkProperties(
 }
 
 /** Undefined when `value` fits one of `types`; else where and why it fits none (the first type's reason). */
-function firstError(spec: CfnSpec, value: Json, types: CfnType[], at: string): [string, string] | undefined {
+function firstError(
+  types: Types,
+  value: Json,
+  candidates: CfnType[],
+  at: string,
+): [string, string] | undefined {
   let first: [string, string] | undefined;
-  for (const type of types) {
+  for (const type of candidates) {
     const problems: [string, string][] = [];
-    checkValue(spec, value, type, at, (p, m) => problems.push([p, m]));
+    checkValue(types, value, type, at, (p, m) => problems.push([p, m]));
     if (problems.length === 0) return undefined;
     first ??= problems[0];
   }
   return first;
 }
 
-function describe(spec: CfnSpec, type: CfnType): string {
+function describe(types: Types, type: CfnType): string {
   switch (type.type) {
     case 'ref':
-      return `an object (${spec.types[type.ref]?.name ?? 'property type'})`;
+      return `an object (${types[type.ref]?.name ?? 'property type'})`;
     case 'array':
-      return `a list of ${describe(spec, type.element)}`;
+      return `a list of ${describe(types, type.element)}`;
     case 'map':
-      return `a map of ${describe(spec, type.element)}`;
+      return `a map of ${describe(types, type.element)}`;
     case 'union':
-      return type.types.map((t) => describe(spec, t)).join(' or ');
+      return type.types.map((t) => describe(types, t)).join(' or ');
     case 'tag':
       return 'a tag ({ Key, Value })';
     default:
@@ -323,7 +330,7 @@ function shown(value: Json): string {
 }
 
 function checkValue(
-  spec: CfnSpec,
+  types: Types,
   value: Json,
   type: CfnType,
   at: string,
@@ -336,19 +343,19 @@ function checkValue(
       // Either branch may be chosen at deploy.
       for (const branch of args.slice(1)) {
         if (intrinsic(branch) === 'Ref' && (branch as JsonObject).Ref === 'AWS::NoValue') continue;
-        checkValue(spec, branch, type, at, report);
+        checkValue(types, branch, type, at, report);
       }
       return;
     }
     const structured = ['array', 'map', 'ref', 'tag'].includes(type.type);
     if (structured && STRING_INTRINSICS.has(fn))
-      report(at, `${fn} gives a text; expected ${describe(spec, type)}`);
+      report(at, `${fn} gives a text; expected ${describe(types, type)}`);
     else if (!structured && type.type !== 'json' && type.type !== 'union' && LIST_INTRINSICS.has(fn))
-      report(at, `${fn} gives a list; expected ${describe(spec, type)}`);
+      report(at, `${fn} gives a list; expected ${describe(types, type)}`);
     // Anything else is resolved at deploy to whatever its target holds.
     return;
   }
-  const expected = () => report(at, `expected ${describe(spec, type)}, got ${shown(value)}`);
+  const expected = () => report(at, `expected ${describe(types, type)}, got ${shown(value)}`);
   switch (type.type) {
     case 'string':
     case 'date-time':
@@ -379,32 +386,32 @@ function checkValue(
         Key: { types: [{ type: 'string' }], required: true },
         Value: { types: [{ type: 'string' }], required: true },
       };
-      checkProperties(spec, 'a tag', tag as Record<string, CfnPropertySpec>, value, at, report);
+      checkProperties(types, 'a tag', tag as Record<string, CfnPropertySpec>, value, at, report);
       return;
     }
     case 'ref': {
-      const def = spec.types[type.ref];
+      const def = types[type.ref];
       if (!isPlainObject(value)) return expected();
-      if (def) checkProperties(spec, def.name, def.properties, value, at, report);
+      if (def) checkProperties(types, def.name, def.properties, value, at, report);
       return;
     }
     case 'array':
       if (!Array.isArray(value)) return expected();
       value.forEach((element, i) => {
-        const error = firstError(spec, element, [type.element], `${at}.${i}`);
+        const error = firstError(types, element, [type.element], `${at}.${i}`);
         if (error) report(error[0], error[1]);
       });
       return;
     case 'map':
       if (!isPlainObject(value)) return expected();
       for (const [key, element] of Object.entries(value)) {
-        const error = firstError(spec, element, [type.element], `${at}.${key}`);
+        const error = firstError(types, element, [type.element], `${at}.${key}`);
         if (error) report(error[0], error[1]);
       }
       return;
     case 'union': {
-      const error = firstError(spec, value, type.types, at);
-      if (error) report(at, `expected ${describe(spec, type)}, got ${shown(value)}`);
+      const error = firstError(types, value, type.types, at);
+      if (error) report(at, `expected ${describe(types, type)}, got ${shown(value)}`);
       return;
     }
   }
