@@ -129,6 +129,40 @@ describe('resolving values against the local cloud', () => {
     expect(calls).toEqual([]);
   });
 
+  it("keeps an Auth's key pair out of output as secrets; its prefix is a plain value", async () => {
+    const ssm = new SSMClient(cloud.clientConfig);
+    for (const prop of ['publicKey', 'privateKey'])
+      await ssm.send(
+        new PutParameterCommand({
+          Name: `/sst/shop/dev/Auth/auth/${prop}`,
+          Value: `pem-${prop}`,
+          Type: 'SecureString',
+        }),
+      );
+    ssm.destroy();
+    const values = await resolveValues({
+      aws,
+      app: 'shop',
+      stage: 'dev',
+      ssmPrefix: '/sst/shop/dev/',
+      env: {
+        SST_APP: 'shop',
+        SST_Auth_publicKey_auth: FETCH_FROM_SSM,
+        SST_Auth_privateKey_auth: FETCH_FROM_SSM,
+        SST_Auth_prefix_auth: '/auth',
+      },
+    });
+    expect(values.env).toMatchObject({
+      SST_Auth_publicKey_auth: 'pem-publicKey',
+      SST_Auth_prefix_auth: '/auth',
+    });
+    expect(values.secrets.sort()).toEqual(['pem-privateKey', 'pem-publicKey']);
+    expect(Object.keys(values.secretVersions ?? {}).sort()).toEqual([
+      'SST_Auth_privateKey_auth',
+      'SST_Auth_publicKey_auth',
+    ]);
+  });
+
   it('names every missing secret at once, after looking in the fallback', async () => {
     const missing = { ...env, SST_Secret_value_A: FETCH_FROM_SSM, SST_Secret_value_B: FETCH_FROM_SSM };
     await expect(

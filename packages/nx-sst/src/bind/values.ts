@@ -103,6 +103,11 @@ export interface ValuePlan {
   fallbacks: Map<string, string>;
 }
 
+/** Values kept out of output: Secrets, and an Auth's key pair (SecureStrings its custom resource writes). */
+function isSecretValue(p: { type: string; prop: string }): boolean {
+  return p.type === 'Secret' || (p.type === 'Auth' && (p.prop === 'publicKey' || p.prop === 'privateKey'));
+}
+
 export function planValues(opts: { app: string; ssmPrefix: string; env: Record<string, string> }): ValuePlan {
   const plain: Record<string, string> = {};
   const wanted = new Map<string, { type: string; id: string; prop: string }>();
@@ -175,6 +180,8 @@ export async function resolveValues(opts: {
   ssmPrefix: string;
   env: Record<string, string>;
   read?: ReadParameters;
+  /** ` --app <name>` for the commands the errors name, when the workspace has several infra apps. */
+  appFlag?: string;
 }): Promise<ResolvedValues> {
   const plan = planValues(opts);
   const { wanted, paths, references, fallbacks } = plan;
@@ -198,7 +205,7 @@ export async function resolveValues(opts: {
       continue;
     }
     env[key] = value;
-    if (p.type === 'Secret') {
+    if (isSecretValue(p)) {
       secrets.push(value);
       secretVersions[key] = read.versions?.get(source!) ?? `${source}#?`;
     }
@@ -211,13 +218,13 @@ export async function resolveValues(opts: {
     const names = [...new Set(missingSecrets)].sort();
     throw new NxSstError(
       `These secrets are not set for the stage "${opts.stage}": ${names.join(', ')}.`,
-      names.map((n) => `nx-sst secrets set ${n} <value> --stage ${opts.stage}`).join('\n'),
+      names.map((n) => `nx-sst secrets set ${n} <value> --stage ${opts.stage}${opts.appFlag ?? ''}`).join('\n'),
     );
   }
   if (missingValues.length) {
     throw new NxSstError(
       `These bound values are missing from SSM on the stage "${opts.stage}": ${missingValues.sort().join(', ')}.`,
-      `Deploy the stage again: nx-sst deploy --stage ${opts.stage}`,
+      `Deploy the stage again: nx-sst deploy --stage ${opts.stage}${opts.appFlag ?? ''}`,
     );
   }
   return { env, secrets, secretVersions, lambdaEnv: expandCompactBindings(opts.env) };
@@ -255,11 +262,14 @@ export async function readStageValues(opts: {
       const [type, id, prop, ...rest] = name.slice(root.length).split('/');
       if (!type || !id || !prop || rest.length || type.startsWith('_')) continue;
       env[`SST_${type}_${prop}_${id}`] = value;
-      if (type === 'Secret') secrets.set(id, value);
+      if (isSecretValue({ type, prop })) secrets.set(`${type}/${id}/${prop}`, value);
     }
   }
   const lambdaEnv = Object.fromEntries(
-    Object.entries(env).map(([key, value]) => [key, key.startsWith('SST_Secret_') ? FETCH_FROM_SSM : value]),
+    Object.entries(env).map(([key, value]) => [
+      key,
+      key.startsWith('SST_Secret_') || /^SST_Auth_(publicKey|privateKey)_/.test(key) ? FETCH_FROM_SSM : value,
+    ]),
   );
   return { env, secrets: [...secrets.values()], lambdaEnv };
 }

@@ -21,6 +21,8 @@ export interface ConstructKind {
 
 export const CONSTRUCT_KINDS: ConstructKind[] = [
   { type: 'Api', exportPath: ['Api'], module: 'api', props: ['url'] },
+  // Its authenticator is a function target bound to the Auth itself.
+  { type: 'Auth', exportPath: ['Auth'], module: 'auth', props: ['publicKey'], target: 'function' },
   { type: 'Bucket', exportPath: ['Bucket'], module: 'bucket', props: ['bucketName'] },
   { type: 'Cron', exportPath: ['Cron'], props: [] },
   { type: 'EventBus', exportPath: ['EventBus'], module: 'event-bus', props: ['eventBusName'] },

@@ -92,6 +92,8 @@ export function parseStackSource(fileName: string, text: string): StackSource {
   const constructs: StackConstruct[] = [];
   const byVariable = new Map<string, StackConstruct>();
   const bindCalls: { variable: string; args: ts.Expression[] }[] = [];
+  // `auth.attach(stack, { api })` binds the Auth to every route of the Api.
+  const attachCalls: { auth: string; api: string }[] = [];
 
   const visit = (node: ts.Node, stack: string | undefined): void => {
     if (ts.isNewExpression(node)) {
@@ -109,6 +111,17 @@ export function parseStackSource(fileName: string, text: string): StackSource {
       ts.isArrayLiteralExpression(node.arguments[0])
     ) {
       bindCalls.push({ variable: node.expression.expression.text, args: [...node.arguments[0].elements] });
+    } else if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.name.text === 'attach' &&
+      ts.isIdentifier(node.expression.expression) &&
+      node.arguments.length > 1 &&
+      ts.isObjectLiteralExpression(node.arguments[1])
+    ) {
+      const api = property(node.arguments[1], 'api');
+      if (api && ts.isIdentifier(api))
+        attachCalls.push({ auth: node.expression.expression.text, api: api.text });
     }
     ts.forEachChild(node, (child) => visit(child, stack));
   };
@@ -120,6 +133,13 @@ export function parseStackSource(fileName: string, text: string): StackSource {
     if (!construct) continue;
     construct.boundVariables.push(...call.args.map(boundVariableName).filter(isString));
     construct.bound.push(...call.args.map((a) => boundRef(a, imports)).filter(isDefined));
+  }
+  for (const call of attachCalls) {
+    const auth = byVariable.get(call.auth);
+    const api = byVariable.get(call.api);
+    if (auth?.type !== 'Auth' || !api) continue;
+    api.boundVariables.push(call.auth);
+    api.bound.push({ variable: call.auth });
   }
 
   return { fileName, sourceFile, imports, importDeclaration, stackFunctions, constructs };
@@ -269,6 +289,10 @@ function readTargets(
     }
     case 'Cron':
       readFunction(property(props, 'job'));
+      break;
+    case 'Auth':
+      readFunction(property(props, 'authenticator'));
+      construct.bound.push({ type: 'Auth', id: construct.id });
       break;
     case 'Queue':
       readFunction(property(props, 'consumer'));
