@@ -1,4 +1,12 @@
-import { logger, readJson, readNxJson, updateJson, writeJson, type Tree } from '@nx/devkit';
+import {
+  addProjectConfiguration,
+  logger,
+  readJson,
+  readNxJson,
+  updateJson,
+  writeJson,
+  type Tree,
+} from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { treeContent } from '../test-utils/workspace';
 import { awsCdkLibVersion, nxSstVersion } from '../utils/versions';
@@ -282,9 +290,29 @@ export function API({ stack }: StackContext) {
     }
   });
 
+  it('rewrites every form a module is named in: require, import(), export from, import types, declare module', async () => {
+    const tree = createWorkspaceWithV2App();
+    const file = 'apps/notes/packages/functions/src/forms.cjs';
+    tree.write(
+      file,
+      `const { Config } = require('sst/node/config');\nmodule.exports.later = () => import("sst/node/bucket");\n`,
+    );
+    tree.write(
+      'apps/notes/packages/functions/src/reexport.ts',
+      `export { Bucket } from 'sst/node/bucket';\nexport type Names = import('sst/node/table').TableResources;\ndeclare module 'sst/node/config' { export interface SecretResources { KEY: { value: string } } }\n`,
+    );
+    await migrateSstV2Generator(tree, { project: 'notes', skipInstall: true });
+    expect(tree.read(file, 'utf-8')).toBe(
+      `const { Config } = require('@nx-sst/runtime/config');\nmodule.exports.later = () => import("@nx-sst/runtime/bucket");\n`,
+    );
+    expect(tree.read('apps/notes/packages/functions/src/reexport.ts', 'utf-8')).toBe(
+      `export { Bucket } from '@nx-sst/runtime/bucket';\nexport type Names = import('@nx-sst/runtime/table').TableResources;\ndeclare module '@nx-sst/runtime/config' { export interface SecretResources { KEY: { value: string } } }\n`,
+    );
+  });
+
   it('names the project that is not an SST app', async () => {
     const tree = createWorkspaceWithV2App();
-    writeJson(tree, 'libs/utils/package.json', { name: 'utils' });
+    addProjectConfiguration(tree, 'utils', { root: 'libs/utils' });
     await expect(migrateSstV2Generator(tree, { project: 'utils' })).rejects.toThrow(
       "Project 'utils' has no sst.config.ts at its root (libs/utils): pass the project that holds the SST v2 app.",
     );
