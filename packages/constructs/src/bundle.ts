@@ -205,8 +205,9 @@ function bundleHandler(
         ? "import { createRequire as __nxSstCreateRequire } from 'node:module'; const require = __nxSstCreateRequire(import.meta.url);"
         : '';
     const banner = [requireShim, props.esbuild?.banner?.js, props.banner].filter(Boolean).join('\n');
-    esbuild.buildSync({
+    const result = esbuild.buildSync({
       ...props.esbuild,
+      metafile: true,
       entryPoints: [entry.file],
       outfile: path.join(dir, format === 'esm' ? 'index.mjs' : 'index.js'),
       bundle: true,
@@ -223,6 +224,15 @@ function bundleHandler(
     for (const { from, to } of copyFiles) {
       fs.cpSync(from, path.join(dir, to), { recursive: true });
     }
+    // What the bundle was made from, beside it (not in it: the asset hash stays the bundle's own).
+    // The engine's deploy record reads it to tell whether a later deploy can skip (docs/internals.md).
+    const inputs = Object.keys(result.metafile?.inputs ?? {})
+      .filter((file) => !file.startsWith('('))
+      .map((file) => path.resolve(props.esbuild?.absWorkingDir ?? process.cwd(), file));
+    fs.writeFileSync(
+      `${dir}.inputs.json`,
+      JSON.stringify({ files: inputs, copied: copyFiles.map((c) => path.resolve(c.from)) }),
+    );
   } catch (err) {
     const errors =
       (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? [];

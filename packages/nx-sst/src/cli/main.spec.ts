@@ -87,7 +87,7 @@ describe('nx-sst CLI: bad input gets a clear message and a non-zero exit', () =>
     expect(target.code).toBe(1);
     expect(target.stderr).toContain('✖ --target does not apply to nx-sst deploy (--target is for bind).');
     expect(target.stderr).toContain(
-      'nx-sst deploy takes --stage, --app, --bootstrap, --stacks, --concurrency, --verbose.',
+      'nx-sst deploy takes --stage, --app, --bootstrap, --stacks, --concurrency, --force, --verbose.',
     );
     // Refused with --help too, so a documented usage line cannot hold a flag the command ignores.
     const withHelp = await run(root, ['remove', '--bootstrap', '--fallback', '--help']);

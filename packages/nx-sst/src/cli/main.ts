@@ -33,6 +33,7 @@ Options:
   --mask <when>      (bind) mask secrets in the output: auto (when not a terminal), always, never
   --like-lambda      (bind) values kept in SSM stay placeholders until load(), as in the deployed function
   --bootstrap        (deploy) bootstrap the AWS environment first
+  --force            (deploy) deploy even when nothing changed since the last deploy
   --stacks <a,b>     (deploy, remove, diff) only these stacks
   --concurrency <n>  (deploy, remove) stacks deployed in parallel when independent (default 4)
   --format <f>       (secrets) list as table, env or json
@@ -54,6 +55,7 @@ const OPTIONS = {
   mask: { type: 'string' },
   'like-lambda': { type: 'boolean' },
   bootstrap: { type: 'boolean' },
+  force: { type: 'boolean' },
   stacks: { type: 'string' },
   concurrency: { type: 'string' },
   format: { type: 'string' },
@@ -66,7 +68,7 @@ type Option = keyof typeof OPTIONS;
 
 /** The options each command takes (besides --help and --version); any other is refused, not ignored. */
 const COMMAND_OPTIONS: Record<string, Option[]> = {
-  deploy: ['stage', 'app', 'bootstrap', 'stacks', 'concurrency', 'verbose'],
+  deploy: ['stage', 'app', 'bootstrap', 'stacks', 'concurrency', 'force', 'verbose'],
   diff: ['stage', 'app', 'stacks', 'verbose'],
   remove: ['stage', 'app', 'stacks', 'concurrency', 'verbose'],
   types: ['stage', 'app'],
@@ -143,7 +145,10 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'deploy':
-      return commands().deployCommand({ ...stackOptions, bootstrap: values.bootstrap }, processOutput());
+      return commands().deployCommand(
+        { ...stackOptions, bootstrap: values.bootstrap, force: values.force },
+        processOutput(),
+      );
     case 'remove':
       return commands().removeCommand(stackOptions, processOutput());
     case 'diff':

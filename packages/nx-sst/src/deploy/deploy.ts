@@ -5,13 +5,15 @@ import { recordApp, signalBindProcesses } from '../core/app-index';
 import { accountOf, connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { resolveInfraApp } from '../core/workspace';
-import { loadApp, loadConfigForStage, type LoadedConfig } from '../synth/load-app';
+import { loadApp, loadConfigForStage, type ConstructsApp, type LoadedConfig } from '../synth/load-app';
 import { localCloudContext } from '../synth/local-context';
 import { writeTypesFromModel } from '../types/types';
 import type { BindingModel } from '../types/binding-model';
+import { notingEnvDuring, recordReads } from '../core/inputs';
 import { acquireStageLock } from './lock';
 import { ProgressHost, type ProgressOptions, type ResourceFailure } from './progress';
 import { WaitWatchdog } from './wait-watchdog';
+import { clearDeployRecord, deployShortcut, writeDeployRecord } from './shortcut';
 
 export interface DeployOptions {
   workspaceRoot: string;
@@ -26,6 +28,8 @@ export interface DeployOptions {
   cwd?: string;
   /** Parallel stack deployments when stacks do not depend on each other. */
   concurrency?: number;
+  /** Deploy even when the deploy record says nothing changed (see `deployShortcut`). */
+  force?: boolean;
 }
 
 export interface StackOutcome {
@@ -41,6 +45,8 @@ export interface DeployResult {
   durationMs: number;
   /** Files written by the types step after the deploy. */
   typesWritten: string[];
+  /** false: the deploy record showed nothing to deploy, so nothing was synthesized. */
+  synthesized?: boolean;
 }
 
 /** The bootstrap version our stacks need (DefaultStackSynthesizer with assets). */
@@ -79,6 +85,8 @@ interface Session {
   host: ProgressHost;
   source: ICloudAssemblySource;
   toolkitLib: typeof import('@aws-cdk/toolkit-lib');
+  /** The construct tree last built (the one synthesized). */
+  tree(): ConstructsApp;
   release(): void;
   restoreEnv(): void;
 }
@@ -140,14 +148,16 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
       },
     });
     const source = await toolkit.fromAssemblyBuilder(
-      async ({ context = {} }) => {
-        // toolkit-lib calls again after it looked up what the last synthesis reported missing.
-        if (!isDeepStrictEqual(context, builtWith)) {
-          app = (await build(context)).app;
-          builtWith = context;
-        }
-        return app.synth() as never;
-      },
+      // toolkit-lib puts a copy of the environment in process.env meanwhile: the reads are noted on it.
+      async ({ context = {} }) =>
+        notingEnvDuring(async () => {
+          // toolkit-lib calls again after it looked up what the last synthesis reported missing.
+          if (!isDeepStrictEqual(context, builtWith)) {
+            app = (await build(context)).app;
+            builtWith = context;
+          }
+          return app.synth() as never;
+        }),
       {
         outdir: path.join(infraApp.root, '.sst', 'cdk.out', stage),
         disposeOutdir: false,
@@ -172,6 +182,7 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
       host,
       source,
       toolkitLib,
+      tree: () => app,
       release,
       restoreEnv,
     };
@@ -262,12 +273,25 @@ function failureError(what: string, s: Session, error: unknown, failures: Resour
 /**
  * Synthesizes the app and deploys it with toolkit-lib (assets, change sets, dependency order,
  * rollback); stacks whose template is unchanged are skipped. Then writes types and the app index,
- * and tells running `bind` processes to re-read their values.
+ * and tells running `bind` processes to re-read their values. Unless `force`, first asks the deploy
+ * record whether anything changed since the last deploy (see `shortcut.ts`).
  */
 export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const started = Date.now();
-  const s = await open(opts, 'deploy');
+  const unchanged = opts.force ? undefined : await deployShortcut(opts, started);
+  if (unchanged) return unchanged;
+  const startEnv = { ...process.env };
+  // What synthesis reads, for the record that lets the next deploy skip it.
+  const reads = recordReads();
+  let s: Session;
   try {
+    s = await open(opts, 'deploy');
+  } catch (error) {
+    reads.stop();
+    throw error;
+  }
+  try {
+    clearDeployRecord(s.appRoot, s.stage);
     await ensureBootstrap(s, opts.bootstrap);
     let result;
     try {
@@ -281,6 +305,26 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       throw failureError('The deploy', s, error, s.host.failures);
     } finally {
       s.host.end();
+      reads.stop();
+    }
+    if (!opts.stacks?.length) {
+      await writeDeployRecord({
+        workspaceRoot: s.workspaceRoot,
+        appRoot: s.appRoot,
+        stage: s.stage,
+        explicitStage: s.loaded.input.stage,
+        app: s.appName,
+        local: s.cloud.local,
+        region: s.region,
+        profile: s.loaded.config.profile,
+        clientConfig: { ...s.cloud.clientConfig, region: s.region },
+        tree: s.tree(),
+        outdir: path.join(s.appRoot, '.sst', 'cdk.out', s.stage),
+        reads,
+        startEnv,
+        startedAt: started,
+        stackNames: result.stacks.map((st) => st.stackName),
+      }).catch(() => undefined); // without a record the next deploy runs in full
     }
     const typesWritten = writeTypesFromModel({
       workspaceRoot: s.workspaceRoot,
@@ -311,6 +355,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       typesWritten,
     };
   } finally {
+    reads.stop();
     s.restoreEnv();
     s.release();
   }
@@ -321,6 +366,7 @@ export async function remove(opts: DeployOptions): Promise<DeployResult> {
   const started = Date.now();
   const s = await open(opts, 'remove');
   try {
+    clearDeployRecord(s.appRoot, s.stage);
     let result;
     try {
       result = await s.toolkit.destroy(s.source, {

@@ -2,6 +2,7 @@ export interface DeployExecutorSchema {
   stage?: string;
   stacks?: string[];
   bootstrap?: boolean;
+  force?: boolean;
   concurrency?: number;
   verbose?: boolean;
 }
