@@ -8,6 +8,7 @@ import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
 import { projectManifestName, targetManifestName } from './bind-manifest';
 import type { App, StackContext } from './app';
+import { writeOpenNextFixture } from './test-utils/open-next-fixture';
 import { joinedText, lambdaEnv, logicalId, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
@@ -38,6 +39,7 @@ function functionsProjectEnv(template: import('aws-cdk-lib/assertions').Template
 
 describe('bind manifests', () => {
   const ws = useWorkspace();
+  beforeAll(() => writeOpenNextFixture(path.join(ws.root, 'apps/web')));
 
   it('writes one String parameter per target and per project, with env exactly as the target gets it', () => {
     const { template } = ws.synth(({ stack }) => {
@@ -48,7 +50,7 @@ describe('bind manifests', () => {
         bind: [bucket, STRIPE_KEY],
       });
       new Function(stack, 'worker', { handler: 'packages/functions/src/notes.list' });
-      new NextjsSite(stack, 'web', { path: 'apps/web', bind: [bucket] });
+      new NextjsSite(stack, 'web', { path: 'apps/web', prebuilt: '.open-next', bind: [bucket] });
     });
     const bucketRef = `<{'Ref':'${logicalId(template, 'AWS::S3::Bucket', 'files')}'}>`;
     const apiRole = `<{'Fn::GetAtt':['${logicalId(template, 'AWS::IAM::Role', 'apiServiceRole')}','Arn']}>`;

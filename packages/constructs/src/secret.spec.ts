@@ -4,6 +4,7 @@ import { Config } from './config';
 import { Function } from './function';
 import { NextjsSite } from './nextjs-site';
 import { StaticSite } from './static-site';
+import { writeOpenNextFixture } from './test-utils/open-next-fixture';
 import { roleStatements, ssmParameterArn, ssmParameters, useWorkspace } from './test-utils/workspace';
 
 jest.setTimeout(180_000);
@@ -105,8 +106,10 @@ describe('Config.Secret', () => {
       const { app } = ws.synth(({ stack }) => {
         const { STRIPE_KEY } = Config.Secret.create(stack, 'STRIPE_KEY');
         new Function(stack, 'fn', { handler: 'packages/functions/src/lambda.handler', bind: [STRIPE_KEY] });
+        writeOpenNextFixture(path.join(ws.root, 'apps/web'));
         new NextjsSite(stack, 'web', {
           path: 'apps/web',
+          prebuilt: '.open-next',
           bind: [STRIPE_KEY],
           environment: { NEXT_PUBLIC_X: 'y' },
         });

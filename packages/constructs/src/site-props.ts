@@ -4,36 +4,36 @@
  */
 
 const NOT_BEHIND_CLOUDFRONT =
-  'nx-sst does not deploy sites behind CloudFront yet, so there is nothing to apply it to. Remove it for now';
+  'nx-sst does not take this setting of the CloudFront distribution yet; change site.cdk.distribution (created on stages other than local) in the stack instead, or remove it';
 
-const NEXTJS_PLACEHOLDER =
-  'A NextjsSite is deployed as a placeholder server function for now (no OpenNext build, no CloudFront), so it has nothing to apply to; `next build` runs through Nx (nx run web:build). Remove it for now.';
+const NEXTJS_NOT_TAKEN =
+  "nx-sst deploys OpenNext's default output (one regional server function, the image optimizer, revalidation) and does not take this setting yet. Remove it.";
 
 const ON_SERVER_FUNCTION = (prop: string, example: string) =>
-  `Set it on the placeholder server function through the escape hatch: cdk: { server: { ${prop}: ${example} } }.`;
+  `Set it on the server function through the escape hatch: cdk: { server: { ${prop}: ${example} } }.`;
 
 export const NEXTJS_SITE_PROP_HINTS: Record<string, string> = {
   customDomain: `${NOT_BEHIND_CLOUDFRONT}.`,
-  buildCommand: NEXTJS_PLACEHOLDER,
-  openNextVersion: NEXTJS_PLACEHOLDER,
-  edge: NEXTJS_PLACEHOLDER,
-  imageOptimization: NEXTJS_PLACEHOLDER,
-  warm: NEXTJS_PLACEHOLDER,
-  regional: NEXTJS_PLACEHOLDER,
-  assets: NEXTJS_PLACEHOLDER,
-  invalidation: NEXTJS_PLACEHOLDER,
-  waitForInvalidation: NEXTJS_PLACEHOLDER,
-  experimental: NEXTJS_PLACEHOLDER,
+  openNextVersion:
+    'nx-sst builds with the @opennextjs/aws installed for the site (tested with 4.1.12): pin that version in its devDependencies and remove openNextVersion.',
+  edge: NEXTJS_NOT_TAKEN,
+  imageOptimization: NEXTJS_NOT_TAKEN,
+  warm: NEXTJS_NOT_TAKEN,
+  regional: NEXTJS_NOT_TAKEN,
+  assets: NEXTJS_NOT_TAKEN,
+  invalidation: NEXTJS_NOT_TAKEN,
+  waitForInvalidation: NEXTJS_NOT_TAKEN,
+  experimental: NEXTJS_NOT_TAKEN,
   timeout: ON_SERVER_FUNCTION('timeout', 'cdk.Duration.seconds(30)'),
   memorySize: ON_SERVER_FUNCTION('memorySize', '2048'),
   runtime: ON_SERVER_FUNCTION('runtime', 'lambda.Runtime.NODEJS_22_X'),
-  nodejs: NEXTJS_PLACEHOLDER,
+  nodejs: NEXTJS_NOT_TAKEN,
   typesPath:
     "nx-sst writes the project's sst-env.d.ts itself, in the project root (nx run infra:types, or nx sync); remove typesPath.",
 };
 
 export const STATIC_SITE_PROP_HINTS: Record<string, string> = {
-  customDomain: `${NOT_BEHIND_CLOUDFRONT}, or put a cloudfront.Distribution with your domain in front of site.cdk.bucket in the stack.`,
+  customDomain: `${NOT_BEHIND_CLOUDFRONT}.`,
   assets: `${NOT_BEHIND_CLOUDFRONT} (the files are uploaded with their default cache headers).`,
   waitForInvalidation: `${NOT_BEHIND_CLOUDFRONT}.`,
   purgeFiles:
@@ -44,7 +44,7 @@ export const STATIC_SITE_PROP_HINTS: Record<string, string> = {
     "nx-sst writes the project's sst-env.d.ts itself, in the project root (nx run infra:types, or nx sync); remove typesPath.",
 };
 
-/** SST v2's `cdk.*` escape hatches of sites, for a CloudFront distribution nx-sst does not create yet. */
+/** SST v2's `cdk.*` escape hatches of sites nx-sst does not take: the constructs are on `site.cdk` after creation. */
 export const SITE_CDK_PROP_HINTS: Record<string, string> = Object.fromEntries(
   [
     'distribution',

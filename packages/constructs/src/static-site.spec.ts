@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
 import { Api } from './api';
 import { Bucket } from './bucket';
 import { Config } from './config';
@@ -40,8 +41,13 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
     const markers = deployment.Properties.SourceMarkers as Record<string, unknown>[];
     expect(JSON.stringify(markers)).toContain('ApiEndpoint');
     expect(ssmParameters(template)['/sst/my-app/dev/StaticSite/landing/url']).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^landingBucket/), 'WebsiteURL'],
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^landingDistribution/), 'DomainName'] }],
+      ],
     });
+    // a deploy invalidates what CloudFront cached
+    expect(deployment.Properties.DistributionPaths).toEqual(['/*']);
     const target = app.bindingModel().targets.find((t) => t.id === 'landing');
     expect(target).toEqual({
       id: 'landing',
@@ -69,6 +75,39 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
     expect(ssmParameters(template)['/sst/my-app/local/StaticSite/landing/url']).toBe('localhost');
   });
 
+  it('serves the private bucket through CloudFront on AWS, single-page apps answered with the index', () => {
+    const { template } = ws.synth(({ stack }) => {
+      new StaticSite(stack, 'landing', { path: 'apps/landing' });
+    });
+    expect(template.toJSON()).toMatchSnapshot();
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      WebsiteConfiguration: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        CustomErrorResponses: [
+          { ErrorCode: 403, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 0 },
+          { ErrorCode: 404, ResponseCode: 200, ResponsePagePath: '/index.html', ErrorCachingMinTTL: 0 },
+        ],
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Principal: { Service: 'cloudfront.amazonaws.com' }, Action: 's3:GetObject' }),
+        ]),
+      },
+    });
+  });
+
   it("takes SST v2's indexPage, errorPage and the bucket escape hatch", () => {
     const { template } = ws.synth(({ stack }) => {
       new StaticSite(stack, 'landing', {
@@ -78,9 +117,36 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
         cdk: { id: 'LandingSite', bucket: { bucketName: 'landing-site' } },
       });
     });
+    template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'landing-site' });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'home.html',
+        CustomErrorResponses: [
+          { ErrorCode: 403, ResponseCode: 404, ResponsePagePath: '/404.html', ErrorCachingMinTTL: 0 },
+          { ErrorCode: 404, ResponseCode: 404, ResponsePagePath: '/404.html', ErrorCachingMinTTL: 0 },
+        ],
+      }),
+    });
+  });
+
+  it('uses the bucket website on the local cloud with dev.deploy (no CloudFront there)', () => {
+    const { template } = ws.synth(
+      ({ stack }) => {
+        new StaticSite(stack, 'landing', {
+          path: 'apps/landing',
+          indexPage: 'home.html',
+          errorPage: '404.html',
+          dev: { deploy: true },
+        });
+      },
+      { stage: 'local' },
+    );
+    template.resourceCountIs('AWS::CloudFront::Distribution', 0);
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketName: 'landing-site',
       WebsiteConfiguration: { IndexDocument: 'home.html', ErrorDocument: '404.html' },
+    });
+    expect(ssmParameters(template)['/sst/my-app/local/StaticSite/landing/url']).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^landingBucket/), 'WebsiteURL'],
     });
   });
 
@@ -162,7 +228,7 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
           new StaticSite(stack, 'landing', { path: 'apps/landing', cdk: { distribution: {} } as never });
         }),
       ).toThrow(
-        'StaticSite "landing" cdk: unknown prop "distribution". nx-sst does not deploy sites behind CloudFront yet',
+        'StaticSite "landing" cdk: unknown prop "distribution". nx-sst does not take this setting of the CloudFront distribution yet',
       );
     });
 
@@ -175,14 +241,14 @@ fs.writeFileSync('dist/logo.svg', '<svg/>');`,
           });
         }),
       ).toThrow(
-        'StaticSite "landing": unknown prop "customDomain". nx-sst does not deploy sites behind CloudFront yet, so there is nothing to apply it to. Remove it for now, or put a cloudfront.Distribution with your domain in front of site.cdk.bucket in the stack.',
+        'StaticSite "landing": unknown prop "customDomain". nx-sst does not take this setting of the CloudFront distribution yet; change site.cdk.distribution (created on stages other than local) in the stack instead, or remove it.',
       );
       expect(
         build((stack) => {
           new NextjsSite(stack, 'web', { path: 'apps/web', ...({ customDomain: 'example.com' } as object) });
         }),
       ).toThrow(
-        'NextjsSite "web": unknown prop "customDomain". nx-sst does not deploy sites behind CloudFront yet, so there is nothing to apply it to. Remove it for now.',
+        'NextjsSite "web": unknown prop "customDomain". nx-sst does not take this setting of the CloudFront distribution yet; change site.cdk.distribution (created on stages other than local) in the stack instead, or remove it.',
       );
       // A prop set to undefined is as good as absent.
       expect(

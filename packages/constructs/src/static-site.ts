@@ -2,6 +2,8 @@ import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -99,9 +101,10 @@ const STATIC_SITE_PROPS = [
 ] as const satisfies readonly (keyof StaticSiteProps)[];
 
 /**
- * A static website (Vite, plain HTML…) in an S3 bucket with website hosting. Binds `url`. On the `local` stage it
- * is not built or deployed (unless `dev.deploy`): it runs locally and its `url` is `localhost`. It is also a bind
- * target without a role, so `nx-sst bind` gives `vite dev` the same `environment`.
+ * A static website (Vite, plain HTML…) in an S3 bucket behind a CloudFront distribution (on the local cloud,
+ * with `dev.deploy`, the bucket's website hosting instead). Binds `url`. On the `local` stage it is not built or
+ * deployed (unless `dev.deploy`): it runs locally and its `url` is `localhost`. It is also a bind target without
+ * a role, so `nx-sst bind` gives `vite dev` the same `environment`.
  */
 export class StaticSite extends Construct implements Bindable, BindTarget {
   public static readonly bindingType = 'StaticSite';
@@ -112,7 +115,11 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
   public readonly targetPath: string;
   public readonly mode: 'placeholder' | 'deployed';
   public readonly url: string;
-  public readonly cdk: { bucket?: s3.Bucket; deployment?: s3deploy.BucketDeployment };
+  public readonly cdk: {
+    bucket?: s3.Bucket;
+    deployment?: s3deploy.BucketDeployment;
+    distribution?: cloudfront.Distribution;
+  };
 
   private readonly app: App;
   private readonly props: StaticSiteProps;
@@ -142,21 +149,64 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
     this.mode = app.stage === 'local' && !props.dev?.deploy ? 'placeholder' : 'deployed';
     this.cdk = {};
     if (this.mode === 'deployed') {
-      const bucket = new s3.Bucket(this, 'Bucket', {
-        websiteIndexDocument: props.indexPage ?? 'index.html',
-        websiteErrorDocument:
-          !props.errorPage || props.errorPage === 'redirect_to_index_page'
-            ? (props.indexPage ?? 'index.html')
-            : props.errorPage,
-        publicReadAccess: true,
-        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY,
-        ...(app._defaultRemovalPolicy === 'destroy'
+      const indexPage = props.indexPage ?? 'index.html';
+      const spa = !props.errorPage || props.errorPage === 'redirect_to_index_page';
+      const removal =
+        app._defaultRemovalPolicy === 'destroy'
           ? { removalPolicy: cdk.RemovalPolicy.DESTROY, autoDeleteObjects: true }
-          : {}),
-        ...props.cdk?.bucket,
-      });
-      this.cdk.bucket = bucket;
-      this.url = bucket.bucketWebsiteUrl;
+          : {};
+      if (app.stage === 'local') {
+        // The local cloud has no CloudFront: the bucket's website hosting and public read, as SST v2's
+        // sites were before CloudFront.
+        const bucket = new s3.Bucket(this, 'Bucket', {
+          websiteIndexDocument: indexPage,
+          websiteErrorDocument: spa ? indexPage : props.errorPage,
+          publicReadAccess: true,
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY,
+          ...removal,
+          ...props.cdk?.bucket,
+        });
+        this.cdk.bucket = bucket;
+        this.url = bucket.bucketWebsiteUrl;
+      } else {
+        const bucket = new s3.Bucket(this, 'Bucket', {
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          enforceSSL: true,
+          ...removal,
+          ...props.cdk?.bucket,
+        });
+        // S3 answers 403 for a missing key to CloudFront (it may not list the bucket): both mean "not found".
+        const errorResponses = [403, 404].map((httpStatus) =>
+          spa
+            ? {
+                httpStatus,
+                responseHttpStatus: 200,
+                responsePagePath: `/${indexPage}`,
+                ttl: cdk.Duration.seconds(0),
+              }
+            : {
+                httpStatus,
+                responseHttpStatus: 404,
+                responsePagePath: `/${props.errorPage}`,
+                ttl: cdk.Duration.seconds(0),
+              },
+        );
+        const distribution = new cloudfront.Distribution(this, 'Distribution', {
+          comment: `${app.name} ${app.stage} ${id}`,
+          defaultRootObject: indexPage,
+          defaultBehavior: {
+            origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
+            viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+            compress: true,
+          },
+          errorResponses,
+          httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+        });
+        this.cdk.bucket = bucket;
+        this.cdk.distribution = distribution;
+        this.url = `https://${distribution.distributionDomainName}`;
+      }
     } else {
       this.url = props.dev?.url ?? 'localhost';
     }
@@ -243,6 +293,8 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
       destinationBucket: this.cdk.bucket!,
       sources,
       prune: true,
+      // A deploy changes what CloudFront has cached: invalidated, as SST v2 did.
+      ...(this.cdk.distribution ? { distribution: this.cdk.distribution, distributionPaths: ['/*'] } : {}),
     });
   }
 }
