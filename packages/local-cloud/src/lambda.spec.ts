@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateFunctionCommand,
   InvokeCommand,
@@ -11,9 +11,10 @@ import {
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2,
 } from '@aws-sdk/client-lambda';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { zipSync, strToU8 } from 'fflate';
-import { startTestCloud, type LocalCloud } from './index';
+import { startLocalCloud, startTestCloud, type LocalCloud } from './index';
 import { unsignedRequest } from './test-utils/unsigned-request';
 
 jest.setTimeout(180_000);
@@ -366,5 +367,151 @@ describe('functions run locally: Lambda Invoke through the real SDK', () => {
     );
     expect(JSON.parse(stdout)).toMatchObject({ StatusCode: 200, ExecutedVersion: '$LATEST' });
     expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toMatchObject({ format: 'esm' });
+  });
+
+  // Last: it kills the daemon.
+  it('environments end with the daemon, even one killed with SIGKILL; after a restart functions run again', async () => {
+    await create('lingers', 'index.handler', {
+      'index.js': 'setInterval(() => {}, 1000);\nexports.handler = async () => process.pid;\n',
+    });
+    const worker = json((await invoke('lingers', {})).Payload) as unknown as number;
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(worker)).toBe(true);
+    const info = JSON.parse(fs.readFileSync(path.join(cloud.stateDir, 'daemon.json'), 'utf8')) as {
+      pid: number;
+    };
+    process.kill(info.pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (alive(worker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(worker)).toBe(false);
+
+    const restarted = await startLocalCloud({ stateDir: cloud.stateDir });
+    const again = new LambdaClient({ ...restarted.clientConfig, maxAttempts: 1 });
+    try {
+      const result = await again.send(new InvokeCommand({ FunctionName: 'esm', Payload: Buffer.from('{}') }));
+      expect(json(result.Payload)).toMatchObject({
+        format: 'esm',
+        arn: expect.stringContaining('assumed-role/fn-role/esm'),
+      });
+    } finally {
+      again.destroy();
+    }
+  });
+});
+
+describe('functions run locally with IAM enforced: the role`s policies decide', () => {
+  let cloud: LocalCloud;
+  let lambda: LambdaClient;
+  const SSM_HANDLER = `
+import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
+export const handler = async () => {
+  try {
+    const { Parameter } = await new SSMClient({}).send(new GetParameterCommand({ Name: '/iam/allowed' }));
+    return { value: Parameter.Value };
+  } catch (e) {
+    return { error: e.name };
+  }
+};
+`;
+
+  beforeAll(async () => {
+    cloud = await startTestCloud({ iam: true });
+    lambda = new LambdaClient({ ...cloud.clientConfig, maxAttempts: 1 });
+    const iam = new IAMClient(cloud.clientConfig);
+    const ssm = new SSMClient(cloud.clientConfig);
+    await ssm.send(new PutParameterCommand({ Name: '/iam/allowed', Value: 'secret-ish', Type: 'String' }));
+    ssm.destroy();
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    for (const [name, allowed] of [
+      ['reader', true],
+      ['nobody', false],
+    ] as const) {
+      const { Role } = await iam.send(
+        new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust }),
+      );
+      if (allowed) {
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: name,
+            PolicyName: 'read',
+            PolicyDocument: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'ssm:GetParameter',
+                  Resource: `arn:aws:ssm:${cloud.region}:${cloud.accountId}:parameter/iam/allowed`,
+                },
+              ],
+            }),
+          }),
+        );
+      }
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs22.x',
+          Role: Role!.Arn!,
+          Handler: 'index.handler',
+          Code: { ZipFile: zip({ 'index.mjs': SSM_HANDLER }) },
+        }),
+      );
+    }
+    iam.destroy();
+  });
+  afterAll(async () => {
+    lambda?.destroy();
+    await cloud?.stop();
+  });
+
+  it('a function whose role may read the parameter reads it; one whose role may not is denied', async () => {
+    const read = await lambda.send(new InvokeCommand({ FunctionName: 'reader', Payload: Buffer.from('{}') }));
+    expect(json(read.Payload)).toEqual({ value: 'secret-ish' });
+    const denied = await lambda.send(
+      new InvokeCommand({ FunctionName: 'nobody', Payload: Buffer.from('{}') }),
+    );
+    expect(json(denied.Payload)).toEqual({ error: 'AccessDeniedException' });
+  });
+
+  it('no client can claim to be the Lambda service to assume a function`s role', async () => {
+    const claim = (signed: boolean) => {
+      const sts = new STSClient({ ...cloud.clientConfig, maxAttempts: 1 });
+      const add = (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        (args as { request: { headers: Record<string, string> } }).request.headers[
+          'x-nx-sst-service-principal'
+        ] = 'lambda.amazonaws.com';
+        return next(args);
+      };
+      // Signed, the front's removal of the header breaks the signature; added after signing, moto
+      // never sees it and judges the caller as itself.
+      if (signed) sts.middlewareStack.add(add as never, { step: 'build' });
+      else
+        sts.middlewareStack.addRelativeTo(add as never, {
+          relation: 'after',
+          toMiddleware: 'awsAuthMiddleware',
+        });
+      return sts
+        .send(
+          new AssumeRoleCommand({
+            RoleArn: `arn:aws:iam::${cloud.accountId}:role/reader`,
+            RoleSessionName: 'forged',
+          }),
+        )
+        .finally(() => sts.destroy());
+    };
+    await expect(claim(true)).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
+    await expect(claim(false)).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });

@@ -13,6 +13,8 @@ concern, its docstring says what it fixes:
 - s3.py (9-11): bucket policies, unsigned and presigned S3 requests, CORS from the bucket's rules.
 - lambda_local.py (12): a function's code for the daemon that runs it; local API and function URLs;
   queues' event source mappings left to the daemon's poller.
+- sqs.py (13): generated names of FIFO queues end in .fifo.
+- lambda_url.py (14): AWS::Lambda::Url over moto's function URL configs.
 - auth_keys.py (15): Custom::NxSstAuthKeys (the Auth construct's key pair) as SecureStrings on moto's SSM.
 
 Each patch checks that the moto internals it wraps exist and is skipped (with a line in the daemon
@@ -30,9 +32,12 @@ from .lambda_local import (
     _patch_apigatewayv2_endpoint,
     _patch_function_url,
     _patch_lambda_code_route,
+    _patch_service_principal_trust,
     _patch_sqs_inline_invocation,
 )
+from .lambda_url import _patch_lambda_url_cfn
 from .rds import _patch_rds_cfn
+from .sqs import _patch_sqs_cfn_fifo_name
 from .s3 import (
     _patch_s3_bucket_cors_cfn,
     _patch_s3_bucket_policy_cfn,
@@ -49,6 +54,13 @@ def _patch_cloudformation_models():
     _patch_rds_cfn()
     _patch_ec2_cfn_delete()
     _patch_s3_bucket_policy_cfn()
+    _patch_sqs_cfn_fifo_name()
+    _patch_lambda_url_cfn()
+
+
+def _patch_access_control():
+    _patch_iam()
+    _patch_service_principal_trust()
 
 
 def _patch_s3_models():
@@ -61,7 +73,7 @@ def _patch_s3_responses():
     _patch_s3_cors()
 
 
-_nx_on_import("moto.iam.access_control", _patch_iam)
+_nx_on_import("moto.iam.access_control", _patch_access_control)
 _nx_on_import("moto.sts.models", _patch_sts)
 _nx_on_import("moto.iam.models", _patch_iam_role_managed_policies)
 _nx_on_import("moto.cloudformation.responses", _patch_cloudformation)

@@ -7,12 +7,17 @@
   http://127.0.0.1:PORT/_aws/execute-api/API_ID and http://127.0.0.1:PORT/_aws/lambda-url/URL_ID/.
   The daemon passes its published endpoint in NX_SST_PUBLIC_ENDPOINT;
 - no invocation of a queue's event source mappings inside SendMessage (moto would receive the
-  messages and try Docker): the daemon polls the queues of those mappings itself.
+  messages and try Docker): the daemon polls the queues of those mappings itself;
+- with IAM enforced, the daemon assumes a function's role as Lambda does, as the service its trust
+  policy names: a call that carries SERVICE_PRINCIPAL_HEADER (set by the daemon only; the front
+  removes it from every client's request) is trusted by a statement for that service.
 """
 
 import os
 
 from ._hooks import _nx_expect, _nx_patch
+
+SERVICE_PRINCIPAL_HEADER = "x-nx-sst-service-principal"
 
 
 def _public_endpoint():
@@ -136,3 +141,38 @@ def _patch_sqs_inline_invocation():
             self.lambda_event_source_mappings = mappings if mappings is not None else {}
 
     _sqm.Queue.add_message = add_message
+
+
+@_nx_patch("service principals for the daemon")
+def _patch_service_principal_trust():
+    from moto.iam import access_control as _iac
+    _nx_expect((_iac.IAMRequestBase, "_check_role_trust_relationship"))
+    original = _iac.IAMRequestBase._check_role_trust_relationship
+
+    def _header(headers, name):
+        for key in headers.keys():
+            if key.lower() == name:
+                return headers[key]
+        return None
+
+    def _check_role_trust_relationship(self, role_arn):
+        service = _header(self._headers, SERVICE_PRINCIPAL_HEADER)
+        if service:
+            role = self.backend.get_role_by_arn(role_arn)
+            import json
+            document = role.assume_role_policy_document
+            policy = json.loads(document) if isinstance(document, str) else document
+            statements = policy.get("Statement") if isinstance(policy, dict) else None
+            for statement in statements if isinstance(statements, list) else [statements]:
+                if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+                    continue
+                actions = statement.get("Action")
+                actions = actions if isinstance(actions, list) else [actions]
+                principal = statement.get("Principal")
+                services = principal.get("Service") if isinstance(principal, dict) else None
+                services = services if isinstance(services, list) else [services]
+                if "sts:AssumeRole" in actions and service in services:
+                    return True
+        return original(self, role_arn)
+
+    _iac.IAMRequestBase._check_role_trust_relationship = _check_role_trust_relationship

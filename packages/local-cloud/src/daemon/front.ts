@@ -74,6 +74,12 @@ export interface FrontOptions {
   outlets?: Outlet[];
 }
 
+/**
+ * Marks the daemon's own AssumeRole of a function's role as made by the Lambda service, which the
+ * role's trust policy names (python/nx_sst_patches/lambda_local.py). Removed from clients' requests.
+ */
+export const SERVICE_PRINCIPAL_HEADER = 'x-nx-sst-service-principal';
+
 /** Header that carries the control token of `daemon.json` to the control routes. */
 export const CONTROL_HEADER = 'x-nx-sst-control';
 
@@ -265,6 +271,8 @@ export class Front {
       headers: endToEndHeaders(req.headers),
       body,
     };
+    // Only the daemon acts as a service (Lambda assuming a function's role); no client may claim to.
+    delete request.headers[SERVICE_PRINCIPAL_HEADER];
     for (const outlet of this.options.outlets ?? []) {
       const served = await outlet.serve?.(request);
       if (served) {

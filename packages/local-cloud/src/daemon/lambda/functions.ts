@@ -5,7 +5,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { unzipSync } from 'fflate';
 import { Sha256 } from '../auth';
 import { awsError } from '../aws-errors';
-import type { Exchange, Outlet } from '../front';
+import { SERVICE_PRINCIPAL_HEADER, type Exchange, type Outlet } from '../front';
 import type { WireRequest, WireResponse } from '../moto-client';
 import { EnvironmentPool, type EnvironmentSpec, type LogSink, type Outcome } from './pool';
 
@@ -276,7 +276,11 @@ export class LocalLambda {
       'sts',
       'POST',
       '/',
-      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      // As Lambda does it: the trust policy of a function's role names the Lambda service.
+      {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        [SERVICE_PRINCIPAL_HEADER]: 'lambda.amazonaws.com',
+      },
       Buffer.from(form.toString()),
     );
     const text = answer.body.toString('utf8');

@@ -154,6 +154,10 @@ async function main(): Promise<void> {
   });
 }
 
+// The daemon is gone (stopped, or killed with SIGKILL): so is every environment it ran, even one
+// whose handler left a timer running.
+process.on('disconnect', () => process.exit(0));
+
 // A rejection or exception nobody handles ends the environment, as in Lambda (the daemon reports it).
 process.on('unhandledRejection', (reason) => {
   const text = `${new Date().toISOString()}\t${currentRequestId}\tERROR\tUnhandled Promise Rejection \t${JSON.stringify(errorBody(reason))}\n`;
