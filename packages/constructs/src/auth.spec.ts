@@ -131,6 +131,12 @@ describe('Auth', () => {
       /^Auth "auth": login are props of SST v2's Cognito construct .* Use aws-cdk-lib\/aws-cognito's UserPool/,
     );
     expect(
+      build((stack) => new Auth(stack, 'auth', { authenticator: handler, prefix: '/auth' } as never)),
+    ).toThrow('Auth "auth": unknown prop "prefix". Its props are: authenticator, cdk.');
+    expect(
+      build((stack) => new Auth(stack, 'auth', { authenticator: handler, cdk: { role: 1 } } as never)),
+    ).toThrow('Auth "auth" cdk: unknown prop "role". Its props are: id.');
+    expect(
       build((stack) => {
         const api = new Api(stack, 'api');
         const auth = new Auth(stack, 'auth', { authenticator: handler });

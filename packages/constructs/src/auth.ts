@@ -14,6 +14,7 @@ import {
   PLACEHOLDER_SSM,
 } from './binding';
 import { Function, type FunctionDefinition } from './function';
+import { rejectUnknownProps } from './site-environment';
 
 export interface AuthProps {
   /** The function that runs the sign-in flows: a handler string, Function props or a Function. */
@@ -126,6 +127,8 @@ export class Auth extends Construct implements Bindable {
           : `Auth "${id}": needs an authenticator, e.g. new Auth(stack, "${id}", { authenticator: { handler: "packages/functions/src/auth.handler" } }).`,
       );
     }
+    rejectUnknownProps(props, ['authenticator', 'cdk'], `Auth "${id}"`);
+    rejectUnknownProps(props.cdk ?? {}, ['id'], `Auth "${id}" cdk`);
     this.authenticatorDefinition = props.authenticator;
     const app = appOf(scope);
     this.publicKeyParameterName = parameterPathFor(app.ssmPrefix, Auth.bindingType, id, 'publicKey');
