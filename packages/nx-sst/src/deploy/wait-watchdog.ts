@@ -37,7 +37,17 @@ interface Wait {
   since: number;
   started: number;
   reported: number;
+  /** The last sign that toolkit-lib still polls (a poll message, a call for the stack). */
+  seen: number;
 }
+
+/**
+ * toolkit-lib polls every 5 s. A wait it left without a word (a stack found stable at once is
+ * returned silently) shows no sign of polling: after this long it is taken as ended.
+ */
+const SILENT_END_MS = 30_000;
+/** A wait polled within this long (two of toolkit-lib's polls, on a slow machine) is still going on. */
+const POLLED_MS = 12_000;
 
 // toolkit-lib's own words at the start of each of its waits and at each poll (toolkit-lib 1.x,
 // lib/api/change-sets and lib/api/deployments/cfn-api).
@@ -67,6 +77,7 @@ interface SdkCall {
     ExecutionStatus?: string;
     Stacks?: { StackName?: string; StackStatus?: string }[];
   };
+  error?: unknown;
 }
 
 /** The stack name in a name or an ARN (`arn:aws:cloudformation:…:stack/NAME/id`). */
@@ -146,9 +157,15 @@ export class WaitWatchdog {
   /** Looks at every open wait: reports the long ones, gives up on one past the timeout. */
   check(): void {
     const now = this.now();
-    for (const wait of this.waits.values()) {
+    for (const wait of [...this.waits.values()]) {
+      if (now - wait.seen > SILENT_END_MS) {
+        this.waits.delete(wait.stack);
+        continue;
+      }
       const still = now - wait.since;
-      if (this.timeoutMs > 0 && still >= this.timeoutMs) {
+      // Only a wait that is being polled hangs; a silent one may have ended unseen.
+      const polled = wait.seen > wait.started && now - wait.seen < POLLED_MS;
+      if (this.timeoutMs > 0 && still >= this.timeoutMs && polled) {
         this.giveUp(wait, now);
         return;
       }
@@ -181,9 +198,9 @@ export class WaitWatchdog {
     if ((m = CHANGE_SET_CREATING.exec(text))) this.begin('change set creation', m[2], m[1]);
     else if ((m = CHANGE_SET_DELETING.exec(text))) this.begin('change set deletion', m[2], m[1]);
     else if ((m = STACK_WAITING.exec(text))) this.begin('stack operation', m[1]);
-    else if ((m = CHANGE_SET_STILL_CREATING.exec(text))) this.status(m[2], 'CREATE_IN_PROGRESS');
-    else if ((m = STACK_STILL_BUSY.exec(text))) this.status(m[1], m[2]);
-    else if ((m = STACK_STALE_REVIEW.exec(text))) this.status(m[1], 'REVIEW_IN_PROGRESS');
+    else if ((m = CHANGE_SET_STILL_CREATING.exec(text))) this.polled(m[2], 'CREATE_IN_PROGRESS');
+    else if ((m = STACK_STILL_BUSY.exec(text))) this.polled(m[1], m[2]);
+    else if ((m = STACK_STALE_REVIEW.exec(text))) this.polled(m[1], 'REVIEW_IN_PROGRESS');
     else {
       // Anything else toolkit-lib says about a stack means it has moved on from waiting for it.
       for (const name of this.waits.keys()) {
@@ -195,25 +212,62 @@ export class WaitWatchdog {
   private begin(kind: WaitKind, stack: string, changeSet?: string): void {
     const now = this.now();
     const name = stackName(stack);
-    this.waits.set(name, { kind, stack: name, changeSet, since: now, started: now, reported: now });
+    this.waits.set(name, {
+      kind,
+      stack: name,
+      changeSet,
+      since: now,
+      started: now,
+      reported: now,
+      seen: now,
+    });
   }
 
-  private status(stack: string, status: string): void {
+  /** A poll message: the status it names counts only when the SDK calls have not told one. */
+  private polled(stack: string, status: string): void {
     const wait = this.waits.get(stackName(stack));
-    if (!wait || wait.status === status) return;
-    wait.status = status;
-    wait.since = this.now();
+    if (!wait) return;
+    wait.seen = this.now();
+    if (wait.status === undefined) this.status(wait, status);
   }
 
+  private status(wait: Wait, status: string): void {
+    wait.seen = this.now();
+    if (wait.status === status) return;
+    wait.status = status;
+    wait.since = wait.seen;
+  }
+
+  /**
+   * A CloudFormation call of toolkit-lib (its SDK log): the status it returned, or the end of the
+   * wait — a change set no longer being created or gone, a stack no longer in progress, an error
+   * (the waiter returns or throws on it).
+   */
   private sdkCall(call: SdkCall | undefined): void {
     if (call?.clientName !== 'CloudFormationClient') return;
     if (call.commandName === 'DescribeChangeSetCommand' && call.input?.StackName) {
+      const wait = this.waits.get(stackName(call.input.StackName));
+      if (!wait || wait.kind === 'stack operation') return;
       const { Status, ExecutionStatus } = call.output ?? {};
-      if (Status)
-        this.status(call.input.StackName, ExecutionStatus ? `${Status}/${ExecutionStatus}` : Status);
+      const ended =
+        call.error !== undefined ||
+        (wait.kind === 'change set creation'
+          ? Status !== 'CREATE_PENDING' && Status !== 'CREATE_IN_PROGRESS'
+          : Status === 'DELETE_COMPLETE' || Status === 'DELETE_FAILED');
+      if (ended) this.waits.delete(wait.stack);
+      else if (Status)
+        this.status(wait, wait.kind === 'change set creation' ? Status : `${Status}/${ExecutionStatus}`);
     } else if (call.commandName === 'DescribeStacksCommand') {
-      for (const stack of call.output?.Stacks ?? []) {
-        if (stack.StackName && stack.StackStatus) this.status(stack.StackName, stack.StackStatus);
+      const asked = call.input?.StackName ? stackName(call.input.StackName) : undefined;
+      const stacks =
+        call.error !== undefined && asked
+          ? [{ StackName: asked, StackStatus: undefined }]
+          : (call.output?.Stacks ?? []);
+      for (const stack of stacks) {
+        const wait = stack.StackName ? this.waits.get(stack.StackName) : undefined;
+        if (!wait || wait.kind !== 'stack operation') continue;
+        if (!stack.StackStatus?.endsWith('_IN_PROGRESS')) this.waits.delete(wait.stack);
+        else this.status(wait, stack.StackStatus);
       }
     }
   }
