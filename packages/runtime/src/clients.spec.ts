@@ -147,6 +147,10 @@ describe('errors', () => {
     const error = new MissingSecretsError(['A', 'B'], 'dev');
     expect(error.message).toMatch(/^The following secret values are not set in the "dev stage": A, B\./);
     expect(error.secrets).toEqual(['A', 'B']);
+    // Where nx-sst bind said the workspace has several infra apps, the command names this one.
+    expect(new MissingSecretsError(['A'], 'dev', 'infra').message).toContain(
+      'Set them with "nx-sst secrets set <name> <value> --stage dev --app infra"',
+    );
   });
 });
 

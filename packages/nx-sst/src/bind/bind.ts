@@ -12,7 +12,13 @@ import {
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { previousProjectName } from '../core/nx-project';
-import { explicitStage, findInfraApps, resolveProject, resolveStage } from '../core/workspace';
+import {
+  explicitStage,
+  findInfraApps,
+  infraAppHolding,
+  resolveProject,
+  resolveStage,
+} from '../core/workspace';
 import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
 import type { ChildRunner as ChildRunnerType } from './run-child';
 import {
@@ -93,6 +99,8 @@ export interface Scope {
    */
   legacyManifests?: string[];
   label: string;
+  /** ` --app <name>` when the workspace has several infra apps, for the commands hints name; else empty. */
+  appFlag: string;
 }
 
 /**
@@ -180,6 +188,7 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
       ssmPrefix: scope.ssmPrefix,
       env: manifest.env,
       read,
+      appFlag: scope.appFlag,
     });
     known = manifest;
     roleArn = manifest.roleArn;
@@ -267,6 +276,7 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
         app: scope.entry.name,
         stage,
         ssmPrefix: scope.ssmPrefix,
+        hintApp: scope.appFlag ? (scope.entry.project ?? scope.entry.appRoot) : undefined,
       }),
     fingerprint: fingerprintOf({ stage, app: scope.entry.name, ssmPrefix: scope.ssmPrefix, roleArn, values }),
     readValues,
@@ -436,8 +446,12 @@ function childEnv(opts: {
   app: string;
   stage: string;
   ssmPrefix: string;
+  /** The infra app the runtime's hints name (`--app`), when the workspace has several. */
+  hintApp?: string;
 }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...opts.baseEnv };
+  if (opts.hintApp) env.NX_SST_APP = opts.hintApp;
+  else delete env.NX_SST_APP;
   // Bindings of a previous `bind` (a nested call) must not leak into this one.
   for (const key of Object.keys(env)) if (key.startsWith('SST_')) delete env[key];
   if (opts.cloud.local) {
@@ -487,7 +501,7 @@ function checkOwner(scope: Scope, manifest: BindManifest): void {
   if (!scope.project || !owner || owner === scope.project) return;
   throw new NxSstError(
     `The bind manifest ${scope.manifest} on the stage "${scope.stage}" belongs to the project "${owner}", not "${scope.project}": the two names map to one SSM parameter name.`,
-    `Rename one of the projects so their names differ once characters other than letters, digits and "_.-/" are "_", then deploy: nx-sst deploy --stage ${scope.stage}`,
+    `Rename one of the projects so their names differ once characters other than letters, digits and "_.-/" are "_", then deploy: nx-sst deploy --stage ${scope.stage}${scope.appFlag}`,
   );
 }
 
@@ -496,13 +510,13 @@ function notDeployed(scope: Scope, stage: string, target?: string): NxSstError {
     return new NxSstError(
       `Unknown target "${target}" on the stage "${stage}" of ${scope.entry.name}.`,
       scope.entry.targets.length
-        ? `Targets of ${scope.entry.name}: ${scope.entry.targets.join(', ')}. If "${target}" is new, deploy first: nx-sst deploy --stage ${stage}`
-        : `Deploy first: nx-sst deploy --stage ${stage}`,
+        ? `Targets of ${scope.entry.name}: ${scope.entry.targets.join(', ')}. If "${target}" is new, deploy first: nx-sst deploy --stage ${stage}${scope.appFlag}`
+        : `Deploy first: nx-sst deploy --stage ${stage}${scope.appFlag}`,
     );
   }
   return new NxSstError(
     `${scope.label} has nothing deployed on the stage "${stage}" yet.`,
-    `Deploy it first: nx-sst deploy --stage ${stage}, or run without bindings: nx-sst bind --script`,
+    `Deploy it first: nx-sst deploy --stage ${stage}${scope.appFlag}, or run without bindings: nx-sst bind --script${scope.appFlag}`,
   );
 }
 
@@ -524,6 +538,15 @@ export async function resolveScope(
     e.project === opts.app ||
     e.name === opts.app ||
     path.resolve(opts.workspaceRoot, e.appRoot) === path.resolve(opts.cwd, opts.app!);
+  // Without a target or a bound project, the app is chosen as every other command chooses it.
+  let holding: string | null | undefined;
+  const appHere = () => {
+    if (holding === undefined) {
+      const here = infraAppHolding(opts.workspaceRoot, opts.cwd);
+      holding = here ? path.relative(opts.workspaceRoot, here.root).split(path.sep).join('/') || '.' : null;
+    }
+    return holding;
+  };
   const pick = (entries: AppIndexEntry[]): AppIndexEntry | undefined => {
     const candidates = opts.app ? entries.filter(named) : entries;
     if (opts.target) return candidates.find((e) => e.targets.includes(opts.target!));
@@ -531,7 +554,8 @@ export async function resolveScope(
       const bound = candidates.find(binds);
       if (bound) return bound;
     }
-    return candidates.length === 1 ? candidates[0] : undefined;
+    if (candidates.length === 1) return candidates[0];
+    return appHere() === null ? undefined : candidates.find((e) => e.appRoot === appHere());
   };
   const explicit = explicitStage({ flag: opts.stage, env: opts.env });
   /** The entry's stage; undefined when only loading the config can tell (it may pick a stage). */
@@ -547,7 +571,8 @@ export async function resolveScope(
     if (currentBundleName({ workspaceRoot: opts.workspaceRoot, appRoot }) !== known.bundle) return undefined;
     return resolve(known.stage ?? undefined);
   };
-  let entry = pick(readAppIndex(opts.workspaceRoot));
+  let entries = readAppIndex(opts.workspaceRoot);
+  let entry = pick(entries);
   let stage = entry && stageOf(entry);
   if (!entry || stage === undefined || indexedSsmPrefix(entry, stage) === undefined) {
     // Cold path: load every infra app once (this also writes the index for next time).
@@ -568,7 +593,8 @@ export async function resolveScope(
       });
       recordApp({ workspaceRoot: opts.workspaceRoot, appRoot: app.root, stage: loaded.stage, loaded, model });
     }
-    entry = pick(readAppIndex(opts.workspaceRoot));
+    entries = readAppIndex(opts.workspaceRoot);
+    entry = pick(entries);
     stage = entry && stageOf(entry);
   }
   if (!entry || stage === undefined) {
@@ -608,11 +634,14 @@ export async function resolveScope(
       })
     ).config.ssmPrefix ??
     defaultSsmPrefix(entry.name, stage);
+  // Every nx-sst command a hint names must reach this app when followed from anywhere.
+  const appFlag = entries.length > 1 ? ` --app ${entry.project ?? entry.appRoot}` : '';
   if (opts.target)
     return {
       entry,
       stage,
       ssmPrefix,
+      appFlag,
       manifest: targetManifestName(ssmPrefix, opts.target),
       label: `target ${opts.target}`,
     };
@@ -626,6 +655,7 @@ export async function resolveScope(
       entry,
       stage,
       ssmPrefix,
+      appFlag,
       manifest,
       ...(legacyManifests.length ? { legacyManifests } : {}),
       project: project.name,
@@ -636,6 +666,7 @@ export async function resolveScope(
     entry,
     stage,
     ssmPrefix,
+    appFlag,
     label: opts.script
       ? `every value of ${entry.name}`
       : `every value of ${entry.name} (${project ? `${project.name} is not bound` : 'no project here'})`,

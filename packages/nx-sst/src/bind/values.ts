@@ -218,7 +218,9 @@ export async function resolveValues(opts: {
     const names = [...new Set(missingSecrets)].sort();
     throw new NxSstError(
       `These secrets are not set for the stage "${opts.stage}": ${names.join(', ')}.`,
-      names.map((n) => `nx-sst secrets set ${n} <value> --stage ${opts.stage}${opts.appFlag ?? ''}`).join('\n'),
+      names
+        .map((n) => `nx-sst secrets set ${n} <value> --stage ${opts.stage}${opts.appFlag ?? ''}`)
+        .join('\n'),
     );
   }
   if (missingValues.length) {

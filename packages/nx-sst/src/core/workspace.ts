@@ -67,6 +67,34 @@ export async function findInfraApps(workspaceRoot: string): Promise<InfraApp[]> 
   return apps.sort((a, b) => a.root.localeCompare(b.root));
 }
 
+function configFileIn(dir: string): string | undefined {
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+/**
+ * The infra app whose folder holds `cwd`: the nearest folder from `cwd` up to the workspace root with
+ * an `sst.config.*` (an app at the workspace root holds every folder no other app holds). The rule
+ * every command (types, secrets, deploy, bind --script…) uses when no `--app` is given.
+ */
+export function infraAppHolding(workspaceRoot: string, cwd: string): InfraApp | undefined {
+  const top = path.resolve(workspaceRoot);
+  let dir = path.resolve(cwd);
+  if (!isInside(top, dir)) return undefined;
+  for (;;) {
+    const rel = path.relative(top, dir);
+    // Folders findInfraApps never searches hold no app: cwd in node_modules/x is not x's app.
+    const skipped = rel.split(path.sep).some((part) => SKIPPED_DIRS.has(part) || part.startsWith('.'));
+    const configFile = skipped ? undefined : configFileIn(dir);
+    if (configFile) return { name: infraAppName(workspaceRoot, dir), root: dir, configFile };
+    if (dir === top) return undefined;
+    dir = path.dirname(dir);
+  }
+}
+
 /** The config file of an infra app folder, or a clear error when there is none. */
 export function findConfigFile(appRoot: string): string {
   for (const name of CONFIG_FILE_NAMES) {
@@ -99,11 +127,14 @@ export function findWorkspaceRoot(cwd: string): string {
 export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: string): Promise<InfraApp> {
   if (app) {
     const root = path.resolve(cwd, app);
-    if (fs.existsSync(root) && fs.statSync(root).isDirectory()) {
-      const configFile = findConfigFile(root);
-      return { name: infraAppName(workspaceRoot, root), root, configFile };
-    }
+    const configFile = configFileIn(root);
+    if (configFile) return { name: infraAppName(workspaceRoot, root), root, configFile };
+    // A folder of that name without a config is no app: the name may still be one's project name.
+    const folder = fs.existsSync(root) && fs.statSync(root).isDirectory();
+    if (folder && !(await findInfraApps(workspaceRoot)).some((a) => a.name === app)) findConfigFile(root);
   }
+  const here = infraAppHolding(workspaceRoot, cwd);
+  if (!app && here) return here;
   const apps = await findInfraApps(workspaceRoot);
   if (app) {
     const named = apps.find((a) => a.name === app);
@@ -115,8 +146,6 @@ export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: 
         : 'Create one with `nx g nx-sst:app infra`.',
     );
   }
-  const here = apps.filter((a) => isInside(a.root, cwd)).sort((a, b) => b.root.length - a.root.length)[0];
-  if (here) return here;
   if (apps.length === 1) return apps[0];
   if (apps.length === 0)
     throw new NxSstError(

@@ -37,9 +37,11 @@ export class MissingSecretsError extends Error {
     /** The Secret names, sorted. */
     readonly secrets: string[],
     readonly stage: string,
+    /** The infra app, named when the workspace has several (`NX_SST_APP`, set by `nx-sst bind`). */
+    readonly app?: string,
   ) {
     super(
-      `The following secret values are not set in the "${stage} stage": ${secrets.join(', ')}. Set them with "nx-sst secrets set <name> <value> --stage ${stage}" (or with --fallback for every stage).`,
+      `The following secret values are not set in the "${stage} stage": ${secrets.join(', ')}. Set them with "nx-sst secrets set <name> <value> --stage ${stage}${app ? ` --app ${app}` : ''}" (or with --fallback for every stage).`,
     );
   }
 }

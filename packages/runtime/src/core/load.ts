@@ -5,6 +5,7 @@ import {
   globalState,
   peekSnapshot,
   placeholderEntries,
+  processEnv,
   type Entry,
   type RetryOptions,
   type RuntimeOptions,
@@ -189,7 +190,13 @@ async function fetchPlaceholders(
     }
   }
   const missingError =
-    missingSecrets.size > 0 ? new MissingSecretsError([...missingSecrets].sort(), snapshot.stage) : undefined;
+    missingSecrets.size > 0
+      ? new MissingSecretsError(
+          [...missingSecrets].sort(),
+          snapshot.stage,
+          processEnv()?.NX_SST_APP || undefined,
+        )
+      : undefined;
   for (const unset of unsetEntries) {
     // A value that vanished from SSM keeps its last good value.
     for (const entry of unset.entries)
