@@ -80,6 +80,12 @@ describeE2e('SST v2 apps migrated into an Nx workspace (docs/migrating-from-sst-
     return resultOf(run.output);
   }
 
+  /** `nx run <app>:types`, then tsc over the migrated code: v2 code type-checks against our packages. */
+  async function typecheck(app: FixtureName, tsconfig: string) {
+    await workspace.run(`types of ${app}`, `npx nx run ${app}:types`);
+    await workspace.run(`typecheck ${tsconfig}`, `npx tsc -p ${tsconfig} --noEmit`);
+  }
+
   step(
     '0. build and pack nx-sst, @nx-sst/constructs, @nx-sst/runtime and @nx-sst/local-cloud',
     async () => {
@@ -150,6 +156,12 @@ describeE2e('SST v2 apps migrated into an Nx workspace (docs/migrating-from-sst-
       expect(site).toContain("new NextjsSite(stack, 'site', { path: 'apps/gallery',");
       expect(site).toContain("handler: 'apps/gallery/jobs/index-photos.handler'");
       expect(workspace.read('apps/gallery/package.json')).toMatch(/"dev": "next dev"/);
+      // sst brought in the AWS SDK v2 that get.ts imports: the codemod declares it where it is used.
+      expect(
+        workspace.readJson<{ dependencies: Record<string, string> }>(
+          'apps/notes/packages/functions/package.json',
+        ).dependencies['aws-sdk'],
+      ).toMatch(/^\^2\./);
       expect(workspace.readJson<{ workspaces: string[] }>('package.json').workspaces).toEqual(
         expect.arrayContaining(['apps/*', 'apps/notes/packages/*']),
       );
@@ -168,8 +180,9 @@ describeE2e('SST v2 apps migrated into an Nx workspace (docs/migrating-from-sst-
   );
 
   step(
-    '3. notes: `nx run notes:deploy`; ApiHandler routes with useJsonBody/usePathParam write and read the table',
+    '3. notes: types and tsc, `nx run notes:deploy`; ApiHandler routes with useJsonBody/usePathParam write the table (SDK v3) and read it (SDK v2)',
     async () => {
+      await typecheck('notes', 'apps/notes/packages/functions/tsconfig.json');
       await workspace.run('deploy notes', 'npx nx run notes:deploy', { timeoutMs: 10 * MINUTE });
       const put = await invoke(
         'notes',
@@ -204,6 +217,7 @@ describeE2e('SST v2 apps migrated into an Nx workspace (docs/migrating-from-sst-
   step(
     "4. gallery: `nx run gallery:deploy`; the cron job in the site's folder lists the bucket and writes its index",
     async () => {
+      await typecheck('gallery', 'apps/gallery/tsconfig.json');
       await workspace.run('deploy gallery', 'npx nx run gallery:deploy', { timeoutMs: 10 * MINUTE });
       const bucket = await parameter('/sst/gallery/local/Bucket/photos/bucketName');
       const s3 = new S3Client(clientConfig(await cloud()));
@@ -239,6 +253,7 @@ describeE2e('SST v2 apps migrated into an Nx workspace (docs/migrating-from-sst-
         `printf %s ${MAILER_KEY} | npx nx-sst secrets set MAILER_KEY --app login`,
       );
       expect(set.output).not.toContain(MAILER_KEY);
+      await typecheck('login', 'apps/login/packages/functions/tsconfig.json');
       await workspace.run('deploy login', 'npx nx run login:deploy', { timeoutMs: 10 * MINUTE });
 
       const authorize = await invoke(
