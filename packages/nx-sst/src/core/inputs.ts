@@ -111,11 +111,21 @@ function noteContent(abs: string | undefined, content: unknown): void {
 }
 
 /**
- * Copies of the whole environment that the engine's libraries make are not reads: toolkit-lib swaps
- * `process.env` for a copy while it synthesizes, and the local cloud's start spawns with it. Any
- * other enumeration (the user's `{ ...process.env }`) counts as reading every variable.
+ * Copies of the whole environment that the engine and its libraries make are not reads: toolkit-lib
+ * swaps `process.env` for a copy while it synthesizes; esbuild, Nx (git) and the local cloud spawn
+ * children with it. An enumeration with the user's config bundle on the stack (their
+ * `{ ...process.env }`, a command their stacks run) counts as reading every variable.
  */
-const ENGINE_COPIES = /temporarilyWriteEnv|spawnDaemon/;
+const ENGINE_COPIES = /temporarilyWriteEnv|spawnDaemon|normalizeSpawnArguments/;
+const USER_CODE = /[\\/]\.sst[\\/]config[\\/]bundle-/;
+
+function isEngineCopy(): boolean {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return ENGINE_COPIES.test(stack) && !USER_CODE.test(stack);
+}
 
 /** An environment that notes the variables read from it, while a recording is active. */
 function noting(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -141,7 +151,7 @@ function noting(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     },
     ownKeys(target) {
       const keys = Reflect.ownKeys(target);
-      if (active.size && ENGINE_COPIES.test(new Error().stack ?? '')) {
+      if (active.size && isEngineCopy()) {
         copy = { keys: keys.filter((k): k is string => typeof k === 'string'), described: 0, got: 0 };
         // A copy is made in one go: whatever it did not read by the next tick, it never will.
         queueMicrotask(() => (copy = undefined));
@@ -244,12 +254,19 @@ export function snapshotInputs(opts: {
   envKeys: Iterable<string>;
   /** The environment the command started with (before it set any variable). */
   env: NodeJS.ProcessEnv;
+  /** Paths counted although under `.sst` or `.nx` (workspace-relative test): state a command reads. */
+  also?: (rel: string) => boolean;
+  /** Files the command wrote itself (outputs): recorded as they are now. */
+  written?: Iterable<string>;
 }): StoredInputs {
   const { workspaceRoot } = opts;
+  const counted = (abs: string) =>
+    isSourcePath(workspaceRoot, abs) || Boolean(opts.also?.(toRel(workspaceRoot, abs)));
+  const written = new Set([...(opts.written ?? [])].map((f) => path.resolve(f)));
   const files = new Set<string>();
   const listings = new Set<string>();
-  for (const f of opts.files) if (isSourcePath(workspaceRoot, f)) files.add(path.resolve(f));
-  for (const d of opts.dirs) if (isSourcePath(workspaceRoot, d)) listings.add(path.resolve(d));
+  for (const f of [...opts.files, ...written]) if (counted(f)) files.add(path.resolve(f));
+  for (const d of opts.dirs) if (counted(d)) listings.add(path.resolve(d));
   for (const name of LOCKFILES) files.add(path.join(workspaceRoot, name));
   files.add(path.join(opts.appRoot, 'cdk.context.json'));
   files.add(path.join(workspaceRoot, '.sst', 'stage'));
@@ -282,7 +299,7 @@ export function snapshotInputs(opts: {
     if (!stat) stored[rel] = null;
     else if (stat.isDirectory()) stored[rel] = 'dir';
     else {
-      const changed = stat.mtimeMs >= opts.startedAt;
+      const changed = stat.mtimeMs >= opts.startedAt && !written.has(abs);
       const known = known_(abs, rel);
       // Changed while the command ran: the content it used is the known one, or unknown ('').
       const sha256 = changed ? (known ?? '') : hashFile(abs);
@@ -453,4 +470,19 @@ export function hashFile(file: string): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** The config bundle's inputs (workspace-relative) with the content hashes it was built from. */
+export function configBundleInputs(workspaceRoot: string, appRoot: string): Record<string, string> {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(appRoot, '.sst', 'config', 'bundle.json'), 'utf8'));
+    const inputs: Record<string, string> = {};
+    for (const [file, hash] of Object.entries(record.inputs as Record<string, string>)) {
+      inputs[path.relative(workspaceRoot, path.resolve(workspaceRoot, file)).split(path.sep).join('/')] =
+        hash;
+    }
+    return inputs;
+  } catch {
+    return {};
+  }
 }

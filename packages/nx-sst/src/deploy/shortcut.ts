@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { localCloudDir } from '../core/cloud';
-import { changedInput, snapshotInputs, type StoredInputs } from '../core/inputs';
+import { changedInput, configBundleInputs, snapshotInputs, type StoredInputs } from '../core/inputs';
 import { explicitStage, resolveInfraApp } from '../core/workspace';
 import { writeAtomic } from '../core/write-atomic';
 import type { DeployOptions, DeployResult, StackOutcome } from './deploy';
@@ -295,21 +295,6 @@ export async function writeDeployRecord(opts: {
     stacks,
   };
   writeAtomic(deployRecordFile(opts.appRoot, opts.stage), JSON.stringify(record, null, 2) + '\n');
-}
-
-/** The config bundle's inputs (workspace-relative) with the content hashes it was built from. */
-function configBundleInputs(workspaceRoot: string, appRoot: string): Record<string, string> {
-  try {
-    const record = JSON.parse(fs.readFileSync(path.join(appRoot, '.sst', 'config', 'bundle.json'), 'utf8'));
-    const inputs: Record<string, string> = {};
-    for (const [file, hash] of Object.entries(record.inputs as Record<string, string>)) {
-      inputs[path.relative(workspaceRoot, path.resolve(workspaceRoot, file)).split(path.sep).join('/')] =
-        hash;
-    }
-    return inputs;
-  } catch {
-    return {};
-  }
 }
 
 /**
