@@ -27,7 +27,7 @@ export interface TargetBindManifest {
 export interface ProjectBindManifest {
   project: ProjectRef;
   targets: string[];
-  /** Present only when the project has exactly one target with a role. */
+  /** The role bind assumes: its only target's, else its only site's (see projectRole); absent otherwise. */
   roleArn?: string;
   env: Record<string, string>;
 }
@@ -48,6 +48,18 @@ export function projectManifestName(ssmPrefix: string, projectName: string): str
 /** SSM's largest value: 4 KB on the Standard tier, 8 KB on the Advanced tier. */
 export const SSM_STANDARD_LIMIT = 4096;
 export const SSM_ADVANCED_LIMIT = 8192;
+
+/**
+ * The role `nx-sst bind` assumes for a project: its target's when it has one; of several, the site's
+ * when exactly one is a site (its dev server runs the site's code, as SST v2 bound `next dev` to the
+ * site's role, whatever function, such as a cron job's handler, sits in the site's folder); else none,
+ * and `nx-sst bind --target <id>` runs as one of them.
+ */
+export function projectRole(targets: Pick<TargetBindManifest, 'kind' | 'roleArn'>[]): string | undefined {
+  if (targets.length === 1) return targets[0].roleArn ?? undefined;
+  const sites = targets.filter((t) => t.kind === 'site');
+  return sites.length === 1 ? (sites[0].roleArn ?? undefined) : undefined;
+}
 
 /**
  * Finalizes every target's bindings and writes the target and project manifests as String parameters. Refuses,
@@ -113,11 +125,11 @@ export function writeBindManifests(app: App, targets: BindTarget[]): void {
       compactTargets++;
       for (const [type, byId] of Object.entries(m.compact)) Object.assign((compact[type] ??= {}), byId);
     }
-    const withRole = members.filter((m) => m.manifest.roleArn);
+    const roleArn = projectRole(members.map((m) => m.manifest));
     const manifestOf = (projectEnv: Record<string, string>): ProjectBindManifest => ({
       project,
       targets: members.map((m) => m.target.targetId),
-      ...(members.length === 1 && withRole.length === 1 ? { roleArn: withRole[0].manifest.roleArn! } : {}),
+      ...(roleArn ? { roleArn } : {}),
       env: projectEnv,
     });
     let manifest = manifestOf(
