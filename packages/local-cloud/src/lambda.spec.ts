@@ -14,7 +14,7 @@ import {
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { zipSync, strToU8 } from 'fflate';
-import { startLocalCloud, startTestCloud, type LocalCloud } from './index';
+import { resetLocalCloud, startLocalCloud, startTestCloud, type LocalCloud } from './index';
 import { unsignedRequest } from './test-utils/unsigned-request';
 
 jest.setTimeout(180_000);
@@ -513,5 +513,19 @@ export const handler = async () => {
     };
     await expect(claim(true)).rejects.toMatchObject({ name: 'SignatureDoesNotMatch' });
     await expect(claim(false)).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+});
+
+describe('resetLocalCloud and functions', () => {
+  it('deletes the unpacked code and the logs of the functions with the state', async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-reset-'));
+    try {
+      fs.mkdirSync(path.join(stateDir, 'functions', 'logs'), { recursive: true });
+      fs.writeFileSync(path.join(stateDir, 'functions', 'logs', 'fn.log'), 'START RequestId: x\n');
+      await resetLocalCloud(stateDir);
+      expect(fs.existsSync(path.join(stateDir, 'functions'))).toBe(false);
+    } finally {
+      fs.rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });

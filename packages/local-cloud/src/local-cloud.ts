@@ -413,6 +413,8 @@ export async function resetLocalCloud(stateDir: string): Promise<void> {
   await stopDaemon(stateDir);
   const settings = readJson<CloudSettings>(paths.settings);
   fs.rmSync(paths.journal, { force: true });
+  // The functions' unpacked code and their logs belong to the state that is gone.
+  fs.rmSync(path.join(paths.stateDir, 'functions'), { recursive: true, force: true });
   if (settings) {
     // Keep the workspace's fixed account, region, port and IAM choice; drop keys made by the old state.
     fs.writeFileSync(
