@@ -5,7 +5,7 @@ re-implementing CloudFormation: the gap is in moto's state, so the fix goes ther
 concern, its docstring says what it fixes:
 
 - iam.py: IAM trust and resource checks, STS session tokens, CloudFormation roles' managed policies.
-- cloudformation.py (1-7): change sets per stack, outputs and exports, custom resources, fault injection,
+- cloudformation.py (1-4, 12-14): change sets per stack, outputs and exports, custom resources, fault injection,
   updates that roll back on failure, generated bucket names that fit, deletes of resources already gone.
 - apigatewayv2.py (5): AWS::ApiGatewayV2::* models over moto's apigatewayv2 backend.
 - bucket_deployment.py (6): Custom::CDKBucketDeployment on moto's S3, in process.

@@ -11,16 +11,16 @@
 4. A forced failure of named resource types (fault injection; the front passes them in the
    x-nx-sst-fail-resource-types header) rolls the deploy back and names the failing resource.
 
-5. A deploy that fails on a resource rolls back as CloudFormation's does (see _patch_cfn_update_rollback):
-   a new stack to ROLLBACK_COMPLETE with what it had created deleted; an update to
-   UPDATE_ROLLBACK_COMPLETE with the resources, template and outputs it had before. An update
-   creates and updates first and deletes what the new template dropped only once all of that
-   succeeded (moto deleted first, so a failed update lost them), and keeps a resource whose
-   DeletionPolicy is Retain. The failure event names the logical id and the cause.
-6. Names CloudFormation generates for S3 buckets fit S3's 63 characters whatever the logical id's
-   length, as on AWS (moto appended the whole logical id, and a long construct id failed with
-   InvalidBucketName).
-7. Deleting a stack whose resource is already gone (deleted outside the stack) succeeds, as on AWS.
+12. A deploy that fails on a resource rolls back as CloudFormation's does (_patch_cfn_update_rollback):
+    a new stack to ROLLBACK_COMPLETE with what it had created deleted; an update to
+     UPDATE_ROLLBACK_COMPLETE with the resources, template and outputs it had before. An update
+    creates and updates first and deletes what the new template dropped only once all of that
+    succeeded (moto deleted first, so a failed update lost them), and keeps a resource whose
+    DeletionPolicy is Retain. The failure event names the logical id and the cause.
+13. Names CloudFormation generates for S3 buckets fit S3's 63 characters whatever the logical id's
+    length, as on AWS (moto appended the whole logical id, and a long construct id failed with
+    InvalidBucketName).
+14. Deleting a stack whose resource is already gone (deleted outside the stack) succeeds, as on AWS.
 """
 
 import threading
@@ -371,7 +371,7 @@ def _patch_cloudformation():
 
 @_nx_patch("CloudFormation update rollback")
 def _patch_cfn_update_rollback():
-    """5. An update in CloudFormation's order, undone when a resource fails.
+    """12. An update in CloudFormation's order, undone when a resource fails.
 
     moto's ResourceMap.update deleted the resources the new template dropped (Retain ones too) before
     creating the new ones, and raised half-way on the first failure: the stack kept its old template
@@ -525,7 +525,7 @@ def _patch_cfn_update_rollback():
 
 @_nx_patch("CloudFormation generated bucket names")
 def _patch_cfn_generated_bucket_names():
-    """6. `{stack}-{logical id}-{suffix}`, each part cut so the whole fits S3's 63 characters."""
+    """13. `{stack}-{logical id}-{suffix}`, each part cut so the whole fits S3's 63 characters."""
     from moto.cloudformation import parsing as _cfp
     from moto.cloudformation import utils as _cfu
     _nx_expect((_cfp, "generate_resource_name"), (_cfu, "random_suffix"))
@@ -546,7 +546,7 @@ def _patch_cfn_generated_bucket_names():
 
 @_nx_patch("CloudFormation delete of resources already gone")
 def _patch_cfn_delete_gone_resources():
-    """7. A resource deleted outside its stack counts as deleted when the stack deletes it; moto's
+    """14. A resource deleted outside its stack counts as deleted when the stack deletes it; moto's
     error (e.g. ParameterNotFound) failed the whole stack deletion."""
     from moto.cloudformation import parsing as _cfp
     _nx_expect((_cfp.ResourceMap, "_delete_resource"))
