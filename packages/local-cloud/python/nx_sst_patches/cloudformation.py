@@ -13,7 +13,7 @@
 
 12. A deploy that fails on a resource rolls back as CloudFormation's does (_patch_cfn_update_rollback):
     a new stack to ROLLBACK_COMPLETE with what it had created deleted; an update to
-     UPDATE_ROLLBACK_COMPLETE with the resources, template and outputs it had before. An update
+    UPDATE_ROLLBACK_COMPLETE with the resources, template and outputs it had before. An update
     creates and updates first and deletes what the new template dropped only once all of that
     succeeded (moto deleted first, so a failed update lost them), and keeps a resource whose
     DeletionPolicy is Retain. The failure event names the logical id and the cause.
