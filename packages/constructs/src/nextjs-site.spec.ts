@@ -161,6 +161,7 @@ describe('NextjsSite', () => {
       const { template } = deployedWs.synth(({ stack }) => site(stack));
       const bucketRef = (id: string) => ({ Ref: logicalId(template, 'AWS::S3::Bucket', id) });
       const env = lambdaEnv(template, 'webServerFunction');
+      expect(env.NX_SST_LOCAL_ASSETS).toBeUndefined();
       expect(env).toMatchObject({
         NEXT_PUBLIC_API_URL: bucketRef('api'),
         NEXT_PUBLIC_REGION: 'us-east-1',
@@ -317,6 +318,8 @@ describe('NextjsSite', () => {
         { stage: 'local' },
       );
       expect(template.findResources('AWS::CloudFront::Distribution')).toEqual({});
+      // the server function answers for the bucket, as CloudFront would route
+      expect(lambdaEnv(template, 'webServerFunction').NX_SST_LOCAL_ASSETS).toBe('_assets');
       expect(url).toMatch(/^\$\{Token/);
       expect(ssmParameters(template)['/sst/my-app/local/NextjsSite/web/url']).toEqual({
         'Fn::GetAtt': [expect.stringMatching(/^webServerFunctionFunctionUrl/), 'FunctionUrl'],
@@ -340,9 +343,19 @@ describe('NextjsSite', () => {
       );
     });
 
-    it('names the missing @opennextjs/aws when it has to build', () => {
+    it('names the missing @opennextjs/aws when it has to build, and refuses another major version', () => {
       expect(() => deployedWs.synth(({ stack }) => site(stack, { prebuilt: undefined }))).toThrow(
         'NextjsSite "web": building a Next.js site needs @opennextjs/aws, which is not installed where',
+      );
+      // Found by folder: its package.json is not in its exports, as in @opennextjs/aws itself.
+      const pkg = path.join(deployedWs.root, 'node_modules/@opennextjs/aws');
+      fs.mkdirSync(pkg, { recursive: true });
+      fs.writeFileSync(
+        path.join(pkg, 'package.json'),
+        JSON.stringify({ name: '@opennextjs/aws', version: '3.9.0', exports: { '.': './dist/index.js' } }),
+      );
+      expect(() => deployedWs.synth(({ stack }) => site(stack, { prebuilt: undefined }))).toThrow(
+        'NextjsSite "web": @opennextjs/aws 3.9.0 is installed; nx-sst deploys the output of version 4 (tested with 4.1.12). Install @opennextjs/aws@4.1.12.',
       );
     });
 

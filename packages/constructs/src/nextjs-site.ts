@@ -357,11 +357,19 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
       ? path.resolve(this.targetPath, this.props.prebuilt)
       : buildOpenNext(this.targetPath, this.app.workspaceRoot, buildEnv, describe, this.props.buildCommand);
     const output = readOpenNextOutput(dir, describe);
+    if (output.assetsPrefix !== '_assets') {
+      throw new Error(
+        `${describe}: the OpenNext output uploads its assets to "${output.assetsPrefix}"; nx-sst serves them from "_assets", where @opennextjs/aws 4 puts them.`,
+      );
+    }
     this.output = output;
     const keys = Object.keys(deployTime);
     const { server, bucket } = this.cdk;
 
-    const { notReplaced } = writeServerWrapper(output.server.bundle, output.server.handler, keys);
+    const assetsDir = output.copies.find((c) => c.to === output.assetsPrefix)!.from;
+    const assetNames = fs.existsSync(assetsDir) ? fs.readdirSync(assetsDir).sort() : [];
+    const { notReplaced } = writeServerWrapper(output.server.bundle, output.server.handler, keys, assetNames);
+    if (!this.cdk.distribution) server.addEnvironment('NX_SST_LOCAL_ASSETS', output.assetsPrefix);
     if (notReplaced.length) {
       cdk.Annotations.of(this).addWarningV2(
         'nx-sst:nextjs-placeholder-not-replaced',
@@ -432,7 +440,6 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
       const patterns = new Map<string, cloudfront.BehaviorOptions>();
       for (const b of output.behaviors) if (b.pattern !== '*') patterns.set(b.pattern, behaviorOf[b.origin]);
       // Files of public/ sit at the root of the assets: each top-level name goes to S3.
-      const assetsDir = output.copies.find((c) => c.to === output.assetsPrefix)!.from;
       for (const entry of fs.readdirSync(assetsDir, { withFileTypes: true })) {
         const pattern = entry.isDirectory() ? `${entry.name}/*` : entry.name;
         if (entry.name === '_next' || patterns.has(pattern)) continue;

@@ -219,16 +219,25 @@ export function buildOpenNext(
   return out;
 }
 
+/**
+ * The folder and version of `name` as Node would find it from `from` (each folder up to the root). Looked up
+ * by folder, not `require.resolve`: @opennextjs/aws's `exports` do not expose its package.json.
+ */
 function resolvePackage(name: string, from: string[]): { dir: string; version: string } | undefined {
-  try {
-    const pkg = require.resolve(`${name}/package.json`, { paths: from });
-    return {
-      dir: path.dirname(pkg),
-      version: (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version,
-    };
-  } catch {
-    return undefined;
+  for (const start of from) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const pkg = path.join(dir, 'node_modules', name, 'package.json');
+      if (fs.existsSync(pkg)) {
+        const real = fs.realpathSync(path.dirname(pkg));
+        return {
+          dir: real,
+          version: (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version,
+        };
+      }
+      if (path.dirname(dir) === dir) break;
+    }
   }
+  return undefined;
 }
 
 /** Files under `dir` (relative, `/`-separated) whose text holds `{{ KEY }}` for one of `keys`. */
@@ -257,6 +266,7 @@ export function writeServerWrapper(
   bundle: string,
   handler: string,
   keys: string[],
+  assetNames: string[] = [],
 ): { replaced: string[]; notReplaced: string[] } {
   const files = filesWithPlaceholders(bundle, keys).filter((f) => f !== SERVER_WRAPPER);
   const replaced = files.filter((f) => /\.c?js$/.test(f));
@@ -292,7 +302,30 @@ if (files.size) {
   };
 }
 const loaded = await import('./${module}');
-export const handler = loaded.${exportName};
+const served = loaded.${exportName};
+
+// On the local cloud there is no CloudFront: with NX_SST_LOCAL_ASSETS (the key prefix of the assets), the
+// requests CloudFront would send to the bucket (_next/*, BUILD_ID, files of public/) are answered from the
+// local S3, so the page loads its scripts from the same URL. On AWS the handler is OpenNext's, untouched.
+const topLevel = new Set(${JSON.stringify(assetNames)});
+async function fromBucket(event, context) {
+  const p = typeof event?.rawPath === 'string' ? event.rawPath : '';
+  const first = p.slice(1).split('/')[0];
+  const asset = first === '_next'
+    ? !p.startsWith('/_next/image') && !p.startsWith('/_next/data/')
+    : topLevel.has(first);
+  if (!asset) return served(event, context);
+  const url = process.env.AWS_ENDPOINT_URL + '/' + process.env.CACHE_BUCKET_NAME + '/' + process.env.NX_SST_LOCAL_ASSETS + p;
+  const res = await fetch(url);
+  const headers = {};
+  for (const name of ['content-type', 'cache-control', 'etag', 'last-modified']) {
+    const value = res.headers.get(name);
+    if (value) headers[name] = value;
+  }
+  const body = res.ok ? Buffer.from(await res.arrayBuffer()).toString('base64') : '';
+  return { statusCode: res.ok ? 200 : 404, headers, body, isBase64Encoded: true };
+}
+export const handler = process.env.NX_SST_LOCAL_ASSETS && process.env.AWS_ENDPOINT_URL ? fromBucket : served;
 `;
   const target = path.join(bundle, SERVER_WRAPPER);
   if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== source) fs.writeFileSync(target, source);

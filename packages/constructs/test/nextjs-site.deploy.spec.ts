@@ -146,6 +146,13 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
     expect(await page.text()).toBe(
       `<p id="client">${apiBucket}</p><p id="server">bound</p><p id="path">/some/page</p>`,
     );
+    // No CloudFront here: the server function answers what CloudFront sends to the bucket.
+    const script = await fetch(`${url.FunctionUrl}_next/static/chunks/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toBe('public,max-age=31536000,immutable');
+    expect(await script.text()).toBe(`self.apiUrl = "${apiBucket}";\n`);
+    expect(await (await fetch(`${url.FunctionUrl}favicon.ico`)).text()).toBe('public file\n');
+    expect((await fetch(`${url.FunctionUrl}_next/static/missing.js`)).status).toBe(404);
     const answer = await lambda.send(
       new InvokeCommand({
         FunctionName: name,

@@ -1,0 +1,150 @@
+import { execFileSync, execSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { App, Bucket, NextjsSite } from '../src';
+import { OPEN_NEXT_VERSION, SERVER_WRAPPER } from '../src/open-next';
+
+// The real build: a small Next.js 16 app (the quick start's versions) built by @opennextjs/aws at synthesis.
+// It installs Next.js from the registry and runs `next build` (about three minutes on two cores), so it runs
+// with the end-to-end suites (NX_SST_E2E=1, as CI sets it); the other specs deploy a prebuilt output.
+const enabled = process.env.NX_SST_E2E === '1';
+const describeBuild = enabled ? describe : describe.skip;
+
+jest.setTimeout(900_000);
+
+describeBuild(`NextjsSite built with @opennextjs/aws ${OPEN_NEXT_VERSION} (NX_SST_E2E=1)`, () => {
+  let root: string;
+  let site: string;
+  let template: Template;
+  let apiRef: unknown;
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-next-build-'));
+    site = path.join(root, 'apps/web');
+    const write = (rel: string, text: string) => {
+      fs.mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
+      fs.writeFileSync(path.join(site, rel), text);
+    };
+    const example = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '../../../examples/quickstart/apps/web/package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string> };
+    write(
+      'package.json',
+      JSON.stringify({
+        name: 'web',
+        private: true,
+        // The build script nx-sst must not run: OpenNext is told to run next build itself.
+        scripts: { build: 'exit 7' },
+        dependencies: {
+          next: example.dependencies.next,
+          react: example.dependencies.react,
+          'react-dom': example.dependencies['react-dom'],
+        },
+        devDependencies: { '@opennextjs/aws': OPEN_NEXT_VERSION },
+      }),
+    );
+    // JavaScript, so that next build does not install TypeScript.
+    write('next.config.mjs', 'export default {};\n');
+    write(
+      'app/layout.jsx',
+      'export default function Layout({ children }) { return <html lang="en"><body>{children}</body></html>; }\n',
+    );
+    write(
+      'app/page.jsx',
+      `import { Client } from './client';
+export const dynamic = 'force-dynamic';
+export default function Home() {
+  return <main><p id="server">{process.env.SERVER_VALUE}</p><Client /></main>;
+}
+`,
+    );
+    write(
+      'app/client.jsx',
+      `'use client';
+export function Client() { return <p id="client">{process.env.NEXT_PUBLIC_API_URL}</p>; }
+`,
+    );
+    write('public/robots.txt', 'User-agent: *\n');
+    execSync('npm install --no-audit --no-fund --prefer-offline --loglevel=error', {
+      cwd: site,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const app = new App({
+      name: 'my-app',
+      stage: 'prod',
+      region: 'us-east-1',
+      account: '123456789012',
+      workspaceRoot: root,
+      outdir: path.join(root, '.sst', 'cdk.out'),
+      resolveProject: (abs) =>
+        path.relative(root, abs) === path.join('apps', 'web') ? { name: 'web', root: 'apps/web' } : undefined,
+    });
+    let stack!: import('../src').Stack;
+    app.stack(function Default(ctx) {
+      stack = ctx.stack;
+      const api = new Bucket(ctx.stack, 'api');
+      new NextjsSite(ctx.stack, 'web', {
+        path: 'apps/web',
+        environment: { NEXT_PUBLIC_API_URL: api.bucketName, SERVER_VALUE: 'bound' },
+      });
+    });
+    template = Template.fromStack(stack);
+    apiRef = {
+      Ref: Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('api')),
+    };
+  });
+
+  afterAll(() => {
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('builds .open-next with the deploy-time value as {{ NEXT_PUBLIC_API_URL }}, uploaded with it replaced', () => {
+    const output = JSON.parse(fs.readFileSync(path.join(site, '.open-next/open-next.output.json'), 'utf8'));
+    expect(output.origins.default).toMatchObject({ wrapper: 'aws-lambda', converter: 'aws-apigw-v2' });
+    const deployments = Object.values(template.findResources('Custom::CDKBucketDeployment')).map(
+      (r) => r.Properties as { DestinationBucketKeyPrefix: string; SourceMarkers: Record<string, unknown>[] },
+    );
+    // the browser chunk of the client component: a data source whose marker is the bucket's name
+    const versioned = deployments.find((d) => d.DestinationBucketKeyPrefix === '_assets')!;
+    expect(versioned.SourceMarkers.slice(1).flatMap((m) => Object.values(m))).toContainEqual(apiRef);
+    template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'nx-sst-server.handler' });
+    const dist = Object.values(template.findResources('AWS::CloudFront::Distribution'))[0].Properties
+      .DistributionConfig as { CacheBehaviors: { PathPattern: string }[] };
+    expect(dist.CacheBehaviors.map((b) => b.PathPattern)).toEqual(
+      expect.arrayContaining(['_next/*', '_next/image*', 'robots.txt']),
+    );
+  });
+
+  it("serves the page from OpenNext's server function with the deployed value in place of the placeholder", () => {
+    const bundle = path.join(site, '.open-next/server-functions/default');
+    const script = `
+      const { handler } = await import(${JSON.stringify(path.join(bundle, SERVER_WRAPPER))});
+      const event = {
+        version: '2.0', routeKey: '$default', rawPath: '/', rawQueryString: '', isBase64Encoded: false,
+        headers: { host: 'example.com', accept: 'text/html' },
+        requestContext: { http: { method: 'GET', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+          domainName: 'example.com', requestId: 'r', stage: '$default', timeEpoch: Date.now() },
+      };
+      const res = await handler(event, { awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 });
+      process.stdout.write(res.isBase64Encoded ? Buffer.from(res.body, 'base64').toString() : res.body);`;
+    const html = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: bundle,
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        NEXT_PUBLIC_API_URL: 'local-api-bucket',
+        SERVER_VALUE: 'bound',
+        CACHE_BUCKET_NAME: 'unused',
+        CACHE_BUCKET_KEY_PREFIX: '_cache',
+        CACHE_BUCKET_REGION: 'us-east-1',
+      },
+      encoding: 'utf8',
+    });
+    expect(html).toContain('<p id="server">bound</p>');
+    expect(html).toContain('<p id="client">local-api-bucket</p>');
+    expect(html).not.toContain('{{ NEXT_PUBLIC_API_URL }}');
+  });
+});
