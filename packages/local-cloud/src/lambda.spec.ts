@@ -46,6 +46,7 @@ exports.handler = async (event, context) => {
     endpoint: process.env.AWS_ENDPOINT_URL,
     hasSessionToken: Boolean(process.env.AWS_SESSION_TOKEN),
     daemonLeak: process.env.NX_SST_PUBLIC_ENDPOINT ?? null,
+    awsConfigFile: process.env.AWS_CONFIG_FILE,
     cwd: process.cwd(),
   };
 };
@@ -159,6 +160,9 @@ describe('functions run locally: Lambda Invoke through the real SDK', () => {
     expect(a.remaining as number).toBeGreaterThan(2000);
     expect(a.remaining as number).toBeLessThanOrEqual(3000);
     expect(fs.realpathSync(a.cwd as string)).toContain(path.join('functions', 'code'));
+    // Not the user's ~/.aws: a profile there is not Lambda's.
+    expect(a.awsConfigFile).toMatch(/functions\/code\/[0-9a-f]+\/aws-config$/);
+    expect(fs.existsSync(a.awsConfigFile as string)).toBe(false);
 
     const second = json((await invoke('cjs', { n: 2 })).Payload);
     expect(second).toMatchObject({ event: { n: 2 }, invocations: 2, pid: a.pid });

@@ -76,13 +76,17 @@ print(any(m == "moto" or m.startswith("moto.") for m in sys.modules))
     expect(run.stderr).toBe('');
     expect(run.stdout.trim().split('\n')).toEqual([
       [
+        'moto.apigatewayv2.models',
+        'moto.awslambda.models',
         'moto.cloudformation.parsing',
         'moto.cloudformation.responses',
         'moto.core.authorization',
         'moto.iam.access_control',
         'moto.iam.models',
+        'moto.moto_api._internal.urls',
         'moto.s3.models',
         'moto.s3.responses',
+        'moto.sqs.models',
         'moto.sts.models',
       ].join(','),
       'False',

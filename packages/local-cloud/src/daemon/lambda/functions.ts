@@ -324,6 +324,9 @@ export class LocalLambda {
     const memory = String(config.MemorySize ?? 128);
     const runtime = config.Runtime ?? 'nodejs22.x';
     return {
+      // The user's ~/.aws files are not Lambda's: an SDK in the function must not read a profile there.
+      AWS_CONFIG_FILE: path.join(path.dirname(taskRoot), 'aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(path.dirname(taskRoot), 'aws-credentials'),
       ...(config.Environment?.Variables ?? {}),
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',
