@@ -104,6 +104,7 @@ const check = (subpath, module, node) => {
 };
 check('.', 'index', false);
 check('./testing', 'testing', false);
+check('./wire', 'wire', false);
 for (const module of Object.keys(CLIENT_MODULES)) check(`./${module}`, module, true);
 if (problems.length > 0) {
   console.error(

@@ -1,5 +1,5 @@
 import { MissingSecretsError, missingParameterError } from './errors.js';
-import { createDefaultClient, getParameters, type FetchedParameter } from './ssm.js';
+import { createDefaultClient, ssmReader } from './ssm.js';
 import {
   currentSnapshot,
   globalState,
@@ -12,7 +12,7 @@ import {
   type SSMClientLike,
   type Snapshot,
 } from './state.js';
-import { FETCH_FROM_SECRET, FETCH_FROM_SSM, fallbackPath, normalizeId, ssmPath } from './wire.js';
+import { planParameters, readPlanned, type PlaceholderRequest } from '../wire.js';
 
 export interface LoadOptions {
   /**
@@ -123,12 +123,8 @@ function fetchInto(snapshot: Snapshot): Promise<void> {
   return inflight;
 }
 
-interface PathGroup {
-  entries: Entry[];
-  label: string;
-  /** Set for Secrets: the name, for the fallback and the missing-secrets error. */
-  secret?: string;
-  fallback?: string;
+interface EntryRequest extends PlaceholderRequest {
+  entry: Entry;
 }
 
 async function fetchPlaceholders(
@@ -136,57 +132,34 @@ async function fetchPlaceholders(
   client: SSMClientLike,
   retry?: RetryOptions,
 ): Promise<void> {
-  const groups = new Map<string, PathGroup>();
-  for (const { type, id, prop, entry } of placeholderEntries(snapshot)) {
-    const label = type === 'Secret' || type === 'Parameter' ? `Config.${id}` : `${type}.${id}.${prop}`;
-    let path: string;
-    let secret: string | undefined;
-    if (entry.placeholder === FETCH_FROM_SSM) {
-      path = ssmPath(snapshot.ssmPrefix, type, id, prop);
-      if (type === 'Secret') secret = id;
-    } else {
-      secret = normalizeId((entry.placeholder ?? '').slice(FETCH_FROM_SECRET.length));
-      path = ssmPath(snapshot.ssmPrefix, 'Secret', secret, 'value');
-    }
-    let group = groups.get(path);
-    if (!group) {
-      group = { entries: [], label, secret };
-      if (secret) group.fallback = fallbackPath(snapshot.app, 'Secret', secret, 'value');
-      groups.set(path, group);
-    }
-    group.entries.push(entry);
-  }
-
-  const first = await getParameters(client, [...groups.keys()], retry);
-  const results = new Map<string, FetchedParameter>(first.found);
-  const retryOnFallback = first.missing.filter((path) => groups.get(path)?.fallback);
-  if (retryOnFallback.length > 0) {
-    const fallbacks = await getParameters(
-      client,
-      retryOnFallback.map((path) => groups.get(path)?.fallback as string),
-      retry,
-    );
-    for (const path of retryOnFallback) {
-      const found = fallbacks.found.get(groups.get(path)?.fallback as string);
-      if (found) results.set(path, found);
-    }
-  }
+  const requests: EntryRequest[] = placeholderEntries(snapshot).map(({ type, id, prop, entry }) => ({
+    type,
+    id,
+    prop,
+    placeholder: entry.placeholder ?? '',
+    entry,
+  }));
+  const planned = planParameters(requests, snapshot);
+  const answers = await readPlanned(ssmReader(client, retry), planned);
 
   const missingSecrets = new Set<string>();
   const unsetEntries: { entries: Entry[]; error?: Error; secret?: string }[] = [];
-  for (const [path, group] of groups) {
-    const found = results.get(path);
+  for (const [path, p] of planned) {
+    const entries = p.requests.map((r) => r.entry);
+    const found = answers.get(path);
     if (found) {
-      for (const entry of group.entries) {
+      for (const entry of entries) {
         entry.value = found.value;
-        entry.secret = entry.secret || found.secure;
+        entry.secret = entry.secret || Boolean(found.secure);
         entry.error = undefined;
       }
-    } else if (group.secret) {
-      missingSecrets.add(group.secret);
-      unsetEntries.push({ entries: group.entries, secret: group.secret });
+    } else if (p.secret !== undefined) {
+      missingSecrets.add(p.secret);
+      unsetEntries.push({ entries, secret: p.secret });
     } else {
-      unsetEntries.push({ entries: group.entries, error: missingParameterError(group.label, path) });
+      const { type, id, prop } = p.requests[0];
+      const label = type === 'Secret' || type === 'Parameter' ? `Config.${id}` : `${type}.${id}.${prop}`;
+      unsetEntries.push({ entries, error: missingParameterError(label, path) });
     }
   }
   const missingError =

@@ -1,18 +1,5 @@
+import type { ParameterReader, ReadParameter } from '../wire.js';
 import type { RetryOptions, SSMClientLike } from './state.js';
-
-/** `GetParameters` accepts at most 10 names per call. */
-export const MAX_NAMES_PER_CALL = 10;
-
-export interface FetchedParameter {
-  value: string;
-  secure: boolean;
-}
-
-export interface FetchResult {
-  found: Map<string, FetchedParameter>;
-  /** Names SSM does not know. */
-  missing: string[];
-}
 
 type SsmModule = {
   SSMClient: new (config: Record<string, unknown>) => SSMClientLike;
@@ -48,41 +35,28 @@ export async function createDefaultClient(): Promise<SSMClientLike> {
 }
 
 /**
- * Fetches exact names with decryption: 10 per call, every call at once, so any number of names up
- * to SSM's limits costs one round trip.
+ * The runtime's `GetParameters` (names decrypted, throttling retried with `withRetry`): the reader
+ * the shared resolver of `../wire.ts` batches and calls.
  */
-export async function getParameters(
-  client: SSMClientLike,
-  names: readonly string[],
-  retry: RetryOptions = {},
-): Promise<FetchResult> {
-  const { GetParametersCommand } = await loadSsmModule();
-  const chunks: string[][] = [];
-  for (let i = 0; i < names.length; i += MAX_NAMES_PER_CALL)
-    chunks.push(names.slice(i, i + MAX_NAMES_PER_CALL));
-  const responses = await Promise.all(
-    chunks.map((chunk) =>
-      withRetry(
-        () => client.send(new GetParametersCommand({ Names: chunk, WithDecryption: true })),
-        retry,
-        chunk,
-      ),
-    ),
-  );
-  const found = new Map<string, FetchedParameter>();
-  const missing: string[] = [];
-  for (const response of responses as {
-    Parameters?: { Name?: string; Value?: string; Type?: string }[];
-    InvalidParameters?: string[];
-  }[]) {
+export function ssmReader(client: SSMClientLike, retry: RetryOptions = {}): ParameterReader {
+  return async (names) => {
+    const { GetParametersCommand } = await loadSsmModule();
+    const response = (await withRetry(
+      () => client.send(new GetParametersCommand({ Names: names, WithDecryption: true })),
+      retry,
+      names,
+    )) as { Parameters?: { Name?: string; Value?: string; Type?: string }[] };
+    const found: ReadParameter[] = [];
     for (const parameter of response.Parameters ?? []) {
-      if (parameter.Name !== undefined && parameter.Value !== undefined) {
-        found.set(parameter.Name, { value: parameter.Value, secure: parameter.Type === 'SecureString' });
-      }
+      if (parameter.Name !== undefined && parameter.Value !== undefined)
+        found.push({
+          name: parameter.Name,
+          value: parameter.Value,
+          secure: parameter.Type === 'SecureString',
+        });
     }
-    missing.push(...(response.InvalidParameters ?? []));
-  }
-  return { found, missing };
+    return found;
+  };
 }
 
 const THROTTLING = new Set([
