@@ -1,3 +1,4 @@
+import { CONSTRUCT_ID_PATTERN, defaultSsmPrefix } from '@nx-sst/runtime/wire';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -174,7 +175,7 @@ export class App extends cdk.App {
     this.stage = props.stage;
     this.region = props.region;
     this.account = props.account;
-    this.ssmPrefix = props.ssmPrefix ?? `/sst/${props.name}/${props.stage}/`;
+    this.ssmPrefix = props.ssmPrefix ?? defaultSsmPrefix(props.name, props.stage);
     this.workspaceRoot = workspaceRoot;
     this.productionStages = props.productionStages ?? ['prod', 'production'];
     this.resolveProjectFn = props.resolveProject;
@@ -432,8 +433,6 @@ export function appOf(construct: IConstruct): App {
   return root;
 }
 
-const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
-
 /** SSM's limit on a parameter name, which it counts with the ARN (`arn:aws:ssm:{region}:{account}:parameter/…`). */
 const SSM_NAME_LIMIT = 1011;
 
@@ -462,7 +461,7 @@ function parameterArnLength(region: string, account: string, name: string): numb
 }
 
 export function validateConstructId(id: string, label: string): void {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+  if (typeof id !== 'string' || !CONSTRUCT_ID_PATTERN.test(id)) {
     throw new Error(
       `${label} "${id}": invalid id. Ids start with a letter and use only letters, digits, "-" and "_" (they become env var names such as SST_${label}_…_${String(id).replace(/[^a-zA-Z0-9_]/g, '_')}). Rename it, e.g. "${suggestId(String(id))}".`,
     );

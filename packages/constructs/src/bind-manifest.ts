@@ -1,3 +1,4 @@
+import { projectManifestName, targetManifestName } from '@nx-sst/runtime/wire';
 import * as cdk from 'aws-cdk-lib';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -32,18 +33,11 @@ export interface ProjectBindManifest {
   env: Record<string, string>;
 }
 
-/** SSM parameter name of a target's bind manifest. */
-export function targetManifestName(ssmPrefix: string, targetId: string): string {
-  return `${ssmPrefix}_bind/target/${targetId}`;
-}
-
 /**
- * SSM parameter name of a project's bind manifest. Nx project names may hold characters SSM refuses
- * (`@scope/web`): every character outside `[a-zA-Z0-9_.-/]` becomes `_`.
+ * SSM parameter names of a target's and a project's bind manifest (an Nx project name's characters
+ * that SSM refuses, as in `@scope/web`, become `_`): the wire contract's, which bind reads.
  */
-export function projectManifestName(ssmPrefix: string, projectName: string): string {
-  return `${ssmPrefix}_bind/project/${projectName.replace(/[^a-zA-Z0-9_.\-/]/g, '_')}`;
-}
+export { projectManifestName, targetManifestName };
 
 /** SSM's largest value: 4 KB on the Standard tier, 8 KB on the Advanced tier. */
 export const SSM_STANDARD_LIMIT = 4096;

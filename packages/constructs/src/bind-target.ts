@@ -1,3 +1,4 @@
+import { COMPACT_VARIABLE, type BindTargetKind } from '@nx-sst/runtime/wire';
 import * as cdk from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
@@ -16,7 +17,7 @@ import {
   toBinding,
 } from './binding';
 
-export type BindTargetKind = 'function' | 'site' | 'service';
+export type { BindTargetKind };
 
 /** Something bound resources are bound to: a function, a site's server function, a static site, a service. */
 export interface BindTarget extends IConstruct {
@@ -49,7 +50,7 @@ export interface FinalBindings {
 export const LAMBDA_ENV_LIMIT = 4096;
 
 /** The one variable that replaces every `SST_{Type}_{prop}_{id}` of a target whose bindings exceed the limit. */
-export const COMPACT_BINDINGS_VAR = 'SST_BINDINGS';
+export const COMPACT_BINDINGS_VAR = COMPACT_VARIABLE;
 
 /**
  * The bindings of one target. Permissions given at a bind site replace the defaults of that resource;

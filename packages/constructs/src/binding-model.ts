@@ -1,27 +1,11 @@
 import * as cdk from 'aws-cdk-lib';
-import type { App, ProjectRef } from './app';
+import type { App } from './app';
 import type { Bindable } from './binding';
-import type { BindTarget, BindTargetKind } from './bind-target';
+import type { BindTarget } from './bind-target';
+import type { BindingModel } from '@nx-sst/runtime/wire';
 
-/** What the `types` command needs, read from the construct tree without synthesis. */
-export interface BindingModel {
-  app: string;
-  stage: string;
-  ssmPrefix: string;
-  /** every bindable construct, sorted by type then id */
-  resources: { type: string; id: string; clientPackage: string; props: string[]; stack: string }[];
-  /** every bind target: functions, site server functions, static sites, services */
-  targets: {
-    /** construct id, unique per app */
-    id: string;
-    kind: BindTargetKind;
-    /** from the engine's resolveProject */
-    project?: ProjectRef;
-    /** sorted by type then id */
-    bindings: { type: string; id: string }[];
-    stack: string;
-  }[];
-}
+/** What the `types` command needs, read from the construct tree without synthesis: the wire contract's shape. */
+export type { BindingModel };
 
 const byTypeThenId = (a: { type: string; id: string }, b: { type: string; id: string }) =>
   a.type === b.type ? a.id.localeCompare(b.id) : a.type.localeCompare(b.type);

@@ -1,3 +1,4 @@
+import { FETCH_FROM_SECRET, FETCH_FROM_SSM, fallbackPath, normalizeId, ssmPath } from '@nx-sst/runtime/wire';
 import { Aws, Stack, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
@@ -48,8 +49,10 @@ export interface BindableSecret extends Bindable {
 /** `bind: [bucket]` or `{ resource: bucket, permissions: [...] }`, whose permissions replace the defaults. */
 export type BindingResource = Bindable | { resource: Bindable; permissions: BindingPermission[] };
 
-export const PLACEHOLDER_SSM = '__FETCH_FROM_SSM__';
-export const PLACEHOLDER_SECRET_PREFIX = '__FETCH_FROM_SECRET__:';
+// The wire format is @nx-sst/runtime's (`@nx-sst/runtime/wire`): what these constructs write is what
+// the runtime and `nx-sst bind` read, by construction.
+export const PLACEHOLDER_SSM = FETCH_FROM_SSM;
+export const PLACEHOLDER_SECRET_PREFIX = FETCH_FROM_SECRET;
 
 export function isBindable(x: unknown): x is Bindable {
   return (
@@ -61,21 +64,19 @@ export function isBindable(x: unknown): x is Bindable {
 }
 
 /** `-` becomes `_` so the id can sit in an env var name (the runtime maps it back on access). */
-export function normalizeId(id: string): string {
-  return id.replace(/-/g, '_');
-}
+export { normalizeId };
 
 export function envKeyFor(type: string, prop: string, id: string): string {
   return `SST_${type}_${prop}_${normalizeId(id)}`;
 }
 
 export function parameterPathFor(ssmPrefix: string, type: string, id: string, prop: string): string {
-  return `${ssmPrefix}${type}/${normalizeId(id)}/${prop}`;
+  return ssmPath(ssmPrefix, type, normalizeId(id), prop);
 }
 
 /** Fallback values exist only for Secrets and, as in SST v2, ignore a custom SSM prefix. */
 export function fallbackParameterPathFor(app: string, type: string, id: string, prop: string): string {
-  return `/sst/${app}/.fallback/${type}/${normalizeId(id)}/${prop}`;
+  return fallbackPath(app, type, normalizeId(id), prop);
 }
 
 /** ARN of an SSM parameter; names without a leading slash get one in the ARN, as SSM does. */
@@ -166,7 +167,7 @@ export function bindingEnvironment(resource: Bindable): Record<string, string> {
  * a literal longer than the placeholder. Placeholders and short literals stay as they are.
  */
 export function shrinksViaSsm(value: string): boolean {
-  if (value.startsWith('__FETCH_FROM_')) return false;
+  if (value === FETCH_FROM_SSM || value.startsWith(FETCH_FROM_SECRET)) return false;
   return Token.isUnresolved(value) || Buffer.byteLength(value) > PLACEHOLDER_SSM.length;
 }
 

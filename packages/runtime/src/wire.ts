@@ -37,6 +37,12 @@ export function parseEnvName(name: string): EnvName | undefined {
   return { type, prop, id };
 }
 
+/**
+ * What a bindable construct's id may be: it ends up in variable names (`SST_Bucket_bucketName_{id}`,
+ * `-` read as `_`), SSM paths and the runtime's property names.
+ */
+export const CONSTRUCT_ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
+
 /** Ids are stored with `-` replaced by `_`, as in the variable names. */
 export function normalizeId(id: string): string {
   return id.indexOf('-') === -1 ? id : id.replace(/-/g, '_');
@@ -261,6 +267,7 @@ export async function readPlanned<R>(
   planned: Map<string, PlannedParameter<R>>,
   state: ReadState = { asked: new Set(), found: new Map() },
   first: readonly string[] = [],
+  options: { missingFallbacks?: boolean } = {},
 ): Promise<Map<string, ReadParameter>> {
   const ask = async (names: readonly string[]) => {
     const todo = [...new Set(names)].filter((n) => !state.asked.has(n));
@@ -271,9 +278,12 @@ export async function readPlanned<R>(
   const fallbacks = [...new Set([...planned.values()].flatMap((p) => (p.fallback ? [p.fallback] : [])))];
   const room = Math.ceil(names.length / MAX_NAMES_PER_CALL) * MAX_NAMES_PER_CALL - names.length;
   await ask(fallbacks.length <= room ? [...names, ...fallbacks] : names);
-  await ask(
-    [...planned.values()].filter((p) => !state.found.has(p.path) && p.fallback).map((p) => p.fallback!),
-  );
+  // `missingFallbacks: false`: a first round whose plan may still change (bind's, before it has read
+  // the current manifest) leaves the second round to the final plan.
+  if (options.missingFallbacks !== false)
+    await ask(
+      [...planned.values()].filter((p) => !state.found.has(p.path) && p.fallback).map((p) => p.fallback!),
+    );
   const answers = new Map<string, ReadParameter>();
   for (const p of planned.values()) {
     const found = state.found.get(p.path) ?? (p.fallback ? state.found.get(p.fallback) : undefined);

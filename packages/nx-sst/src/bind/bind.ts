@@ -31,10 +31,9 @@ import {
 import { LOCAL_CLOUD_VAR, withLocalAwsPreload } from '../preload/local-aws';
 import { localBindAws, NotTheCloudError, sdkBindAws } from './ssm-reader';
 import {
-  firstRoundNames,
   planValues,
   projectManifestName,
-  readParameters,
+  readFirstRound,
   readStageValues,
   type BindManifest,
   resolveValues,
@@ -175,9 +174,9 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
     // asked for in the same call, and read only when the current name's is missing.
     const legacy = manifestName === scope.manifest ? (scope.legacyManifests ?? []) : [];
     const first = [manifestName, ...legacy];
-    const read = await readParameters(aws, plan ? firstRoundNames(plan, first) : first);
+    const read = await readFirstRound(aws, first, plan || undefined);
     const found = first.find((name) => read.found.has(name));
-    const text = found === undefined ? undefined : read.found.get(found);
+    const text = found === undefined ? undefined : read.found.get(found)?.value;
     if (text === undefined) throw notDeployed(scope, stage, opts.target);
     const manifest = JSON.parse(text) as BindManifest;
     if (found === manifestName) checkOwner(scope, manifest);

@@ -5,10 +5,9 @@ import {
   expandCompactBindings,
   FETCH_FROM_SECRET,
   FETCH_FROM_SSM,
-  firstRoundNames,
   parseBindingEnvName,
   planValues,
-  readParameters,
+  readFirstRound,
   resolveValues,
 } from './values';
 
@@ -40,22 +39,32 @@ describe('bind values', () => {
     expect(expandCompactBindings({ SST_APP: 'x' })).toEqual({ SST_APP: 'x' });
   });
 
-  it("reads the secrets' fallbacks in the first round only when they need no call of their own", () => {
+  it("reads the secrets' fallbacks in the first round only when they need no call of their own", async () => {
     const secrets = (n: number) =>
       Object.fromEntries(Array.from({ length: n }, (_, i) => [`SST_Secret_value_S${i}`, FETCH_FROM_SSM]));
     const plan = (env: Record<string, string>) =>
       planValues({ app: 'shop', ssmPrefix: '/sst/shop/dev/', env });
+    /** The names of each GetParameters of a first round that finds nothing. */
+    const firstRound = async (env: Record<string, string>, first: string[] = []) => {
+      const calls: string[][] = [];
+      const aws = { getParameters: async (names: string[]) => (calls.push(names), []) } as unknown as BindAws;
+      await readFirstRound(aws, first, plan(env));
+      return calls;
+    };
     // The manifest and 2 secrets: 3 names, room for their 2 fallbacks in the same call.
-    expect(firstRoundNames(plan(secrets(2)), ['/sst/shop/dev/_bind/target/api'])).toEqual([
-      '/sst/shop/dev/_bind/target/api',
-      '/sst/shop/dev/Secret/S0/value',
-      '/sst/shop/dev/Secret/S1/value',
-      '/sst/shop/.fallback/Secret/S0/value',
-      '/sst/shop/.fallback/Secret/S1/value',
+    expect(await firstRound(secrets(2), ['/sst/shop/dev/_bind/target/api'])).toEqual([
+      [
+        '/sst/shop/dev/_bind/target/api',
+        '/sst/shop/dev/Secret/S0/value',
+        '/sst/shop/dev/Secret/S1/value',
+        '/sst/shop/.fallback/Secret/S0/value',
+        '/sst/shop/.fallback/Secret/S1/value',
+      ],
     ]);
-    // 6 secrets: their fallbacks would make a second call, which only a missing secret is worth.
-    expect(firstRoundNames(plan(secrets(6)))).toHaveLength(6);
-    expect(firstRoundNames(plan(secrets(5)))).toHaveLength(10);
+    // 6 secrets: their fallbacks would make a second call, which only a missing secret is worth —
+    // and the first round leaves that to the manifest just read.
+    expect((await firstRound(secrets(6))).map((c) => c.length)).toEqual([6]);
+    expect((await firstRound(secrets(5))).map((c) => c.length)).toEqual([10]);
   });
 });
 
@@ -110,7 +119,7 @@ describe('resolving values against the local cloud', () => {
 
   it('asks only for what an earlier read (the first round of bind) lacks', async () => {
     const plan = planValues({ app: 'shop', ssmPrefix: '/sst/shop/dev/', env: { SST_APP: 'shop' } });
-    const read = await readParameters(aws, firstRoundNames(plan, ['/sst/shop/dev/Bucket/public/bucketName']));
+    const read = await readFirstRound(aws, ['/sst/shop/dev/Bucket/public/bucketName'], plan);
     calls.length = 0;
     // The manifest turned out to want more than the old copy named: the rest in one more call.
     const values = await resolveValues({
@@ -168,5 +177,38 @@ describe('resolving values against the local cloud', () => {
     await expect(
       resolveValues({ aws, app: 'shop', stage: 'dev', ssmPrefix: '/sst/shop/dev/', env: missing }),
     ).rejects.toThrow('These secrets are not set for the stage "dev": A, B.');
+  });
+
+  it('reads a reference to a secret whose id has a dash where the runtime does (ids normalized)', async () => {
+    const ssm = new SSMClient(cloud.clientConfig);
+    await ssm.send(
+      new PutParameterCommand({
+        Name: '/sst/shop/dev/Secret/my_key/value',
+        Value: 'mk',
+        Type: 'SecureString',
+      }),
+    );
+    ssm.destroy();
+    const values = await resolveValues({
+      aws,
+      app: 'shop',
+      stage: 'dev',
+      ssmPrefix: '/sst/shop/dev/',
+      env: { AUTH_KEY: `${FETCH_FROM_SECRET}my-key` },
+    });
+    expect(values.env).toEqual({ AUTH_KEY: 'mk' });
+    expect(values.secrets).toEqual(['mk']);
+  });
+
+  it('a malformed SST_BINDINGS names the variable and the bad spot instead of a raw JSON error', async () => {
+    await expect(
+      resolveValues({
+        aws,
+        app: 'shop',
+        stage: 'dev',
+        ssmPrefix: '/sst/shop/dev/',
+        env: { SST_BINDINGS: '{"Bucket":[]}' },
+      }),
+    ).rejects.toThrow(/SST_BINDINGS must be a JSON object .*; Bucket is not/);
   });
 });

@@ -1,8 +1,29 @@
+import {
+  expandCompactBindings,
+  FETCH_FROM_SSM,
+  fallbackPrefix,
+  isPlaceholder,
+  parseEnvName,
+  planParameters,
+  readPlanned,
+  type PlaceholderRequest,
+  type PlannedParameter,
+  type ParameterReader,
+  type ReadParameter,
+  type ReadState,
+} from '@nx-sst/runtime/wire';
 import { NxSstError } from '../core/errors';
-import type { BindAws, FoundParameter } from './ssm-reader';
+import type { BindAws } from './ssm-reader';
 
-export const FETCH_FROM_SSM = '__FETCH_FROM_SSM__';
-export const FETCH_FROM_SECRET = '__FETCH_FROM_SECRET__:';
+// The wire format and the resolver are @nx-sst/runtime's (`@nx-sst/runtime/wire`), shared with the
+// deployed code's load(): one definition of names, paths, placeholders and how they are read.
+export {
+  expandCompactBindings,
+  FETCH_FROM_SECRET,
+  FETCH_FROM_SSM,
+  projectManifestName,
+  targetManifestName,
+} from '@nx-sst/runtime/wire';
 
 /** What the bind manifest gives a target or project (docs/internals.md). */
 export interface BindManifest {
@@ -33,74 +54,25 @@ export interface ResolvedValues {
 }
 
 /** `SST_{Type}_{prop}_{id}`: types and props hold no `_`; ids may. */
-export function parseBindingEnvName(name: string): { type: string; prop: string; id: string } | undefined {
-  const match = /^SST_([A-Za-z0-9]+)_([A-Za-z0-9]+)_(.+)$/.exec(name);
-  return match ? { type: match[1], prop: match[2], id: match[3] } : undefined;
-}
+export const parseBindingEnvName = parseEnvName;
 
-export function ssmPathOf(prefix: string, type: string, id: string, prop: string): string {
-  return `${prefix}${type}/${id}/${prop}`;
-}
+/** A BindAws as the resolver's reader. */
+export const readerOf =
+  (aws: BindAws): ParameterReader =>
+  (names) =>
+    aws.getParameters(names);
 
-export function fallbackPathOf(app: string, type: string, id: string, prop: string): string {
-  return `/sst/${app}/.fallback/${type}/${id}/${prop}`;
-}
-
-/** SSM parameter names as the constructs write them (characters SSM refuses become `_`). */
-export function projectManifestName(ssmPrefix: string, projectName: string): string {
-  return `${ssmPrefix}_bind/project/${projectName.replace(/[^a-zA-Z0-9_.\-/]/g, '_')}`;
-}
-
-export function targetManifestName(ssmPrefix: string, targetId: string): string {
-  return `${ssmPrefix}_bind/target/${targetId}`;
-}
-
-/** `GetParameters` on exact names, 10 per call (the API's limit), all calls at once. */
-export async function getParameters(aws: BindAws, names: string[]): Promise<Map<string, string>> {
-  return new Map([...(await getParameterRecords(aws, names))].map(([name, p]) => [name, p.value]));
-}
-
-async function getParameterRecords(aws: BindAws, names: string[]): Promise<Map<string, FoundParameter>> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < names.length; i += 10) chunks.push(names.slice(i, i + 10));
-  const pages = await Promise.all(chunks.map((chunk) => aws.getParameters(chunk)));
-  return new Map(pages.flat().map((p) => [p.name, p]));
-}
-
-/** The one variable a target gets instead of `SST_*` ones when those would pass Lambda's 4 KB (see constructs). */
-export const COMPACT_BINDINGS_VAR = 'SST_BINDINGS';
-
-/**
- * Expands the compact form `SST_BINDINGS={"Type":{"id":{"prop":"value"}}}` back into one
- * `SST_{Type}_{prop}_{id}` per value: a local process has no 4 KB limit, and placeholders inside it
- * are then resolved like any other.
- */
-export function expandCompactBindings(env: Record<string, string>): Record<string, string> {
-  const compact = env[COMPACT_BINDINGS_VAR];
-  if (compact === undefined) return env;
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (key !== COMPACT_BINDINGS_VAR) out[key] = value;
-  const grouped = JSON.parse(compact) as Record<string, Record<string, Record<string, string>>>;
-  for (const [type, ids] of Object.entries(grouped)) {
-    for (const [id, props] of Object.entries(ids)) {
-      for (const [prop, value] of Object.entries(props)) out[`SST_${type}_${prop}_${id}`] = value;
-    }
-  }
-  return out;
+/** An env variable holding a placeholder. */
+interface EnvRequest extends PlaceholderRequest {
+  key: string;
 }
 
 /** What a manifest's env asks for: plain values, and the SSM parameters to read for the rest. */
 export interface ValuePlan {
   /** Values the manifest holds as they are. */
   plain: Record<string, string>;
-  /** `SST_*` variable → the value it needs (a secret reference wants its secret's value). */
-  wanted: Map<string, { type: string; id: string; prop: string }>;
-  /** `SST_*` variable → its parameter under the stage prefix. */
-  paths: Map<string, string>;
-  /** `SST_*` variable → the secret whose value it takes. */
-  references: Map<string, string>;
-  /** `SST_*` variable of a secret → its parameter in the fallback shared by all stages. */
-  fallbacks: Map<string, string>;
+  /** The parameters to read, by path under the stage prefix, with the variables each fills. */
+  planned: Map<string, PlannedParameter<EnvRequest>>;
 }
 
 /** Values kept out of output: Secrets, and an Auth's key pair (SecureStrings its custom resource writes). */
@@ -110,60 +82,41 @@ function isSecretValue(p: { type: string; prop: string }): boolean {
 
 export function planValues(opts: { app: string; ssmPrefix: string; env: Record<string, string> }): ValuePlan {
   const plain: Record<string, string> = {};
-  const wanted = new Map<string, { type: string; id: string; prop: string }>();
-  const references = new Map<string, string>();
+  const requests: EnvRequest[] = [];
   for (const [key, value] of Object.entries(expandCompactBindings(opts.env))) {
-    const parsed = parseBindingEnvName(key);
-    if (value === FETCH_FROM_SSM && parsed) wanted.set(key, parsed);
-    else if (value.startsWith(FETCH_FROM_SECRET)) {
-      const name = value.slice(FETCH_FROM_SECRET.length);
-      references.set(key, name);
-      wanted.set(`SST_Secret_value_${name}`, { type: 'Secret', id: name, prop: 'value' });
-    } else plain[key] = value;
+    const parsed = parseEnvName(key);
+    // A secret reference may sit in any variable; `__FETCH_FROM_SSM__` only in a binding's.
+    if (isPlaceholder(value) && (parsed || value !== FETCH_FROM_SSM))
+      requests.push({
+        key,
+        type: parsed?.type ?? '',
+        id: parsed?.id ?? '',
+        prop: parsed?.prop ?? '',
+        placeholder: value,
+      });
+    else plain[key] = value;
   }
-  const paths = new Map(
-    [...wanted].map(([key, p]) => [key, ssmPathOf(opts.ssmPrefix, p.type, p.id, p.prop)]),
-  );
-  const fallbacks = new Map(
-    [...wanted]
-      .filter(([, p]) => p.type === 'Secret')
-      .map(([key, p]) => [key, fallbackPathOf(opts.app, p.type, p.id, p.prop)]),
-  );
-  return { plain, wanted, paths, references, fallbacks };
+  return { plain, planned: planParameters(requests, opts) };
+}
+
+/** Parameters read so far (the resolver's state): every name asked for, and those that exist. */
+export type ReadParameters = ReadState;
+
+export function newReadState(): ReadParameters {
+  return { asked: new Set(), found: new Map<string, ReadParameter>() };
 }
 
 /**
- * The parameters to read in the first round for a plan, after `first` (e.g. the manifest itself).
- * The secrets' fallbacks come along when they fit in the calls that are made anyway (10 names per
- * `GetParameters`), so a secret set only in the fallback costs no second round trip and no extra call.
+ * The first round of `bind`: `first` (the manifest) and, when an earlier manifest is known, the
+ * values it named, with their fallbacks when they fit — one GetParameters for the usual case.
  */
-export function firstRoundNames(plan: ValuePlan, first: string[] = []): string[] {
-  const names = [...new Set([...first, ...plan.paths.values()])];
-  const room = Math.ceil(names.length / 10) * 10 - names.length;
-  const fallbacks = [...new Set(plan.fallbacks.values())];
-  return fallbacks.length <= room ? [...names, ...fallbacks] : names;
-}
-
-/** Parameters read so far: every name asked for, and the values of those that exist. */
-export interface ReadParameters {
-  asked: Set<string>;
-  found: Map<string, string>;
-  /** Versions of the parameters found, when the reader gives them. */
-  versions?: Map<string, string>;
-}
-
-/** Reads `names` (10 per call, all calls at once) into what was read before. */
-export async function readParameters(
+export async function readFirstRound(
   aws: BindAws,
-  names: string[],
-  into: ReadParameters = { asked: new Set(), found: new Map() },
+  first: string[],
+  plan: ValuePlan | undefined,
+  into: ReadParameters = newReadState(),
 ): Promise<ReadParameters> {
-  const todo = names.filter((n) => !into.asked.has(n));
-  for (const [name, p] of await getParameterRecords(aws, todo)) {
-    into.found.set(name, p.value);
-    if (p.version !== undefined) (into.versions ??= new Map()).set(name, `${name}#${p.version}`);
-  }
-  for (const name of todo) into.asked.add(name);
+  await readPlanned(readerOf(aws), plan?.planned ?? new Map(), into, first, { missingFallbacks: false });
   return into;
 }
 
@@ -184,35 +137,24 @@ export async function resolveValues(opts: {
   appFlag?: string;
 }): Promise<ResolvedValues> {
   const plan = planValues(opts);
-  const { wanted, paths, references, fallbacks } = plan;
-  const read = await readParameters(opts.aws, firstRoundNames(plan), opts.read);
-  const needFallback = [...fallbacks]
-    .filter(([key]) => !read.found.has(paths.get(key)!))
-    .map(([, fallback]) => fallback);
-  await readParameters(opts.aws, needFallback, read);
+  const answers = await readPlanned(readerOf(opts.aws), plan.planned, opts.read ?? newReadState());
   const env: Record<string, string> = { ...plan.plain };
   const secrets: string[] = [];
   const secretVersions: Record<string, string> = {};
   const missingSecrets: string[] = [];
   const missingValues: string[] = [];
-  for (const [key, p] of wanted) {
-    const source = read.found.has(paths.get(key)!) ? paths.get(key)! : fallbacks.get(key);
-    const value = source === undefined ? undefined : read.found.get(source);
-    if (value === undefined) {
-      (p.type === 'Secret' ? missingSecrets : missingValues).push(
-        p.type === 'Secret' ? p.id : paths.get(key)!,
-      );
+  for (const [path, p] of plan.planned) {
+    const found = answers.get(path);
+    if (!found) {
+      if (p.secret !== undefined) missingSecrets.push(p.secret);
+      else missingValues.push(path);
       continue;
     }
-    env[key] = value;
-    if (isSecretValue(p)) {
-      secrets.push(value);
-      secretVersions[key] = read.versions?.get(source!) ?? `${source}#?`;
+    for (const request of p.requests) env[request.key] = found.value;
+    if (p.secret !== undefined || p.requests.some(isSecretValue)) {
+      secrets.push(found.value);
+      for (const request of p.requests) secretVersions[request.key] = `${found.name}#${found.version ?? '?'}`;
     }
-  }
-  for (const [key, name] of references) {
-    const value = env[`SST_Secret_value_${name}`];
-    if (value !== undefined) env[key] = value;
   }
   if (missingSecrets.length) {
     const names = [...new Set(missingSecrets)].sort();
@@ -251,7 +193,7 @@ export async function readStageValues(opts: {
     } while (nextToken);
     return out;
   };
-  const fallbackRoot = `/sst/${opts.app}/.fallback/`;
+  const fallbackRoot = fallbackPrefix(opts.app);
   const [fallback, own] = await Promise.all([read(`${fallbackRoot}Secret`), read(opts.ssmPrefix)]);
   const env: Record<string, string> = {};
   const secrets = new Map<string, string>();

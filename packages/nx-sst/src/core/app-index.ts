@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { defaultSsmPrefix } from '@nx-sst/runtime/wire';
 import type { BindingModel } from '../types/binding-model';
 import { infraAppName } from './workspace';
 import { writeAtomic } from './write-atomic';
@@ -43,9 +44,7 @@ export function readAppIndex(workspaceRoot: string): AppIndexEntry[] {
   }
 }
 
-export function defaultSsmPrefix(app: string, stage: string): string {
-  return `/sst/${app}/${stage}/`;
-}
+export { defaultSsmPrefix } from '@nx-sst/runtime/wire';
 
 /** The SSM prefix of a stage, when the index can tell without loading the config. */
 export function indexedSsmPrefix(entry: AppIndexEntry, stage: string): string | undefined {

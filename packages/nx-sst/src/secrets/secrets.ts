@@ -6,6 +6,7 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { fallbackPrefix, normalizeId, ssmPath } from '@nx-sst/runtime/wire';
 import { signalBindProcesses } from '../core/app-index';
 import { connectApp, resolveAppContext, type AppContext, type CommandOptions } from '../core/context';
 import { NxSstError } from '../core/errors';
@@ -30,16 +31,14 @@ const ADVANCED_LIMIT = 8192;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 export function secretPath(prefix: string, name: string): string {
-  return `${prefix}Secret/${name.replace(/-/g, '_')}/value`;
+  return ssmPath(prefix, 'Secret', normalizeId(name), 'value');
 }
 
 export function stagePrefix(ctx: AppContext): string {
   return ctx.ssmPrefix;
 }
 
-export function fallbackPrefix(app: string): string {
-  return `/sst/${app}/.fallback/`;
-}
+export { fallbackPrefix };
 
 async function open(opts: SecretsOptions) {
   const ctx = await resolveAppContext(opts);

@@ -1,3 +1,4 @@
+import { CONSTRUCT_ID_PATTERN } from '@nx-sst/runtime/wire';
 import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { createProjectLocator } from '../../plugin/bindings';
 import * as ts from 'typescript';
@@ -6,8 +7,8 @@ import { StackEditor } from './stack-editor';
 
 export const SST_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
 
-/** Construct ids as the wire format allows them (DESIGN.md). */
-export const ID_PATTERN = /^[a-zA-Z][a-zA-Z0-9_-]*$/;
+/** Construct ids as the wire format allows them. */
+export const ID_PATTERN = CONSTRUCT_ID_PATTERN;
 
 export interface InfraApp {
   name: string;
