@@ -307,6 +307,21 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       s.host.end();
       reads.stop();
     }
+    const typesWritten = writeTypesFromModel({
+      workspaceRoot: s.workspaceRoot,
+      appRoot: s.appRoot,
+      model: s.model,
+      infraApp: `${s.infraAppName} (${path.relative(s.workspaceRoot, s.appRoot) || '.'})`,
+      regenerate: `nx run ${s.infraAppName}:types`,
+    }).written;
+    recordApp({
+      workspaceRoot: s.workspaceRoot,
+      appRoot: s.appRoot,
+      stage: s.stage,
+      loaded: s.loaded,
+      model: s.model,
+    });
+    // After the types step: the files it writes are in folders whose listing the record holds.
     if (!opts.stacks?.length) {
       await writeDeployRecord({
         workspaceRoot: s.workspaceRoot,
@@ -326,20 +341,6 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         stackNames: result.stacks.map((st) => st.stackName),
       }).catch(() => undefined); // without a record the next deploy runs in full
     }
-    const typesWritten = writeTypesFromModel({
-      workspaceRoot: s.workspaceRoot,
-      appRoot: s.appRoot,
-      model: s.model,
-      infraApp: `${s.infraAppName} (${path.relative(s.workspaceRoot, s.appRoot) || '.'})`,
-      regenerate: `nx run ${s.infraAppName}:types`,
-    }).written;
-    recordApp({
-      workspaceRoot: s.workspaceRoot,
-      appRoot: s.appRoot,
-      stage: s.stage,
-      loaded: s.loaded,
-      model: s.model,
-    });
     signalBindProcesses(s.workspaceRoot, { app: s.appName, stage: s.stage, what: 'deploy' });
     return {
       app: s.appName,

@@ -84,6 +84,8 @@ describe('deploy skips synthesis when nothing changed since the last deploy', ()
 
   it('deploys when a file the handler imports changes', async () => {
     edit('apps/api/src/lib/greeting.ts', () => "export const greeting = 'hi';");
+    // As in a fresh workspace: the deploy writes the project's types too, after synthesis.
+    fs.rmSync(path.join(root, 'apps/api/sst-env.d.ts'));
     // A fresh process, as every deploy is: @nx-sst/constructs keeps a process's function bundles.
     const changed = await runCli(root, ['deploy']);
     expect(changed.stdout).toMatch(/local-shop-Default {2}deployed/);
