@@ -96,6 +96,17 @@ describe('resolving values against the local cloud', () => {
   });
   beforeEach(() => (calls.length = 0));
 
+  const putSecure = async (Name: string, Value: string) => {
+    const ssm = new SSMClient(cloud.clientConfig);
+    try {
+      await ssm.send(new PutParameterCommand({ Name, Value, Type: 'SecureString' }));
+    } finally {
+      ssm.destroy();
+    }
+  };
+  const resolve = (env: Record<string, string>) =>
+    resolveValues({ aws, app: 'shop', stage: 'dev', ssmPrefix: '/sst/shop/dev/', env });
+
   const env = {
     SST_APP: 'shop',
     SST_Bucket_bucketName_public: FETCH_FROM_SSM,
@@ -139,27 +150,13 @@ describe('resolving values against the local cloud', () => {
   });
 
   it("keeps an Auth's key pair out of output as secrets; its prefix is a plain value", async () => {
-    const ssm = new SSMClient(cloud.clientConfig);
     for (const prop of ['publicKey', 'privateKey'])
-      await ssm.send(
-        new PutParameterCommand({
-          Name: `/sst/shop/dev/Auth/auth/${prop}`,
-          Value: `pem-${prop}`,
-          Type: 'SecureString',
-        }),
-      );
-    ssm.destroy();
-    const values = await resolveValues({
-      aws,
-      app: 'shop',
-      stage: 'dev',
-      ssmPrefix: '/sst/shop/dev/',
-      env: {
-        SST_APP: 'shop',
-        SST_Auth_publicKey_auth: FETCH_FROM_SSM,
-        SST_Auth_privateKey_auth: FETCH_FROM_SSM,
-        SST_Auth_prefix_auth: '/auth',
-      },
+      await putSecure(`/sst/shop/dev/Auth/auth/${prop}`, `pem-${prop}`);
+    const values = await resolve({
+      SST_APP: 'shop',
+      SST_Auth_publicKey_auth: FETCH_FROM_SSM,
+      SST_Auth_privateKey_auth: FETCH_FROM_SSM,
+      SST_Auth_prefix_auth: '/auth',
     });
     expect(values.env).toMatchObject({
       SST_Auth_publicKey_auth: 'pem-publicKey',
@@ -180,22 +177,8 @@ describe('resolving values against the local cloud', () => {
   });
 
   it('reads a reference to a secret whose id has a dash where the runtime does (ids normalized)', async () => {
-    const ssm = new SSMClient(cloud.clientConfig);
-    await ssm.send(
-      new PutParameterCommand({
-        Name: '/sst/shop/dev/Secret/my_key/value',
-        Value: 'mk',
-        Type: 'SecureString',
-      }),
-    );
-    ssm.destroy();
-    const values = await resolveValues({
-      aws,
-      app: 'shop',
-      stage: 'dev',
-      ssmPrefix: '/sst/shop/dev/',
-      env: { AUTH_KEY: `${FETCH_FROM_SECRET}my-key` },
-    });
+    await putSecure('/sst/shop/dev/Secret/my_key/value', 'mk');
+    const values = await resolve({ AUTH_KEY: `${FETCH_FROM_SECRET}my-key` });
     expect(values.env).toEqual({ AUTH_KEY: 'mk' });
     expect(values.secrets).toEqual(['mk']);
   });
