@@ -147,6 +147,13 @@ describe('Bucket', () => {
     expect(build((stack) => new Bucket(stack, 'b', { versioned: true } as never))).toThrow(
       'Bucket "b": unknown prop "versioned". Its props are: name, cors, blockPublicACLs, defaults, notifications, cdk.',
     );
+    // A fixed name S3 refuses fails here, not half-way through a deploy.
+    expect(build((stack) => new Bucket(stack, 'b', { name: 'shop-' + 'x'.repeat(60) }))).toThrow(
+      `Bucket "b": name "shop-${'x'.repeat(60)}" is not a valid S3 bucket name (Bucket name must be at least 3 and no more than 63 characters). Use 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, or leave name out and CloudFormation generates one.`,
+    );
+    expect(build((stack) => new Bucket(stack, 'b', { name: 'Shop_Files' }))).toThrow(
+      /^Bucket "b": name "Shop_Files" is not a valid S3 bucket name \(Bucket name must only contain lowercase characters/,
+    );
     expect(
       build(
         (stack) =>

@@ -156,6 +156,8 @@ export class Bucket extends Construct implements Bindable {
       }
       this.cdk = { bucket: props.cdk.bucket as s3.Bucket };
     } else {
+      if (typeof props.name === 'string' && !cdk.Token.isUnresolved(props.name))
+        checkBucketName(props.name, describe);
       const destroy = app._defaultRemovalPolicy === 'destroy';
       const bucket = new s3.Bucket(this, 'Bucket', {
         bucketName: props.name,
@@ -328,4 +330,19 @@ function toCorsRules(
         ? toDuration(rule.maxAge, `${describe}: cors maxAge`).toSeconds()
         : rule.maxAge,
   }));
+}
+
+/** CDK's check of a fixed bucket name, worded for the construct that has it. */
+function checkBucketName(name: string, describe: string): void {
+  try {
+    s3.Bucket.validateBucketName(name);
+  } catch (e) {
+    const reasons = String((e as Error).message)
+      .split('\n')
+      .slice(1)
+      .join('; ');
+    throw new Error(
+      `${describe}: name "${name}" is not a valid S3 bucket name (${reasons}). Use 3 to 63 lowercase letters, digits, "." and "-", starting and ending with a letter or digit, or leave name out and CloudFormation generates one.`,
+    );
+  }
 }
