@@ -97,3 +97,29 @@ describe('types answers from its record while nothing it read or wrote changed',
     ).toBeUndefined();
   });
 });
+
+describe('types of projects that several apps bind', () => {
+  const root = sampleWorkspace({
+    extraFiles: {
+      'apps/admin/project.json': JSON.stringify({ name: 'admin' }),
+      'apps/admin/sst.config.ts': [
+        "import type { SSTConfig } from '@nx-sst/constructs';",
+        "import { Function, Topic, type StackContext } from '@nx-sst/constructs';",
+        'function Admin({ stack }: StackContext) {',
+        "  const topic = new Topic(stack, 'audit');",
+        "  new Function(stack, 'api', { handler: 'apps/api/src/handler.handler', bind: [topic] });",
+        '}',
+        "export default { config: () => ({ name: 'admin', region: 'us-east-1' }), stacks(app) { app.stack(Admin); } } satisfies SSTConfig;",
+      ].join('\n'),
+    },
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('always builds: the shared sst-env.d.ts also holds the other app part', async () => {
+    const infra = () =>
+      writeTypes({ workspaceRoot: root, appRoot: path.join(root, 'apps/infra'), cwd: root });
+    await writeTypes({ workspaceRoot: root, appRoot: path.join(root, 'apps/admin'), cwd: root });
+    await infra();
+    expect((await infra()).fromRecord).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readAppIndex } from '../core/app-index';
 import { changedInput, configBundleInputs, snapshotInputs, type StoredInputs } from '../core/inputs';
 import { writeAtomic } from '../core/write-atomic';
 import type { BindingModel } from './binding-model';
@@ -48,8 +49,20 @@ export function unchangedTypes(opts: {
   explicitStage: string | undefined;
 }): Pick<TypesRecord, 'stage' | 'loaded' | 'model'> | undefined {
   const record = readRecords(opts.appRoot).find((r) => r.explicitStage === (opts.explicitStage ?? null));
-  if (!record) return undefined;
+  if (!record || sharesProjects(opts.workspaceRoot, opts.appRoot, record.model)) return undefined;
   return changedInput(opts.workspaceRoot, opts.appRoot, record.inputs) ? undefined : record;
+}
+
+/**
+ * Whether another infra app binds one of this app's projects: their `sst-env.d.ts` then also holds
+ * that app's part, read from its stack sources, which this record does not follow.
+ */
+function sharesProjects(workspaceRoot: string, appRoot: string, model: BindingModel): boolean {
+  const rel = path.relative(workspaceRoot, appRoot).split(path.sep).join('/') || '.';
+  const ours = new Set(model.targets.flatMap((t) => (t.project ? [t.project.name] : [])));
+  return readAppIndex(workspaceRoot).some(
+    (app) => app.appRoot !== rel && app.projects.some((p) => ours.has(p)),
+  );
 }
 
 /**
