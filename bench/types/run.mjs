@@ -1,46 +1,119 @@
-// `nx-sst types` (construct tree only) against a full synthesis of the same app (tree + templates +
-// function bundles), each in a fresh process, alternating, in the same run; and what merely loading
-// the constructs (aws-cdk-lib) costs, the floor of both.
-// Usage: node bench/types/run.mjs [runs=5]
+// `nx-sst types` against a full synthesis of the same app (tree + templates + function bundles), for
+// apps of 10, 100 and 300 resources, each command in a fresh process, alternating, in the same run:
+//   - types, unchanged: what the last run read and wrote is as it was (answered from its record);
+//   - types, tree built: the record removed first, as after a change to the stacks;
+//   - node -e 0: the floor of any command.
+// Usage: node bench/types/run.mjs [runs=5]   (after npm run build)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cli, median, repoRoot, sampleWorkspace } from '../bind/sample.mjs';
+import { cli, median, repoRoot } from '../bind/sample.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
-const root = sampleWorkspace();
+const SIZES = [10, 100, 300];
 const loadApp = path.join(repoRoot, 'packages/nx-sst/dist/synth/load-app.js');
-const synth = `require(${JSON.stringify(loadApp)}).loadApp({ workspaceRoot: ${JSON.stringify(root)}, appRoot: ${JSON.stringify(
-  path.join(root, 'apps/infra'),
-)}, stage: 'local' }).then(({ app }) => app.synth())`;
 
-function time(args) {
+/** A workspace whose infra app has `size` resources: per 5, a bucket, table, queue, parameter and a function bound to them. */
+function workspace(size) {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-bench-types-')));
+  const files = {
+    'nx.json': '{}',
+    'package.json': JSON.stringify({ name: 'bench', private: true }),
+    'apps/infra/project.json': JSON.stringify({ name: 'infra' }),
+    'apps/infra/sst.config.ts': [
+      "import type { SSTConfig } from '@nx-sst/constructs';",
+      "import { stacks } from './stacks';",
+      "export default { config() { return { name: 'bench', region: 'us-east-1' }; }, stacks } satisfies SSTConfig;",
+    ].join('\n'),
+    'apps/infra/stacks.ts': [
+      "import { Bucket, Config, Function, Queue, Table, type StackContext } from '@nx-sst/constructs';",
+      `const SIZE = ${size};`,
+      'export function stacks(app: any) {',
+      '  let made = 0;',
+      // One stack and one Nx project per 50 resources: a project's bind manifest is one SSM parameter.
+      '  for (let k = 0; made < SIZE; k++) {',
+      '    app.stack(function Stack({ stack }: StackContext) {',
+      '      for (let i = 0; i < 50 && made < SIZE; i += 5) {',
+      '        const n = made;',
+      "        const b = new Bucket(stack, 'b' + n);",
+      "        const t = new Table(stack, 't' + n, { fields: { pk: 'string' }, primaryIndex: { partitionKey: 'pk' } });",
+      "        const q = new Queue(stack, 'q' + n);",
+      "        const p = new Config.Parameter(stack, 'P' + n, { value: 'v' + n });",
+      "        new Function(stack, 'f' + n, { handler: 'packages/fns' + k + '/src/h.handler', bind: [b, t, q, p] });",
+      '        made += 5;',
+      '      }',
+      "    }, { id: 'S' + k });",
+      '  }',
+      '}',
+    ].join('\n'),
+  };
+  for (let k = 0; k * 50 < size; k++) {
+    files[`packages/fns${k}/project.json`] = JSON.stringify({ name: `fns${k}` });
+    files[`packages/fns${k}/src/h.ts`] = 'export const handler = async () => 1;\n';
+  }
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), content);
+  }
+  for (const [name, target] of [
+    ['@nx-sst/constructs', 'packages/constructs'],
+    ['aws-cdk-lib', 'node_modules/aws-cdk-lib'],
+    ['constructs', 'node_modules/constructs'],
+  ]) {
+    fs.mkdirSync(path.dirname(path.join(root, 'node_modules', name)), { recursive: true });
+    fs.symlinkSync(path.join(repoRoot, target), path.join(root, 'node_modules', name), 'dir');
+  }
+  return root;
+}
+
+function time(root, args) {
   const start = process.hrtime.bigint();
-  const out = spawnSync(args[0], args.slice(1), { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = spawnSync(args[0], args.slice(1), {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (out.status !== 0) throw new Error(`${args.join(' ')} exited ${out.status}: ${out.stderr}`);
   return ms;
 }
 
-try {
-  const cases = {
-    'nx-sst types': () => time([process.execPath, cli, 'types']),
-    'full synth (loadApp + app.synth())': () => time([process.execPath, '-e', synth]),
-    // The floor of both: Node and the modules any construct tree needs (aws-cdk-lib through ours).
-    'only require @nx-sst/constructs': () => time([process.execPath, '-e', "require('@nx-sst/constructs')"]),
-  };
-  for (const run of Object.values(cases)) run(); // warm: config bundle, OS file cache
-  const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-  for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(cases)) samples[name].push(run());
-  const types = median(samples['nx-sst types']);
-  console.log(
-    `${runs} runs each, medians (${process.platform}, node ${process.version}, ${os.cpus().length} cores):`,
-  );
-  for (const [name, values] of Object.entries(samples)) {
-    const m = median(values);
-    console.log(`  ${name.padEnd(36)} ${m.toFixed(0).padStart(7)} ms  ×${(m / types).toFixed(2)} of types`);
+const load = os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
+console.log(
+  `${runs} runs each, medians (${process.platform}, node ${process.version}, ${os.cpus().length} cores, load ${load}):`,
+);
+for (const size of SIZES) {
+  const root = workspace(size);
+  const appRoot = path.join(root, 'apps/infra');
+  const record = path.join(appRoot, '.sst/types/inputs.json');
+  const synth = `require(${JSON.stringify(loadApp)}).loadApp({ workspaceRoot: ${JSON.stringify(root)}, appRoot: ${JSON.stringify(
+    appRoot,
+  )}, stage: 'local' }).then(({ app }) => app.synth())`;
+  try {
+    const cases = {
+      'full synth (loadApp + app.synth())': () => time(root, [process.execPath, '-e', synth]),
+      'nx-sst types, tree built': () => {
+        fs.rmSync(record, { force: true });
+        return time(root, [process.execPath, cli, 'types']);
+      },
+      'nx-sst types, unchanged': () => time(root, [process.execPath, cli, 'types']),
+      'node -e 0': () => time(root, [process.execPath, '-e', '0']),
+    };
+    for (const run of Object.values(cases)) run(); // warm: config bundle, record, OS file cache
+    const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+    for (let i = 0; i < runs; i++) for (const [name, run] of Object.entries(cases)) samples[name].push(run());
+    const base = median(samples['full synth (loadApp + app.synth())']);
+    console.log(`  ${size} resources:`);
+    for (const [name, values] of Object.entries(samples)) {
+      const m = median(values);
+      console.log(
+        `    ${name.padEnd(36)} ${m.toFixed(0).padStart(7)} ms  ×${(m / base).toFixed(2)} of full synth`,
+      );
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
   }
-} finally {
-  fs.rmSync(root, { recursive: true, force: true });
 }

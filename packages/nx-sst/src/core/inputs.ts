@@ -437,6 +437,8 @@ function readVersion(file: string): string {
   }
 }
 
+const CODE_FILE = /(?<!\.d)\.[cm]?[jt]s$|\.json$/;
+
 function statFingerprint(root: string): string {
   const hash = createHash('sha256');
   const walk = (dir: string) => {
@@ -450,7 +452,8 @@ function statFingerprint(root: string): string {
       if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
       const abs = path.join(dir, e.name);
       if (e.isDirectory()) walk(abs);
-      else if (e.isFile()) {
+      // The code that runs: declarations and source maps do not change what is synthesized.
+      else if (e.isFile() && CODE_FILE.test(e.name)) {
         const s = fs.statSync(abs);
         hash.update(`${path.relative(root, abs)}\0${s.size}\0${s.mtimeMs}\n`);
       }
