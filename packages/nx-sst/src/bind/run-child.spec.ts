@@ -162,16 +162,18 @@ describe('ChildRunner', () => {
     // bind's environment is an object built from SSM's answers; process.env would cut at the NUL.
     const script = `
       const { ChildRunner } = require(${JSON.stringify(runner)});
-      const env = { ...process.env, SST_Secret_value_K: ['sk_live_a', 'tail'].join(String.fromCharCode(0)) };
+      const env = { ...process.env, NX_SST_APP: 'infra', SST_Secret_value_K: ['sk_live_a', 'tail'].join(String.fromCharCode(0)) };
       const r = new ChildRunner({ command: ['node', '-e', 'console.log("started")'], env, cwd: process.cwd(), interactive: false });
-      try { r.start(); } catch (e) { process.stderr.write(e.message + '\\n'); process.exit(1); }`;
+      try { r.start(); } catch (e) { process.stderr.write(e.message + '\\n' + e.hint + '\\n'); process.exit(1); }`;
     const proc = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (out += d));
     expect(await new Promise((resolve) => proc.on('exit', resolve))).toBe(1);
     expect(out).toBe(
-      'The value of SST_Secret_value_K holds a NUL byte, which an environment variable cannot carry; the command was not started.\n',
+      'The value of SST_Secret_value_K holds a NUL byte, which an environment variable cannot carry; the command was not started.\n' +
+        // NX_SST_APP: bind says the workspace has several infra apps, so the command names this one.
+        'Store the value again without it (nx-sst secrets set NAME --app infra); to keep binary data, store it base64-encoded.\n',
     );
   });
 

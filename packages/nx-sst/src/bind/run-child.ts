@@ -95,7 +95,7 @@ export class ChildRunner {
     if (withNul.length > 0) {
       throw new NxSstError(
         `The value of ${withNul.join(', ')} holds a NUL byte, which an environment variable cannot carry; the command was not started.`,
-        'Store the value again without it (nx-sst secrets set NAME); to keep binary data, store it base64-encoded.',
+        `Store the value again without it (nx-sst secrets set NAME${env.NX_SST_APP ? ` --app ${env.NX_SST_APP}` : ''}); to keep binary data, store it base64-encoded.`,
       );
     }
     const [file, ...args] = this.opts.command;

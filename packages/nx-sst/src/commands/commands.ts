@@ -178,6 +178,12 @@ export async function secretsCommand(
     stage: o.stage,
     fallback: o.fallback,
   };
+  const appFlag = () =>
+    (require('../core/workspace') as typeof import('../core/workspace.js')).appFlagFor(
+      o.workspaceRoot,
+      o.cwd,
+      o.app,
+    );
   const needName = () => {
     if (!name) throw new NxSstError(`Missing the secret name: nx-sst secrets ${sub} <name>`);
     return name;
@@ -187,11 +193,13 @@ export async function secretsCommand(
       const secretName = needName();
       // A value on the command line ends up in shell history; stdin does not.
       const value = o.value === undefined || o.value === '-' ? await o.readValue?.() : o.value;
-      if (value === undefined)
+      if (value === undefined) {
+        const app = await appFlag();
         throw new NxSstError(
           'Missing the value.',
-          `nx-sst secrets set ${secretName} <value>, or pipe it in: … | nx-sst secrets set ${secretName}`,
+          `nx-sst secrets set ${secretName} <value>${app}, or pipe it in: … | nx-sst secrets set ${secretName}${app}`,
         );
+      }
       await mod.setSecret({ ...opts, name: secretName, value });
       io.err(`✔ Set ${secretName}${o.fallback ? ' (fallback)' : ''}\n`);
       return 0;
@@ -201,7 +209,7 @@ export async function secretsCommand(
       if (got === undefined)
         throw new NxSstError(
           `"${name}" is not set${o.fallback ? ' as a fallback' : ''}.`,
-          `nx-sst secrets set ${name} <value>`,
+          `nx-sst secrets set ${name} <value>${o.fallback ? ' --fallback' : ''}${await appFlag()}`,
         );
       io.out(got + (io.outIsTerminal ? '\n' : ''));
       return 0;

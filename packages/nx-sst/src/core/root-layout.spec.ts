@@ -109,6 +109,13 @@ describe('the infra app a command is about, with an app at the workspace root', 
         .readFileSync(stacks, 'utf8')
         .replace(/\n}$/, "\n  new Function(stack, 'late', { handler: 'apps/api/src/handler.handler' });\n}"),
     );
+    // secrets' own hints too, naming the app each was run for.
+    const unset = await runCli(root, ['secrets', 'get', 'NOPE', '--stage', 'local'], { env });
+    expect(unset.stderr).toContain('nx-sst secrets set NOPE <value> --app classic');
+    const unsetInfra = await runCli(root, ['secrets', 'get', 'NOPE', '--stage', 'local', '--app', 'infra'], {
+      env,
+    });
+    expect(unsetInfra.stderr).toContain('nx-sst secrets set NOPE <value> --app infra');
     const late = await runCli(root, ['bind', '--target', 'late', '--', 'true'], { env });
     expect(late.stderr).toContain('If "late" is new, deploy first: nx-sst deploy --stage local --app infra');
   });

@@ -158,6 +158,15 @@ export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: 
   );
 }
 
+/**
+ * ` --app <name>` for an nx-sst command a hint names, when the workspace has several infra apps (so the
+ * hint, followed from another folder, reaches the same app); empty with one.
+ */
+export async function appFlagFor(workspaceRoot: string, cwd: string, app?: string): Promise<string> {
+  if ((await findInfraApps(workspaceRoot)).length < 2) return '';
+  return ` --app ${(await resolveInfraApp(workspaceRoot, cwd, app)).name}`;
+}
+
 /** SST v2's rule, which also keeps `{app}-{stage}-{stack}` a valid CloudFormation stack name. */
 const STAGE_PATTERN = /^[A-Za-z][A-Za-z0-9-]*$/;
 
