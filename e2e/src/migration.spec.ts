@@ -68,13 +68,17 @@ describeE2e('SST v2 apps migrated into an Nx workspace (docs/migrating-from-sst-
   const dynamodb = (): DynamoDB =>
     require(workspace.path('node_modules/@aws-sdk/client-dynamodb')) as DynamoDB;
 
-  /** Runs a handler of an app under `nx-sst bind --target`, with an event; returns its result. */
+  /**
+   * Runs a handler of an app under `nx-sst bind --target … --like-lambda`, with an event; returns its
+   * result. `--like-lambda`: secrets stay placeholders until the runtime's load(), as in the deployed
+   * function, so v2 code that relied on sst/node's top-level await fails here as it would there.
+   */
   async function invoke(app: FixtureName, target: string, handler: string, event: unknown) {
     const eventFile = `events/${target}.json`;
     workspace.writeJson(eventFile, event);
     const run = await workspace.run(
       `run ${handler} bound as ${target}`,
-      `npx nx-sst bind --app ${app} --target ${target} -- node invoke-handler.mjs apps/${app}/${handler} ${eventFile}`,
+      `npx nx-sst bind --app ${app} --target ${target} --like-lambda -- node invoke-handler.mjs apps/${app}/${handler} ${eventFile}`,
       { timeoutMs: 3 * MINUTE },
     );
     return resultOf(run.output);
