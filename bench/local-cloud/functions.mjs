@@ -19,6 +19,7 @@ const { startLocalCloud } = require('./dist/index.js');
 const {
   LambdaClient,
   CreateFunctionCommand,
+  CreateEventSourceMappingCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
   UpdateFunctionConfigurationCommand,
@@ -32,11 +33,20 @@ const {
   CreateRouteCommand,
   CreateStageCommand,
 } = require('@aws-sdk/client-apigatewayv2');
+const {
+  SQSClient,
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageBatchCommand,
+  ReceiveMessageCommand,
+  DeleteMessageBatchCommand,
+} = require('@aws-sdk/client-sqs');
 const { zipSync, strToU8 } = require('fflate');
 
 const quick = process.env.BENCH_QUICK === '1';
 const WARM = quick ? 100 : 400;
 const COLD = quick ? 4 : 10;
+const MESSAGES = quick ? 200 : 1000;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -87,6 +97,7 @@ async function main() {
   const lambda = new LambdaClient({ ...cloud.clientConfig, maxAttempts: 1 });
   const iam = new IAMClient(cloud.clientConfig);
   const apigw = new ApiGatewayV2Client(cloud.clientConfig);
+  const sqs = new SQSClient({ ...cloud.clientConfig, maxAttempts: 1 });
   try {
     const { Role } = await iam.send(
       new CreateRoleCommand({
@@ -156,6 +167,62 @@ async function main() {
     await timeEach(50, get);
     const api = await timeEach(WARM, get);
 
+    // A queue consumer: messages per second from SendMessageBatch to an empty queue, against a client
+    // that receives and deletes the same messages itself through the same front (no function).
+    const send = async (url) => {
+      for (let i = 0; i < MESSAGES; i += 10) {
+        await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: Array.from({ length: 10 }, (_, j) => ({ Id: String(j), MessageBody: `m${i + j}` })),
+          }),
+        );
+      }
+    };
+    const visible = async (url) => {
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: url,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return (
+        Number(Attributes.ApproximateNumberOfMessages) +
+        Number(Attributes.ApproximateNumberOfMessagesNotVisible)
+      );
+    };
+    const { QueueUrl: manual } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-manual' }));
+    await send(manual);
+    let t = performance.now();
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: manual, MaxNumberOfMessages: 10 }),
+      );
+      if (Messages.length === 0) break;
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: manual,
+          Entries: Messages.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+    const manualRate = MESSAGES / ((performance.now() - t) / 1000);
+    const { QueueUrl: consumed } = await sqs.send(new CreateQueueCommand({ QueueName: 'bench-consumed' }));
+    const { Attributes: queueAttributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: consumed, AttributeNames: ['QueueArn'] }),
+    );
+    await send(consumed);
+    t = performance.now();
+    await lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'bench',
+        EventSourceArn: queueAttributes.QueueArn,
+        BatchSize: 10,
+      }),
+    );
+    while ((await visible(consumed)) > 0) await new Promise((r) => setTimeout(r, 20));
+    const consumerRate = MESSAGES / ((performance.now() - t) / 1000);
+
     const rows = [
       [
         'Invoke, cold (fork + load + run)',
@@ -199,6 +266,12 @@ async function main() {
         ms(pct(inProcessWarm, 99)),
         pct(api, 99) / pct(inProcessWarm, 99),
       ],
+      [
+        `queue consumer, ${MESSAGES} messages (msg/s)`,
+        `${consumerRate.toFixed(0)}/s`,
+        `${manualRate.toFixed(0)}/s`,
+        consumerRate / manualRate,
+      ],
     ];
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log(
@@ -213,12 +286,14 @@ async function main() {
       `\nbaseline = the same handler called in this process (cold: its module loaded first), a new \`node\`` +
         ` process that loads and calls it, or the cheapest signed SDK call through the front. Local cloud =` +
         ` Lambda Invoke with the SDK (signature check, the function's configuration, the worker's IPC round` +
-        ` trip) or a GET of the HTTP API URL.`,
+        ` trip) or a GET of the HTTP API URL. The queue consumer row compares the cloud's poller running the` +
+        ` function on batches of 10 with a client receiving and deleting the same messages itself.`,
     );
   } finally {
     lambda.destroy();
     iam.destroy();
     apigw.destroy();
+    sqs.destroy();
     await cloud.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
     fs.rmSync(codeDir, { recursive: true, force: true });

@@ -199,12 +199,18 @@ export class SqsEventSources {
       this.queueUrls.delete(mapping.EventSourceArn);
       throw e;
     }
+    // A backlog is worked off batch after batch, not one batch per tick.
+    while (!this.stopped && (await this.pollOnce(mapping, url)));
+  }
+
+  /** One batch; true when it went through and the queue may hold more. */
+  private async pollOnce(mapping: Mapping, url: string): Promise<boolean> {
     // A read first: an empty queue costs no journaled write.
     const { Attributes } = (await this.sqs('GetQueueAttributes', {
       QueueUrl: url,
       AttributeNames: ['ApproximateNumberOfMessages'],
     })) as { Attributes?: Record<string, string> };
-    if (Number(Attributes?.ApproximateNumberOfMessages ?? 0) === 0) return;
+    if (Number(Attributes?.ApproximateNumberOfMessages ?? 0) === 0) return false;
     const size = Math.max(1, mapping.BatchSize ?? 10);
     const batch: SqsMessage[] = [];
     while (batch.length < size) {
@@ -219,14 +225,14 @@ export class SqsEventSources {
       batch.push(...Messages);
       if (Messages.length === 0) break;
     }
-    if (batch.length === 0) return;
+    if (batch.length === 0) return false;
     const found = await this.lambda.configuration(mapping.FunctionArn);
     if ('answer' in found)
       throw new Error(`its function ${mapping.FunctionArn} is not there (HTTP ${found.answer.status})`);
     const event = sqsEvent(batch, mapping.EventSourceArn, this.options.region);
     const result = await this.lambda.invoke(found.config, JSON.stringify(event));
     // An error leaves the batch: it reappears after the visibility timeout (and goes to the DLQ after maxReceiveCount).
-    if (result.error) return;
+    if (result.error) return false;
     const failed = mapping.FunctionResponseTypes?.includes('ReportBatchItemFailures')
       ? failedItems(result.payload, batch)
       : new Set<string>();
@@ -237,5 +243,6 @@ export class SqsEventSources {
         Entries: done.slice(i, i + 10).map((m, j) => ({ Id: String(i + j), ReceiptHandle: m.ReceiptHandle })),
       });
     }
+    return true;
   }
 }
