@@ -20,8 +20,21 @@ export interface NxProjectRef {
   root: string;
 }
 
-/** The config files the nx-sst plugin infers an infra project from (`**\/sst.config.{ts,js,mjs}`). */
-export const PLUGIN_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
+/**
+ * What makes a folder an infra app, for every part of nx-sst alike (the CLI, the plugin, the
+ * generators, the sync generator): the first of these it holds is its config.
+ */
+export const CONFIG_FILE_NAMES = [
+  'sst.config.ts',
+  'sst.config.mts',
+  'sst.config.cts',
+  'sst.config.js',
+  'sst.config.mjs',
+  'sst.config.cjs',
+];
+
+/** The same names as the plugin's glob (`createNodes`). */
+export const CONFIG_FILE_GLOB = `**/sst.config.{${CONFIG_FILE_NAMES.map((f) => f.slice('sst.config.'.length)).join(',')}}`;
 
 /** What one folder says about the project there (files read once per folder). */
 interface FolderInfo {
@@ -92,7 +105,7 @@ export class NxProjects {
   }
 
   private hasPluginConfig(rel: string): boolean {
-    return PLUGIN_CONFIG_FILES.some((f) => fs.existsSync(path.join(this.top, rel, f)));
+    return CONFIG_FILE_NAMES.some((f) => fs.existsSync(path.join(this.top, rel, f)));
   }
 
   private folder(rel: string): FolderInfo {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { NxProjects, PLUGIN_CONFIG_FILES } from '../core/nx-project';
+import { CONFIG_FILE_GLOB, CONFIG_FILE_NAMES, NxProjects } from '../core/nx-project';
 import { writeAtomic } from '../core/write-atomic';
 import { readStaticBindings, type StaticBindings } from './bindings';
 
-export const SST_CONFIG_GLOB = '**/sst.config.{ts,js,mjs}';
-export const SST_CONFIG_FILES = PLUGIN_CONFIG_FILES;
+export const SST_CONFIG_GLOB = CONFIG_FILE_GLOB;
+export const SST_CONFIG_FILES = CONFIG_FILE_NAMES;
 
 /** Folders of an infra app that hold no stack sources: dependencies, build output, state. */
 const SKIPPED_DIRS = new Set([

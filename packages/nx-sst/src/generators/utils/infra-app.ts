@@ -1,11 +1,13 @@
 import { CONSTRUCT_ID_PATTERN } from '@nx-sst/runtime/wire';
+import { CONFIG_FILE_NAMES } from '../../core/nx-project';
 import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { createProjectLocator } from '../../plugin/bindings';
 import * as ts from 'typescript';
 import { handlerFile, normalizeLocation, property, type StackConstruct } from '../../plugin/stack-source';
 import { StackEditor } from './stack-editor';
 
-export const SST_CONFIG_FILES = ['sst.config.ts', 'sst.config.js', 'sst.config.mjs'];
+/** The config names the CLI and the plugin know, so a generator sees the same apps. */
+export const SST_CONFIG_FILES = CONFIG_FILE_NAMES;
 
 /** Construct ids as the wire format allows them. */
 export const ID_PATTERN = CONSTRUCT_ID_PATTERN;
