@@ -244,7 +244,12 @@ async function ensureBootstrap(s: Session, bootstrap?: boolean): Promise<void> {
     message: `Bootstrapping ${environment}${s.cloud.local ? ' (local cloud)' : ''}…`,
     data: undefined,
   } as never);
-  await s.toolkit.bootstrap(s.toolkitLib.BootstrapEnvironments.fromList([environment]), {});
+  try {
+    await s.toolkit.bootstrap(s.toolkitLib.BootstrapEnvironments.fromList([environment]), {});
+  } catch (error) {
+    // A bootstrap stack that never settles: the watchdog's error says which wait and what to do.
+    throw s.host.watchdog?.failure ?? error;
+  }
 }
 
 /** What is wrong with an environment's CDK bootstrap (version from SSM, undefined when missing), if anything. */
