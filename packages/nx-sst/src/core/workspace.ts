@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NxSstError } from './errors';
-import { findNxProject, isInside, nxProjectName, readJson, readText } from './nx-project';
+import { CONFIG_FILE_NAMES, findNxProject, isInside, nxProjectName, readJson, readText } from './nx-project';
 
 export { isInside };
 
@@ -14,14 +14,7 @@ export interface InfraApp {
   configFile: string;
 }
 
-export const CONFIG_FILE_NAMES = [
-  'sst.config.ts',
-  'sst.config.mts',
-  'sst.config.cts',
-  'sst.config.js',
-  'sst.config.mjs',
-  'sst.config.cjs',
-];
+export { CONFIG_FILE_NAMES };
 
 /** Folders never searched for infra apps: dependencies, build output and caches. */
 const SKIPPED_DIRS = new Set([
