@@ -185,6 +185,30 @@ describe('a CloudFormation wait that never ends (item 8)', () => {
   });
 });
 
+describe('a first deploy whose bootstrap never settles (item 8)', () => {
+  it('stops with the watchdog`s error naming the CDKToolkit stack', async () => {
+    const fresh = sampleWorkspace({ stacks: V1, extraFiles: { 'apps/infra/sst.config.ts': CONFIG } });
+    try {
+      const other = await startLocalCloud({ stateDir: localCloudDir(fresh) });
+      await other.setFaults({ stall: ['stacks'] });
+      process.env.NX_SST_WAIT_TIMEOUT = '10';
+      const error = await deploy({
+        ...base,
+        workspaceRoot: fresh,
+        appRoot: path.join(fresh, 'apps/infra'),
+      }).catch((e: Error) => e);
+      expect(error).toMatchObject({ name: 'NxSstError' });
+      expect(error.message).toMatch(
+        /^CDKToolkit: the stack stayed CREATE_IN_PROGRESS; waited 1\d s, 10 s of them/,
+      );
+    } finally {
+      delete process.env.NX_SST_WAIT_TIMEOUT;
+      await stopDaemon(localCloudDir(fresh));
+      fs.rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('remove after all of it', () => {
   it('exits 0 and leaves no parameter', async () => {
     const out = await runCli(root, ['remove', '--stage', 'local'], { env: process.env });
