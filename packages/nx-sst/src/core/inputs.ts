@@ -44,6 +44,7 @@ const UNHASHED_ENV = new Set([
 /** Packages whose code decides what is synthesized and bundled, besides the user's. */
 const ENGINE_PACKAGES = [
   '@nx-sst/constructs',
+  '@nx-sst/runtime',
   'aws-cdk-lib',
   'constructs',
   'esbuild',
