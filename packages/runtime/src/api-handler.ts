@@ -7,6 +7,8 @@
 // `@nx-sst/runtime/api` is also imported by browser bundles for `Api.x.url`, and an import of a Node
 // builtin would break them (and cost every importer a load it may never use).
 
+import { loadIfBound } from './core/index.js';
+
 /** The part of an API Gateway HTTP API (payload 2.0) event the hooks read. */
 export interface ApiGatewayV2Event {
   version?: string;
@@ -140,7 +142,8 @@ function isV1(event: ApiEvent): event is ApiGatewayV1Event {
 
 /**
  * Wraps a Lambda handler for API Gateway (HTTP API payload 2.0, or REST API payload 1.0) so the
- * request hooks work anywhere inside it. What the callback returns (or throws as a `Response`) is
+ * request hooks work anywhere inside it, with every bound value loaded first (`await load()`), as
+ * SST v2's were by the time its handlers ran. What the callback returns (or throws as a `Response`) is
  * merged with what `useResponse()` set: its headers win, cookies from both are sent.
  */
 export function ApiHandler<E extends ApiEvent = ApiGatewayV2Event>(
@@ -151,6 +154,9 @@ export function ApiHandler<E extends ApiEvent = ApiGatewayV2Event>(
 ): (event: E, context: LambdaContext) => Promise<ApiResult> {
   return function handler(event, context) {
     return getStorage().run({ event, context, memo: new Map() }, async () => {
+      // SST v2's sst/node fetched bound secrets when imported, so v2 handlers never call load(): the
+      // handler does it for them (at once, and without the SDK, when nothing is bound or left to fetch).
+      await loadIfBound();
       let result: ApiResult | void | undefined;
       try {
         result = await cb(event, context);

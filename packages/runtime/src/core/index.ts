@@ -2,7 +2,7 @@
 // format, so importing a client loads two small files instead of eight.
 export { CLIENT_MODULES } from './modules.js';
 export { MissingSecretsError, NotLoadedError } from './errors.js';
-export { configure, load, needsLoad, refresh, type LoadOptions } from './load.js';
+export { configure, load, loadIfBound, needsLoad, refresh, type LoadOptions } from './load.js';
 export { createConfigProxy, createResourceProxy } from './proxy.js';
 export {
   globalState,

@@ -7,6 +7,7 @@ import {
 import { startTestCloud, type LocalCloud } from '@nx-sst/local-cloud';
 import { Config } from '../config';
 import { MissingSecretsError, configure, load, refresh } from '../index';
+import { ApiHandler } from '../api-handler';
 import { NextjsSite } from '../site';
 import { useEnv } from './test-env';
 
@@ -285,5 +286,15 @@ describe('refreshing', () => {
       /^Could not refresh bound values, keeping the last ones: .*AccessDeniedException/,
     );
     expect(token()).toBe('v1');
+  });
+});
+
+describe('ApiHandler against the local cloud', () => {
+  it('loads bound secrets before the handler runs, as v2 code expects (it never calls load())', async () => {
+    await put('/sst/apih/dev/Secret/SIGNING_KEY/value', 'sk_api');
+    setEnv(stage('apih', { SST_Secret_value_SIGNING_KEY: '__FETCH_FROM_SSM__' }));
+    const handler = ApiHandler(async () => ({ statusCode: 200, body: config.SIGNING_KEY.length.toString() }));
+    const result = await handler({ rawPath: '/' } as never, {} as never);
+    expect(result).toMatchObject({ statusCode: 200, body: '6' });
   });
 });

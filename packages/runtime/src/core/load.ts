@@ -78,6 +78,20 @@ export function refresh(): Promise<void> {
   return fetchInto(snapshot);
 }
 
+/**
+ * `load()` for a process that may have no bindings at all (a handler wrapper: its function may bind
+ * nothing, or run in a unit test): resolves at once when there is nothing to load.
+ */
+export function loadIfBound(): Promise<void> {
+  let snapshot: Snapshot | undefined;
+  try {
+    snapshot = peekSnapshot();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return snapshot ? load() : Promise.resolve();
+}
+
 /** True when a client of these types would read a placeholder that is not resolved yet. */
 export function needsLoad(types: readonly string[]): boolean {
   let snapshot: Snapshot | undefined;
