@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -32,9 +33,41 @@ export const echo = async (event) => ({ proxy: event.pathParameters.proxy, metho
 export const fallback = async (event) => 'no route for ' + event.rawPath;
 export const v1 = async (event) => ({ statusCode: 200, multiValueHeaders: { 'x-v': ['1', '2'] }, body: JSON.stringify({ version: event.version, resource: event.resource, path: event.path, httpMethod: event.httpMethod, x: event.pathParameters.x }) });
 export const broken = async () => { throw new Error('broken on purpose'); };
+export const whoami = async (event) => event.requestContext.authorizer ?? null;
 `;
 
-function notesApp(cloud: LocalCloud) {
+/** An OpenID issuer on the loopback: discovery document and keys, as Cognito or Auth0 serve them. */
+async function startIssuer() {
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = {
+    ...(publicKey.export({ format: 'jwk' }) as Record<string, string>),
+    kid: 'k1',
+    alg: 'RS256',
+    use: 'sig',
+  };
+  const server = http.createServer((req, res) => {
+    const body =
+      req.url === '/.well-known/openid-configuration'
+        ? { issuer: url, jwks_uri: `${url}/jwks` }
+        : req.url === '/jwks'
+          ? { keys: [jwk] }
+          : undefined;
+    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const b64 = (v: unknown) =>
+    Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  const sign = (claims: Record<string, unknown>, key: crypto.KeyObject = privateKey) => {
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64({ iss: url, iat: now, exp: now + 300, ...claims })}`;
+    return `${input}.${crypto.sign('sha256', Buffer.from(input), key).toString('base64url')}`;
+  };
+  return { url, sign, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function notesApp(cloud: LocalCloud, issuer: string) {
   return () => {
     const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-api-out-')) });
     const stack = new cdk.Stack(app, 'Notes', { env: { account: cloud.accountId, region: cloud.region } });
@@ -87,11 +120,10 @@ function notesApp(cloud: LocalCloud) {
     route('/files/{proxy+}', apigw.HttpMethod.ANY, fn('Echo'));
     route('/v1/{x}', apigw.HttpMethod.GET, fn('V1'), {}, true);
     route('/broken', apigw.HttpMethod.GET, fn('Broken'));
-    route('/secret', apigw.HttpMethod.GET, get, {
-      authorizer: new authorizers.HttpJwtAuthorizer('Jwt', 'https://issuer.example.com', {
-        jwtAudience: ['a'],
-      }),
-    });
+    const jwt = new authorizers.HttpJwtAuthorizer('Jwt', issuer, { jwtAudience: ['notes-app'] });
+    const whoami = fn('Whoami');
+    route('/secret', apigw.HttpMethod.GET, whoami, { authorizer: jwt });
+    route('/scoped', apigw.HttpMethod.GET, whoami, { authorizer: jwt, authorizationScopes: ['notes/write'] });
     const fallback = fn('Fallback');
     new apigw.HttpRoute(stack, 'Default', {
       httpApi: api,
@@ -110,24 +142,30 @@ function notesApp(cloud: LocalCloud) {
 describe('HTTP APIs and function URLs served by the local cloud', () => {
   let cloud: LocalCloud;
   let outputs: Record<string, string>;
+  let issuer: Awaited<ReturnType<typeof startIssuer>>;
   const saved = process.env.CDK_VALIDATION;
 
   beforeAll(async () => {
     process.env.CDK_VALIDATION = 'false';
     cloud = await startTestCloud();
+    issuer = await startIssuer();
     await ensureBootstrapped(cloud);
     const toolkit = new Toolkit({
       ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
     });
     outputs = await withCloudEnv(cloud, async () => {
-      const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => notesApp(cloud)()), {
-        stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-      });
+      const result = await toolkit.deploy(
+        await toolkit.fromAssemblyBuilder(async () => notesApp(cloud, issuer.url)()),
+        {
+          stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
+        },
+      );
       return result.stacks[0].outputs as Record<string, string>;
     });
   });
   afterAll(async () => {
     await cloud?.stop();
+    await issuer?.close();
     if (saved === undefined) delete process.env.CDK_VALIDATION;
     else process.env.CDK_VALIDATION = saved;
   });
@@ -206,10 +244,40 @@ describe('HTTP APIs and function URLs served by the local cloud', () => {
     expect([missing.status, await missing.json()]).toEqual([404, { message: 'Not Found' }]);
   });
 
-  it('a route with an authorizer is refused, naming what is missing, never served unchecked', async () => {
-    const res = await fetch(`${outputs.Url}/secret`);
-    expect(res.status).toBe(501);
-    expect(((await res.json()) as { message: string }).message).toContain('JWT authorizers');
+  it('a JWT authorizer checks the token against the issuer`s keys, audience, expiry and scopes', async () => {
+    const get = (route: string, token?: string) =>
+      fetch(`${outputs.Url}${route}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const none = await get('/secret');
+    expect([none.status, await none.json()]).toEqual([401, { message: 'Unauthorized' }]);
+    const ok = await get('/secret', issuer.sign({ sub: 'u1', aud: 'notes-app', scope: 'notes/read' }));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({
+      jwt: { claims: { sub: 'u1', aud: 'notes-app', iss: issuer.url }, scopes: ['notes/read'] },
+    });
+    // An access token without aud is judged by client_id.
+    expect((await get('/secret', issuer.sign({ sub: 'u1', client_id: 'notes-app' }))).status).toBe(200);
+    for (const bad of [
+      issuer.sign({ sub: 'u1', aud: 'another-app' }),
+      issuer.sign({ sub: 'u1', aud: 'notes-app', exp: Math.floor(Date.now() / 1000) - 60 }),
+      issuer.sign(
+        { sub: 'u1', aud: 'notes-app' },
+        crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+      ),
+      issuer.sign({ sub: 'u1', aud: 'notes-app', iss: 'https://elsewhere.example' }),
+    ]) {
+      const res = await get('/secret', bad);
+      expect([res.status, res.headers.get('www-authenticate')]).toEqual([
+        401,
+        expect.stringContaining('invalid_token'),
+      ]);
+    }
+    const unscoped = await get('/scoped', issuer.sign({ sub: 'u1', aud: 'notes-app', scope: 'notes/read' }));
+    expect([unscoped.status, await unscoped.json()]).toEqual([403, { message: 'Forbidden' }]);
+    const scoped = await get(
+      '/scoped',
+      issuer.sign({ sub: 'u1', aud: 'notes-app', scope: 'notes/read notes/write' }),
+    );
+    expect(scoped.status).toBe(200);
   });
 
   it('CORS as configured: preflight answered by the API, allowed origin on the answer', async () => {

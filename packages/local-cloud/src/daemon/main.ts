@@ -154,6 +154,7 @@ async function main(): Promise<void> {
           region: settings.region,
           internal: (request) => activeFront.internal(request),
           version: () => opened.journal.seq,
+          log: say,
         }).outlet(),
         activeLambda.outlet(),
       ],

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outlet } from '../front';
 import type { WireRequest, WireResponse } from '../moto-client';
 import type { InternalCall, LocalLambda } from './functions';
+import { authorizeJwt, type JwtAuthorizer } from './jwt-authorizer';
 import {
   answerFromV1,
   answerFromV2,
@@ -30,7 +31,9 @@ interface ApiModel {
     target?: string;
     authorizationType?: string;
     authorizerId?: string;
+    authorizationScopes?: string[] | null;
   }[];
+  authorizers: ({ authorizerId: string; authorizerType?: string } & JwtAuthorizer)[];
   integrations: {
     integrationId: string;
     integrationType: string;
@@ -115,6 +118,8 @@ export class HttpEndpoints {
       internal: InternalCall;
       /** Changes with every write (see LocalLambdaOptions.version): models are reused until then. */
       version?: () => number;
+      /** Why a request was refused (the daemon log). */
+      log?: (line: string) => void;
     },
   ) {}
 
@@ -200,7 +205,20 @@ export class HttpEndpoints {
     const match = selectRoute(model.routes, incoming.method, rawPath);
     if (!match) return withCors(cors, incoming.headers.origin, NOT_FOUND());
     const { route } = match;
-    if (route.authorizationType && route.authorizationType !== 'NONE') {
+    let jwt: { claims: Record<string, string>; scopes: string[] | null } | undefined;
+    if (route.authorizationType === 'JWT') {
+      const authorizer = model.authorizers.find((a) => a.authorizerId === route.authorizerId);
+      if (!authorizer) return withCors(cors, incoming.headers.origin, INTERNAL_ERROR());
+      const outcome = await authorizeJwt(
+        authorizer,
+        route.authorizationScopes,
+        incoming.headers,
+        incoming.rawQueryString,
+        (line) => this.options.log?.(`API ${apiId} ${route.routeKey}: ${line}`),
+      );
+      if (!outcome.ok) return withCors(cors, incoming.headers.origin, outcome.answer);
+      jwt = { claims: outcome.claims, scopes: outcome.scopes };
+    } else if (route.authorizationType && route.authorizationType !== 'NONE') {
       return {
         status: 501,
         headers: { 'content-type': 'application/json' },
@@ -227,6 +245,7 @@ export class HttpEndpoints {
           ? stage.stageVariables
           : undefined,
       requestId,
+      jwt,
     };
     const request = { ...incoming, rawPath: incoming.rawPath };
     let answer: HttpAnswer;

@@ -124,6 +124,8 @@ export interface EventContext {
   stageVariables?: Record<string, string>;
   requestId?: string;
   now?: Date;
+  /** What a JWT authorizer found in the token. */
+  jwt?: { claims: Record<string, string>; scopes: string[] | null };
 }
 
 /** Bodies API Gateway passes as text; any other content type is base64-encoded (`isBase64Encoded`). */
@@ -197,6 +199,7 @@ export function httpEventV2(request: IncomingHttp, context: EventContext): Recor
       stage: context.stage,
       time: clf(now),
       timeEpoch: now.getTime(),
+      ...(context.jwt ? { authorizer: { jwt: context.jwt } } : {}),
     },
     ...(body !== undefined ? { body } : {}),
     ...(context.pathParameters ? { pathParameters: context.pathParameters } : {}),
@@ -239,6 +242,7 @@ export function httpEventV1(
       requestTimeEpoch: now.getTime(),
       resourcePath: context.resourcePath,
       stage: context.stage,
+      ...(context.jwt ? { authorizer: { claims: context.jwt.claims, scopes: context.jwt.scopes } } : {}),
     },
     pathParameters: context.pathParameters ?? null,
     stageVariables: context.stageVariables ?? null,
