@@ -129,6 +129,24 @@ describe('nx-sst CLI: bad input gets a clear message and a non-zero exit', () =>
     expect(out.stderr).toContain('The value of BIG is 9000 bytes; SSM holds at most 8192 bytes (8 KB).');
     expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
   });
+
+  it('a secret name whose parameter SSM would refuse is refused before anything is sent, naming the room', async () => {
+    const root = workspace({
+      'apps/infra/sst.config.ts': 'export default { config: () => ({ name: "x" }), stacks() {} };',
+    });
+    roots.push(root);
+    const name = `K${'x'.repeat(1100)}`;
+    const set = await run(root, ['secrets', 'set', name, 'v']);
+    expect(set.code).toBe(1);
+    // arn:aws:ssm:us-east-1:000000000000:parameter (44) + /sst/x/local/Secret/ (20) + /value (6): 941 left.
+    expect(set.stderr).toContain('(1101 characters) is too long');
+    expect(set.stderr).toContain('Use a name of at most 941 characters.');
+    fs.writeFileSync(path.join(root, 'long.env'), `OK=1\n${name}=v\n`);
+    const load = await run(root, ['secrets', 'load', 'long.env']);
+    expect(load.code).toBe(1);
+    expect(load.stderr).toContain('is too long');
+    expect(fs.existsSync(path.join(root, '.sst/local-cloud'))).toBe(false);
+  });
 });
 
 describe('nx-sst CLI: secrets and the local cloud', () => {

@@ -40,17 +40,34 @@ export function stagePrefix(ctx: AppContext): string {
 
 export { fallbackPrefix };
 
-async function open(opts: SecretsOptions) {
+/**
+ * SSM's limit on a parameter name, which it counts with the parameter's ARN
+ * (`arn:aws:ssm:{region}:{account}:parameter/…`); an account id has 12 digits.
+ */
+const SSM_NAME_LIMIT = 1011;
+
+async function open(opts: SecretsOptions, names: string[] = []) {
   const ctx = await resolveAppContext(opts);
+  const prefix = opts.fallback ? fallbackPrefix(ctx.config.name) : ctx.ssmPrefix;
+  // Checked before any cloud is contacted: SSM would refuse the name after the local cloud started.
+  for (const name of names) checkPathLength(name, secretPath(prefix, name), ctx.config.region);
   const cloud = await connectApp(ctx);
   const ssm = new SSMClient(cloud.clientConfig);
-  const prefix = opts.fallback ? fallbackPrefix(ctx.config.name) : ctx.ssmPrefix;
   return {
     ctx,
     ssm,
     prefix,
     where: opts.fallback ? `the fallback of ${ctx.config.name}` : `the stage "${ctx.stage}"`,
   };
+}
+
+function checkPathLength(name: string, path: string, region = 'us-east-1'): void {
+  const arn = `arn:aws:ssm:${region}:000000000000:parameter${path.startsWith('/') ? '' : '/'}${path}`;
+  if (arn.length > SSM_NAME_LIMIT)
+    throw new NxSstError(
+      `The secret name "${name.slice(0, 40)}…" (${name.length} characters) is too long: its parameter ${path.slice(0, 60)}… would pass SSM's ${SSM_NAME_LIMIT} characters (counted with the ARN) by ${arn.length - SSM_NAME_LIMIT}.`,
+      `Use a name of at most ${name.length - (arn.length - SSM_NAME_LIMIT)} characters.`,
+    );
 }
 
 function checkName(name: string): void {
@@ -113,7 +130,7 @@ export async function setSecret(
   checkName(opts.name);
   checkValue(opts.name, opts.value);
   checkSize(opts.name, opts.value);
-  const { ctx, ssm, prefix } = await open(opts);
+  const { ctx, ssm, prefix } = await open(opts, [opts.name]);
   try {
     const path = secretPath(prefix, opts.name);
     await put(ssm, path, opts.value);
@@ -228,7 +245,7 @@ export async function loadSecrets(opts: SecretsOptions & { file: string }): Prom
     checkValue(name, value);
     checkSize(name, value);
   }
-  const { ctx, ssm, prefix } = await open(opts);
+  const { ctx, ssm, prefix } = await open(opts, [...values.keys()]);
   try {
     const queue = [...values];
     // A few parallel writes: PutParameter is throttled at a low rate per account.
