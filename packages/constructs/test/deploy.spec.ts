@@ -253,7 +253,8 @@ describe('the sample app on the local cloud', () => {
         .filter(([k]) => k.startsWith(`${type} `))
         .map(([, v]) => v);
     const [apiId] = byType('AWS::ApiGatewayV2::Api');
-    const url = `https://${apiId}.execute-api.${cloud.region}.amazonaws.com`;
+    // The local cloud serves the API at this endpoint (local-cloud's http-api.spec.ts).
+    const url = `${cloud.endpoint}/_aws/execute-api/${apiId}`;
     expect((await apigw.send(new GetApiCommand({ ApiId: apiId }))).ApiEndpoint).toBe(url);
     const { Items: routes = [] } = await apigw.send(new GetRoutesCommand({ ApiId: apiId }));
     const { Items: integrations = [] } = await apigw.send(new GetIntegrationsCommand({ ApiId: apiId }));
@@ -278,6 +279,9 @@ describe('the sample app on the local cloud', () => {
     });
     const param = await ssm.send(new GetParameterCommand({ Name: '/sst/sample/local/Api/api/url' }));
     expect(param.Parameter?.Value).toBe(url);
+    // The bound url answers: the route's function, the esbuild bundle the deploy uploaded, runs locally.
+    const res = await fetch(`${param.Parameter!.Value}/notes/7`);
+    expect([res.status, await res.text()]).toEqual([200, '{}']);
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: getNoteFn }));
     const env = fn.Configuration?.Environment?.Variables ?? {};
     // the route functions get what the API is bound to (the API's own url is bound to whoever binds the API)
