@@ -403,7 +403,9 @@ export function engineFingerprint(appRoot: string): string {
       continue;
     }
     const real = fs.realpathSync(where.dir);
-    parts.push(`${name}@${readVersion(path.join(real, 'package.json'))}:${real}`);
+    // A new version rewrites package.json; its size and time are cheaper than parsing it (aws-cdk-lib's is large).
+    const manifest = fs.statSync(path.join(real, 'package.json'), { throwIfNoEntry: false });
+    parts.push(`${name}:${real}:${manifest?.size}:${manifest?.mtimeMs}`);
     if (!real.split(path.sep).includes('node_modules')) parts.push(statFingerprint(where.code));
   }
   return sha256(parts.join('\n'));
@@ -417,9 +419,15 @@ function locatePackage(name: string, from: string): { dir: string; code: string 
   } catch {
     return undefined;
   }
+  const installed = entry.lastIndexOf(
+    `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`,
+  );
   for (let dir = path.dirname(entry); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
     try {
-      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== name) continue;
+      if (installed >= 0) {
+        // Installed: its folder is node_modules/<name>, no need to read package.json files to find it.
+        if (dir.length !== installed + `${path.sep}node_modules${path.sep}`.length + name.length) continue;
+      } else if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== name) continue;
     } catch {
       continue;
     }
@@ -428,14 +436,6 @@ function locatePackage(name: string, from: string): { dir: string; code: string 
     return { dir, code: first !== path.basename(entry) ? code : dir };
   }
   return undefined;
-}
-
-function readVersion(file: string): string {
-  try {
-    return String(JSON.parse(fs.readFileSync(file, 'utf8')).version);
-  } catch {
-    return '?';
-  }
 }
 
 const CODE_FILE = /(?<!\.d)\.[cm]?[jt]s$|\.json$/;
