@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   bindSignalFile,
@@ -20,6 +19,7 @@ import {
   resolveStage,
 } from '../core/workspace';
 import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
+import { BoundRefresher, RefreshScheduler } from './refresh';
 import type { ChildRunner as ChildRunnerType } from './run-child';
 import {
   parseCachedManifest,
@@ -297,80 +297,63 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
     ? (phase: string) => process.stderr.write(`nx-sst timing: ${phase} ${performance.now().toFixed(1)}\n`)
     : () => undefined;
   const session = await openBinding(opts);
-  let { values, credentials } = session;
   log(session.summary);
-  const envOf = (v: ResolvedValues, c: RoleCredentials | undefined) =>
-    opts.likeLambda ? likeLambdaEnv(session.envOf(v, c), v) : session.envOf(v, c);
-
+  const envOf = boundEnv(session, opts.likeLambda);
   const { ChildRunner } = loadRunner();
   const runner: ChildRunnerType = new ChildRunner({
     command: opts.command,
-    env: envOf(values, credentials),
+    env: envOf(session.values, session.credentials),
     cwd: opts.cwd,
     shell: opts.shell,
     mask: opts.mask,
-    secrets: values.secrets,
+    secrets: session.values.secrets,
   });
   runner.start();
   timing('spawned');
   opts.onReady?.(session.cloud.endpoint ?? '');
 
-  // Restarts are serialized: a secret change arriving during a credential refresh waits its turn.
-  let chain = Promise.resolve();
-  let over = false;
-  const refresh = (reason: 'values' | 'credentials', why: string) => {
-    chain = chain.then(async () => {
-      if (over) return;
-      try {
-        const next = await session.readValues();
-        const nextCredentials = reason === 'credentials' ? await session.assumeRole(false) : credentials;
-        if (over || (reason === 'values' && sameValues(next, values))) return;
-        values = next;
-        credentials = nextCredentials;
-        log(`${why}; restarting ${opts.command.join(' ')}`);
-        await runner.restart(envOf(values, credentials), values.secrets);
-        scheduleExpiry();
-      } catch (error) {
-        log(
-          `could not refresh (${(error as Error).message}); the command keeps running with the values it has`,
-        );
-      }
-    });
-  };
-
-  let expiryTimer: NodeJS.Timeout | undefined;
-  const scheduleExpiry = () => {
-    clearTimeout(expiryTimer);
-    const expiration = credentials?.expiration?.getTime();
-    if (!expiration) return;
-    const delay = Math.max(1000, expiration - Date.now() - (opts.refreshBeforeExpiryMs ?? 60_000));
-    expiryTimer = setTimeout(() => refresh('credentials', 'the role credentials are about to expire'), delay);
-  };
-  scheduleExpiry();
-
-  // `secrets set` and `deploy` in this workspace touch the signal file: react at once.
-  const signalFile = bindSignalFile(workspaceRoot);
-  const onSignal = (curr: fs.Stats, prev: fs.Stats) => {
-    if (curr.mtimeMs !== prev.mtimeMs) refresh('values', 'bound values changed');
-  };
-  fs.watchFile(signalFile, { interval: 250 }, onSignal);
-  // Changes made from another machine show up on the next poll.
-  const pollMs = opts.pollIntervalMs ?? 60_000;
-  const poll = pollMs > 0 ? setInterval(() => refresh('values', 'bound values changed'), pollMs) : undefined;
+  const scheduler = new RefreshScheduler({
+    onDue: (reason, why) => refresher.refresh(reason, why),
+    signalFile: bindSignalFile(workspaceRoot),
+    pollIntervalMs: opts.pollIntervalMs ?? 60_000,
+    refreshBeforeExpiryMs: opts.refreshBeforeExpiryMs ?? 60_000,
+  });
+  const refresher = new BoundRefresher({
+    source: session,
+    values: session.values,
+    credentials: session.credentials,
+    restart: (values, credentials) => runner.restart(envOf(values, credentials), values.secrets),
+    restarted: (credentials) => scheduler.scheduleExpiry(credentials?.expiration),
+    log,
+    label: opts.command.join(' '),
+  });
+  scheduler.scheduleExpiry(session.credentials?.expiration);
+  scheduler.start();
 
   try {
     const exit = await runner.done;
     timing('exited');
     return exit.code;
   } finally {
-    over = true;
-    clearTimeout(expiryTimer);
-    clearInterval(poll);
-    fs.unwatchFile(signalFile, onSignal);
+    scheduler.stop();
     runner.dispose();
-    await chain;
+    await refresher.close();
     session.close();
   }
+}
+
+/**
+ * The environment of the bound command for given values and credentials: the session's, or with
+ * `likeLambda` as the deployed function holds them.
+ */
+export function boundEnv(
+  session: Pick<BindSession, 'envOf'>,
+  likeLambda: boolean | undefined,
+): (values: ResolvedValues, credentials: RoleCredentials | undefined) => NodeJS.ProcessEnv {
+  return (values, credentials) =>
+    likeLambda
+      ? likeLambdaEnv(session.envOf(values, credentials), values)
+      : session.envOf(values, credentials);
 }
 
 function fingerprintOf(opts: {
@@ -397,11 +380,6 @@ function fingerprintOf(opts: {
       }),
     )
     .digest('hex');
-}
-
-function sameValues(a: ResolvedValues, b: ResolvedValues): boolean {
-  const keys = Object.keys(a.env);
-  return keys.length === Object.keys(b.env).length && keys.every((k) => a.env[k] === b.env[k]);
 }
 
 /** Set by `bind` itself; the same whichever way the values are given. */
