@@ -34,6 +34,13 @@ export const fallback = async (event) => 'no route for ' + event.rawPath;
 export const v1 = async (event) => ({ statusCode: 200, multiValueHeaders: { 'x-v': ['1', '2'] }, body: JSON.stringify({ version: event.version, resource: event.resource, path: event.path, httpMethod: event.httpMethod, x: event.pathParameters.x }) });
 export const broken = async () => { throw new Error('broken on purpose'); };
 export const whoami = async (event) => event.requestContext.authorizer ?? null;
+export const simpleauth = async (event) => ({ isAuthorized: event.headers['x-key'] === 'open-sesame', context: { user: 'u1', route: event.routeKey, arn: event.routeArn, identity: event.identitySource } });
+// An IAM-policy authorizer gets payload 1.0 (as aws-cdk-lib sets it): methodArn, identitySource as one string.
+export const policyauth = async (event) => ({
+  principalId: 'p1',
+  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: event.headers['x-key'] === 'open-sesame' ? 'Allow' : 'Deny', Resource: event.methodArn.split('/GET/')[0] + '/*' }] },
+  context: { tier: 'gold', version: event.version, identity: event.identitySource },
+});
 `;
 
 /** An OpenID issuer on the loopback: discovery document and keys, as Cognito or Auth0 serve them. */
@@ -124,6 +131,20 @@ function notesApp(cloud: LocalCloud, issuer: string) {
     const whoami = fn('Whoami');
     route('/secret', apigw.HttpMethod.GET, whoami, { authorizer: jwt });
     route('/scoped', apigw.HttpMethod.GET, whoami, { authorizer: jwt, authorizationScopes: ['notes/write'] });
+    route('/simple/{x}', apigw.HttpMethod.GET, whoami, {
+      authorizer: new authorizers.HttpLambdaAuthorizer('Simple', fn('SimpleAuth'), {
+        responseTypes: [authorizers.HttpLambdaResponseType.SIMPLE],
+        identitySource: ['$request.header.x-key'],
+        resultsCacheTtl: cdk.Duration.seconds(0),
+      }),
+    });
+    route('/policy', apigw.HttpMethod.GET, whoami, {
+      authorizer: new authorizers.HttpLambdaAuthorizer('Policy', fn('PolicyAuth'), {
+        responseTypes: [authorizers.HttpLambdaResponseType.IAM],
+        identitySource: ['$request.header.x-key'],
+        resultsCacheTtl: cdk.Duration.seconds(0),
+      }),
+    });
     const fallback = fn('Fallback');
     new apigw.HttpRoute(stack, 'Default', {
       httpApi: api,
@@ -278,6 +299,31 @@ describe('HTTP APIs and function URLs served by the local cloud', () => {
       issuer.sign({ sub: 'u1', aud: 'notes-app', scope: 'notes/read notes/write' }),
     );
     expect(scoped.status).toBe(200);
+  });
+
+  it('Lambda authorizers: simple and IAM-policy answers decide; their context reaches the route', async () => {
+    const get = (route: string, key?: string) =>
+      fetch(`${outputs.Url}${route}`, key ? { headers: { 'x-key': key } } : {});
+    const missing = await get('/simple/1');
+    expect([missing.status, await missing.json()]).toEqual([401, { message: 'Unauthorized' }]);
+    const wrong = await get('/simple/1', 'guess');
+    expect([wrong.status, await wrong.json()]).toEqual([403, { message: 'Forbidden' }]);
+    const right = await get('/simple/1', 'open-sesame');
+    expect(right.status).toBe(200);
+    expect(await right.json()).toEqual({
+      lambda: {
+        user: 'u1',
+        route: 'GET /simple/{x}',
+        arn: `arn:aws:execute-api:${cloud.region}:${cloud.accountId}:${outputs.ApiId}/$default/GET/simple/1`,
+        identity: ['open-sesame'],
+      },
+    });
+    expect((await get('/policy', 'guess')).status).toBe(403);
+    const allowed = await get('/policy', 'open-sesame');
+    expect([allowed.status, await allowed.json()]).toEqual([
+      200,
+      { lambda: { tier: 'gold', version: '1.0', identity: 'open-sesame' } },
+    ]);
   });
 
   it('CORS as configured: preflight answered by the API, allowed origin on the answer', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Outlet } from '../front';
 import type { WireRequest, WireResponse } from '../moto-client';
 import type { InternalCall, LocalLambda } from './functions';
-import { authorizeJwt, type JwtAuthorizer } from './jwt-authorizer';
+import { authorizeJwt, identityOf, type JwtAuthorizer } from './jwt-authorizer';
 import {
   answerFromV1,
   answerFromV2,
@@ -33,7 +33,13 @@ interface ApiModel {
     authorizerId?: string;
     authorizationScopes?: string[] | null;
   }[];
-  authorizers: ({ authorizerId: string; authorizerType?: string } & JwtAuthorizer)[];
+  authorizers: ({
+    authorizerId: string;
+    authorizerType?: string;
+    authorizerUri?: string | null;
+    authorizerPayloadFormatVersion?: string | null;
+    enableSimpleResponses?: boolean | null;
+  } & JwtAuthorizer)[];
   integrations: {
     integrationId: string;
     integrationType: string;
@@ -205,19 +211,47 @@ export class HttpEndpoints {
     const match = selectRoute(model.routes, incoming.method, rawPath);
     if (!match) return withCors(cors, incoming.headers.origin, NOT_FOUND());
     const { route } = match;
-    let jwt: { claims: Record<string, string>; scopes: string[] | null } | undefined;
-    if (route.authorizationType === 'JWT') {
-      const authorizer = model.authorizers.find((a) => a.authorizerId === route.authorizerId);
-      if (!authorizer) return withCors(cors, incoming.headers.origin, INTERNAL_ERROR());
-      const outcome = await authorizeJwt(
-        authorizer,
-        route.authorizationScopes,
-        incoming.headers,
-        incoming.rawQueryString,
-        (line) => this.options.log?.(`API ${apiId} ${route.routeKey}: ${line}`),
-      );
-      if (!outcome.ok) return withCors(cors, incoming.headers.origin, outcome.answer);
-      jwt = { claims: outcome.claims, scopes: outcome.scopes };
+    let authorizer: { v2: unknown; v1: unknown } | undefined;
+    const refuse = (answer: HttpAnswer) => withCors(cors, incoming.headers.origin, answer);
+    if (route.authorizationType === 'JWT' || route.authorizationType === 'CUSTOM') {
+      const found = model.authorizers.find((a) => a.authorizerId === route.authorizerId);
+      if (!found) return refuse(INTERNAL_ERROR());
+      const log = (line: string) => this.options.log?.(`API ${apiId} ${route.routeKey}: ${line}`);
+      if (route.authorizationType === 'JWT') {
+        const outcome = await authorizeJwt(
+          found,
+          route.authorizationScopes,
+          incoming.headers,
+          incoming.rawQueryString,
+          log,
+        );
+        if (!outcome.ok) return refuse(outcome.answer);
+        authorizer = {
+          v2: { jwt: { claims: outcome.claims, scopes: outcome.scopes } },
+          v1: { claims: outcome.claims, scopes: outcome.scopes },
+        };
+      } else {
+        const outcome = await this.authorizeWithLambda(
+          found,
+          route.routeKey,
+          apiId,
+          stage.stageName,
+          incoming,
+          domainName,
+          requestId,
+          rawPath,
+          match.pathParameters,
+          log,
+        );
+        if (!outcome.ok) return refuse(outcome.answer);
+        authorizer = {
+          v2: { lambda: outcome.context },
+          v1:
+            outcome.principalId !== undefined
+              ? { ...outcome.context, principalId: outcome.principalId }
+              : outcome.context,
+        };
+      }
     } else if (route.authorizationType && route.authorizationType !== 'NONE') {
       return {
         status: 501,
@@ -245,7 +279,7 @@ export class HttpEndpoints {
           ? stage.stageVariables
           : undefined,
       requestId,
-      jwt,
+      authorizer,
     };
     const request = { ...incoming, rawPath: incoming.rawPath };
     let answer: HttpAnswer;
@@ -271,6 +305,97 @@ export class HttpEndpoints {
       answer = INTERNAL_ERROR();
     }
     return withCors(cors, incoming.headers.origin, answer);
+  }
+
+  /**
+   * A Lambda (REQUEST) authorizer: the identity sources must be present, the function gets the
+   * request without its body (payload 2.0, or 1.0 as a REST API's authorizer) and answers
+   * `{ isAuthorized, context }` (2.0 simple responses) or an IAM policy for `execute-api:Invoke` on
+   * the route's ARN. Results are not cached.
+   */
+  private async authorizeWithLambda(
+    found: ApiModel['authorizers'][number],
+    routeKey: string,
+    apiId: string,
+    stage: string,
+    incoming: IncomingHttp,
+    domainName: string,
+    requestId: string,
+    rawPath: string,
+    pathParameters: Record<string, string> | undefined,
+    log: (line: string) => void,
+  ): Promise<
+    { ok: true; context: Record<string, unknown>; principalId?: unknown } | { ok: false; answer: HttpAnswer }
+  > {
+    const deny = (status: number, message: string) => ({
+      ok: false as const,
+      answer: {
+        status,
+        headers: { 'content-type': 'application/json' },
+        cookies: [],
+        body: Buffer.from(JSON.stringify({ message })),
+      },
+    });
+    const v2 = found.authorizerPayloadFormatVersion === '2.0';
+    const identity: string[] = [];
+    for (const source of found.identitySource ?? []) {
+      const value = identityOf([source], incoming.headers, incoming.rawQueryString, { raw: true });
+      if (value === undefined) return deny(401, 'Unauthorized');
+      identity.push(value);
+    }
+    const arn = functionOfIntegration(found.authorizerUri ?? undefined);
+    if (!arn) return { ok: false, answer: INTERNAL_ERROR() };
+    // As API Gateway builds it: the request's method and path (not the route key's template).
+    const routeArn = `arn:aws:execute-api:${this.options.region}:${this.options.accountId}:${apiId}/${stage}/${incoming.method}${rawPath}`;
+    const eventContext = {
+      apiId,
+      stage,
+      routeKey,
+      domainName,
+      accountId: this.options.accountId,
+      pathParameters,
+      requestId,
+    };
+    let request: Record<string, unknown>;
+    if (v2) {
+      const event = httpEventV2(incoming, eventContext);
+      delete event.body;
+      delete event.isBase64Encoded;
+      request = { ...event, type: 'REQUEST', routeArn, identitySource: identity };
+    } else {
+      // Format 1.0: the REST API's REQUEST authorizer event; the answer must be an IAM policy.
+      const event = httpEventV1(
+        { ...incoming, rawPath },
+        { ...eventContext, resourcePath: routeKey.split(' ')[1] ?? '/' },
+      );
+      delete event.body;
+      delete event.isBase64Encoded;
+      request = { ...event, type: 'REQUEST', methodArn: routeArn, identitySource: identity.join(',') };
+    }
+    const found2 = await this.lambda.configuration(arn);
+    if ('answer' in found2) return { ok: false, answer: INTERNAL_ERROR() };
+    const result = await this.lambda.invoke(found2.config, JSON.stringify(request));
+    if (result.error) {
+      log(`the Lambda authorizer failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+      return { ok: false, answer: INTERNAL_ERROR() };
+    }
+    let answer: Record<string, unknown>;
+    try {
+      answer = JSON.parse(result.payload) as Record<string, unknown>;
+    } catch {
+      return { ok: false, answer: INTERNAL_ERROR() };
+    }
+    const context = (answer?.context && typeof answer.context === 'object' ? answer.context : {}) as Record<
+      string,
+      unknown
+    >;
+    if (v2 && found.enableSimpleResponses) {
+      if (answer?.isAuthorized === true) return { ok: true, context };
+      return deny(403, 'Forbidden');
+    }
+    if (policyAllows(answer?.policyDocument, routeArn))
+      return { ok: true, context, principalId: answer.principalId };
+    return deny(403, 'Forbidden');
   }
 
   private async serveUrl(
@@ -361,4 +486,27 @@ async function proxy(
     cookies: res.headers.getSetCookie(),
     body: Buffer.from(await res.arrayBuffer()),
   };
+}
+
+/** Whether an authorizer's IAM policy allows `execute-api:Invoke` on the route (a Deny wins). */
+export function policyAllows(document: unknown, routeArn: string): boolean {
+  const statements = (document as { Statement?: unknown } | undefined)?.Statement;
+  const list = Array.isArray(statements) ? statements : statements ? [statements] : [];
+  const matches = (pattern: string, value: string) =>
+    new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    ).test(value);
+  let allowed = false;
+  for (const statement of list as { Effect?: string; Action?: unknown; Resource?: unknown }[]) {
+    const actions = ([] as unknown[]).concat(statement.Action ?? []).map(String);
+    const resources = ([] as unknown[]).concat(statement.Resource ?? []).map(String);
+    if (!actions.some((a) => matches(a, 'execute-api:Invoke'))) continue;
+    if (!resources.some((r) => matches(r, routeArn))) continue;
+    if (statement.Effect === 'Deny') return false;
+    if (statement.Effect === 'Allow') allowed = true;
+  }
+  return allowed;
 }

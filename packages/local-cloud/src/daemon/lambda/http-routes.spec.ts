@@ -7,7 +7,7 @@ import {
   selectRoute,
   withCors,
 } from './http-routes';
-import { endpointOf } from './http-endpoints';
+import { endpointOf, policyAllows } from './http-endpoints';
 
 const routes = [
   { routeKey: 'GET /notes/{id}' },
@@ -244,5 +244,46 @@ describe('endpointOf', () => {
     });
     expect(endpointOf('/key', 'bucket.s3.localhost:4000')).toBeUndefined();
     expect(endpointOf('/bucket/_aws/execute-api/x', '127.0.0.1:4000')).toBeUndefined();
+  });
+});
+
+describe('policyAllows (a Lambda authorizer`s IAM policy)', () => {
+  const arn = 'arn:aws:execute-api:us-east-1:000000000000:abc/$default/GET/notes/1';
+  const policy = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+  it('allows on a matching Allow, with wildcards; a matching Deny wins; other actions do not count', () => {
+    expect(policyAllows(policy({ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: arn }), arn)).toBe(
+      true,
+    );
+    expect(
+      policyAllows(
+        policy({ Effect: 'Allow', Action: 'execute-api:*', Resource: ['arn:aws:execute-api:*:*:abc/*'] }),
+        arn,
+      ),
+    ).toBe(true);
+    expect(
+      policyAllows(
+        policy(
+          { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' },
+          {
+            Effect: 'Deny',
+            Action: 'execute-api:Invoke',
+            Resource: 'arn:aws:execute-api:*:*:abc/$default/GET/notes/*',
+          },
+        ),
+        arn,
+      ),
+    ).toBe(false);
+    expect(policyAllows(policy({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }), arn)).toBe(false);
+    expect(
+      policyAllows(
+        policy({
+          Effect: 'Allow',
+          Action: 'execute-api:Invoke',
+          Resource: 'arn:aws:execute-api:*:*:other/*',
+        }),
+        arn,
+      ),
+    ).toBe(false);
+    expect(policyAllows(undefined, arn)).toBe(false);
   });
 });

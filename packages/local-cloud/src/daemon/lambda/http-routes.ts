@@ -124,8 +124,8 @@ export interface EventContext {
   stageVariables?: Record<string, string>;
   requestId?: string;
   now?: Date;
-  /** What a JWT authorizer found in the token. */
-  jwt?: { claims: Record<string, string>; scopes: string[] | null };
+  /** What the route's authorizer found, as each payload format shows it in `requestContext.authorizer`. */
+  authorizer?: { v2: unknown; v1: unknown };
 }
 
 /** Bodies API Gateway passes as text; any other content type is base64-encoded (`isBase64Encoded`). */
@@ -199,7 +199,7 @@ export function httpEventV2(request: IncomingHttp, context: EventContext): Recor
       stage: context.stage,
       time: clf(now),
       timeEpoch: now.getTime(),
-      ...(context.jwt ? { authorizer: { jwt: context.jwt } } : {}),
+      ...(context.authorizer ? { authorizer: context.authorizer.v2 } : {}),
     },
     ...(body !== undefined ? { body } : {}),
     ...(context.pathParameters ? { pathParameters: context.pathParameters } : {}),
@@ -242,7 +242,7 @@ export function httpEventV1(
       requestTimeEpoch: now.getTime(),
       resourcePath: context.resourcePath,
       stage: context.stage,
-      ...(context.jwt ? { authorizer: { claims: context.jwt.claims, scopes: context.jwt.scopes } } : {}),
+      ...(context.authorizer ? { authorizer: context.authorizer.v1 } : {}),
     },
     pathParameters: context.pathParameters ?? null,
     stageVariables: context.stageVariables ?? null,

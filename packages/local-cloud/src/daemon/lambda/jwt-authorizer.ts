@@ -33,6 +33,7 @@ export function identityOf(
   sources: string[] | null | undefined,
   headers: Record<string, string>,
   rawQueryString: string,
+  options: { raw?: boolean } = {},
 ): string | undefined {
   const source = sources?.[0] ?? '$request.header.Authorization';
   const header = /^\$request\.header\.(.+)$/.exec(source);
@@ -43,6 +44,7 @@ export function identityOf(
       ? (new URLSearchParams(rawQueryString).get(query[1]) ?? undefined)
       : undefined;
   if (!value) return undefined;
+  if (options.raw) return value;
   // API Gateway accepts the token with or without the Bearer prefix.
   return value.replace(/^Bearer\s+/i, '').trim() || undefined;
 }
