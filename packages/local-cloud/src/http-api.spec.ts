@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -362,6 +363,28 @@ describe('HTTP APIs and function URLs served by the local cloud', () => {
     });
     expect(JSON.parse(text)).toMatchObject({ id: '9', rawPath: '/notes/9' });
   });
+
+  const curl = (() => {
+    try {
+      execFileSync('curl', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  (curl ? it : it.skip)(
+    'curl reaches both forms of the URL as it is (it resolves *.localhost itself)',
+    () => {
+      const port = new URL(cloud.endpoint).port;
+      for (const url of [
+        `${outputs.Url}/notes/3`,
+        `http://${outputs.ApiId}.execute-api.localhost:${port}/notes/3`,
+      ]) {
+        const out = execFileSync('curl', ['-sS', '--max-time', '20', url], { encoding: 'utf8' });
+        expect(JSON.parse(out)).toMatchObject({ id: '3', rawPath: '/notes/3' });
+      }
+    },
+  );
 
   it('the deployed function (code from the CDK assets bucket) answers Invoke too', async () => {
     const lambda = new LambdaClient(cloud.clientConfig);
