@@ -40,9 +40,11 @@ export const AUTH_KEYS_RESOURCE_TYPE = 'Custom::NxSstAuthKeys';
 
 // Runs in Lambda (nodejs22.x, whose SDK v3 it uses). It writes the key pair straight into SecureString
 // parameters, so the private key exists only in SSM: never in a template, a response or a log line.
-const AUTH_KEYS_HANDLER = `
+/** @internal The provider's source, exported for the spec that runs it against the local cloud. */
+export const AUTH_KEYS_HANDLER = `
 const { SSMClient, PutParameterCommand, GetParameterCommand, DeleteParametersCommand } = require('@aws-sdk/client-ssm');
 const { generateKeyPairSync } = require('node:crypto');
+const http = require('node:http');
 const https = require('node:https');
 const ssm = new SSMClient({});
 const put = (name, value) => ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
@@ -67,7 +69,7 @@ function respond(event, status, reason, physicalId) {
     RequestId: event.RequestId, LogicalResourceId: event.LogicalResourceId, Data: {} });
   const url = new URL(event.ResponseURL);
   return new Promise((resolve, reject) => {
-    const req = https.request({ hostname: url.hostname, path: url.pathname + url.search, method: 'PUT',
+    const req = (url.protocol === 'http:' ? http : https).request({ port: url.port || undefined, hostname: url.hostname, path: url.pathname + url.search, method: 'PUT',
       headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) } }, (res) => { res.resume(); res.on('end', resolve); });
     req.on('error', reject);
     req.end(body);
