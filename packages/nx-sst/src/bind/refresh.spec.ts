@@ -145,6 +145,8 @@ describe('watchMtime', () => {
         for (let i = 0; i < 100 && changes === seen; i++) await new Promise((r) => setTimeout(r, 50));
         return changes > seen;
       };
+      // The watch takes its first look at the file asynchronously: create it after that.
+      await new Promise((r) => setTimeout(r, 500));
       fs.writeFileSync(file, '');
       expect(await changed()).toBe(true);
       const later = new Date(Date.now() + 10_000);
