@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
   InvokeCommand,
+  PutFunctionConcurrencyCommand,
   LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -183,6 +185,26 @@ describe('functions run locally: Lambda Invoke through the real SDK', () => {
     const again = await Promise.all([1, 2, 3].map((n) => invoke('slow', { n })));
     const pids = new Set(results.map((r) => json(r.Payload).pid));
     for (const r of again) expect(pids.has(json(r.Payload).pid)).toBe(true);
+  });
+
+  it('honours reserved concurrency: 0 throttles every call, 1 throttles the second concurrent one', async () => {
+    await create('reserved', 'index.slow', { 'index.js': CJS_HANDLER });
+    await lambda.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: 0 }),
+    );
+    await expect(invoke('reserved', {})).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+      Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      $metadata: { httpStatusCode: 429 },
+    });
+    await lambda.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: 1 }),
+    );
+    const outcomes = await Promise.allSettled([invoke('reserved', {}), invoke('reserved', {})]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'reserved' }));
+    const free = await Promise.all([invoke('reserved', {}), invoke('reserved', {})]);
+    expect(free.map((r) => r.StatusCode)).toEqual([200, 200]);
   });
 
   it('runs an ES module handler whose SDK calls use the role`s session on the local cloud', async () => {

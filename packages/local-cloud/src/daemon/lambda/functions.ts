@@ -100,6 +100,9 @@ export class LocalLambda {
   private readonly logs = new Map<string, fs.WriteStream>();
   private readonly sdkDir = sdkScopeDir();
   private readonly configs = new Map<string, { version: number; config: FunctionConfiguration }>();
+  private readonly reserved = new Map<string, { version: number; limit: number | undefined }>();
+  /** Invocations of each function running now (its reserved concurrency counts them). */
+  private readonly inflight = new Map<string, number>();
 
   constructor(private readonly options: LocalLambdaOptions) {
     this.pool = new EnvironmentPool({
@@ -367,6 +370,53 @@ export class LocalLambda {
         { code: 'InvalidRuntimeException', status: 502 },
       );
     }
+    const limit = await this.reservedConcurrency(config);
+    const running = this.inflight.get(config.FunctionArn) ?? 0;
+    if (limit !== undefined && running >= limit) {
+      throw Object.assign(new Error('Rate Exceeded.'), {
+        code: 'TooManyRequestsException',
+        status: 429,
+        reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      });
+    }
+    // Counted before the first await that follows, so concurrent calls cannot both pass the check.
+    this.inflight.set(config.FunctionArn, running + 1);
+    try {
+      return await this.run(config, event, extra);
+    } finally {
+      this.inflight.set(config.FunctionArn, (this.inflight.get(config.FunctionArn) ?? 1) - 1);
+    }
+  }
+
+  /** The function's reserved concurrency (`PutFunctionConcurrency`), read again only after a write. */
+  private async reservedConcurrency(config: FunctionConfiguration): Promise<number | undefined> {
+    const version = this.options.version?.();
+    const cached = this.reserved.get(config.FunctionArn);
+    if (version !== undefined && cached?.version === version) return cached.limit;
+    const answer = await this.signed(
+      'lambda',
+      'GET',
+      `/2019-09-30/functions/${encodeURIComponent(config.FunctionName)}/concurrency`,
+      {},
+      Buffer.alloc(0),
+    );
+    let limit: number | undefined;
+    if (answer.status === 200) {
+      const value = (
+        JSON.parse(answer.body.toString('utf8') || '{}') as { ReservedConcurrentExecutions?: unknown }
+      ).ReservedConcurrentExecutions;
+      limit = typeof value === 'number' ? value : undefined;
+    }
+    if (version !== undefined) this.reserved.set(config.FunctionArn, { version, limit });
+    return limit;
+  }
+
+  private async run(
+    config: FunctionConfiguration,
+    event: string,
+    extra: { clientContext?: unknown; identity?: unknown },
+  ): Promise<InvokeResult> {
+    const runtime = config.Runtime ?? '';
     const [taskRoot, session] = await Promise.all([this.taskRoot(config), this.roleSession(config)]);
     const env = this.environment(config, taskRoot, session);
     const memoryMb = config.MemorySize ?? 128;
@@ -492,8 +542,14 @@ export class LocalLambda {
     try {
       result = await run();
     } catch (e) {
-      const error = e as Error & { code?: string; status?: number };
-      return errorAnswer(error.status ?? 400, error.code ?? 'ServiceException', error.message);
+      const error = e as Error & { code?: string; status?: number; reason?: string };
+      const answer = errorAnswer(error.status ?? 400, error.code ?? 'ServiceException', error.message);
+      if (error.reason) {
+        // Lambda names why it throttled (the SDK exposes it as `Reason`).
+        const body = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+        answer.body = Buffer.from(JSON.stringify({ ...body, Reason: error.reason }));
+      }
+      return answer;
     }
     const headers: Record<string, string> = {
       'content-type': 'application/json',
