@@ -234,17 +234,58 @@ function bundleHandler(
       JSON.stringify({ files: inputs, copied: copyFiles.map((c) => path.resolve(c.from)) }),
     );
   } catch (err) {
+    const workDir = props.esbuild?.absWorkingDir ?? process.cwd();
     const errors =
-      (err as { errors?: { text: string; location?: { file: string; line: number } }[] }).errors ?? [];
+      (err as { errors?: { text: string; location?: { file: string; line: number; column: number } }[] })
+        .errors ?? [];
     const detail = errors.length
       ? errors
-          .map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text))
+          .map((e) =>
+            e.location
+              ? `${shownPath(path.resolve(workDir, e.location.file))}:${e.location.line}:${e.location.column + 1}: ${e.text}`
+              : e.text,
+          )
           .join('\n  ')
       : String((err as Error).message ?? err);
-    throw new Error(`${describeTarget}: bundling ${entry.file} with esbuild failed:\n  ${detail}`);
+    const hints = unresolvedHints(errors.map((e) => e.text));
+    throw new Error(
+      `${describeTarget}: bundling ${shownPath(entry.file)} with esbuild failed:\n  ${detail}` +
+        (hints.length ? `\n${hints.join('\n')}` : ''),
+    );
   }
   bundleCache.set(key, dir);
   return dir;
+}
+
+/** A path as the user runs from: relative to the working directory when it is inside it. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * What to do about the imports esbuild could not resolve: esbuild's own note speaks of its
+ * `--external` flag, which a Function sets as `nodejs.esbuild.external` (added to the default
+ * `@aws-sdk/*`, where `nodejs.external` would replace it).
+ */
+function unresolvedHints(texts: string[]): string[] {
+  const modules = [
+    ...new Set(texts.map((t) => /^Could not resolve "([^"]+)"/.exec(t)?.[1]).filter((m) => m !== undefined)),
+  ];
+  return modules.map((spec) => {
+    if (spec.startsWith('.') || path.isAbsolute(spec))
+      return `  "${spec}" is a path with no file behind it: check the import.`;
+    const parts = spec.split('/');
+    const pkg = spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+    const sdkV2 =
+      pkg === 'aws-sdk'
+        ? ' The Node.js 18+ Lambda runtimes do not provide aws-sdk (v2): use the @aws-sdk/* v3 clients, which are left out of the bundle and provided by the runtime.'
+        : '';
+    return (
+      `  "${pkg}" is not installed where the handler can import it: install it (npm install ${pkg}),` +
+      ` or, if a Lambda layer provides it, leave it out of the bundle with nodejs: { esbuild: { external: ["${pkg}"] } }.${sdkV2}`
+    );
+  });
 }
 
 function hashOf(text: string): string {

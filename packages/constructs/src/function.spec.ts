@@ -442,3 +442,33 @@ describe("Function: SST v2's props it refuses", () => {
     );
   });
 });
+
+describe('Function: a handler esbuild cannot bundle', () => {
+  const ws = useWorkspace();
+
+  it('names the file, line and module, and how to install it or leave it out of the bundle', () => {
+    fs.writeFileSync(
+      path.join(ws.root, 'packages/functions/src/broken.ts'),
+      'import Stripe from "stripe-nowhere/lib";\nimport AWS from "aws-sdk";\nimport { x } from "./missing";\n' +
+        'export const handler = async () => [Stripe, AWS, x];\n',
+    );
+    let message = '';
+    try {
+      ws.synth(({ stack }) => {
+        new Function(stack, 'api', { handler: 'packages/functions/src/broken.handler' });
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const file = path.join(ws.root, 'packages/functions/src/broken.ts');
+    expect(message).toContain(`bundling ${file} with esbuild failed:`);
+    expect(message).toContain(`\n  ${file}:1:20: Could not resolve "stripe-nowhere/lib"`);
+    expect(message).toContain(`\n  ${file}:3:19: Could not resolve "./missing"`);
+    expect(message).toContain(
+      '"stripe-nowhere" is not installed where the handler can import it: install it (npm install stripe-nowhere), ' +
+        'or, if a Lambda layer provides it, leave it out of the bundle with nodejs: { esbuild: { external: ["stripe-nowhere"] } }.',
+    );
+    expect(message).toContain('runtimes do not provide aws-sdk (v2): use the @aws-sdk/* v3 clients');
+    expect(message).toContain('"./missing" is a path with no file behind it: check the import.');
+  });
+});

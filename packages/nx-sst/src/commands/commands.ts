@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { isNxSstError, NxSstError } from '../core/errors';
+import { explainError } from '../core/known-errors';
 
 /**
  * The commands of nx-sst, once. The CLI (`nx-sst <command>`, which the inferred targets run) and the
@@ -278,6 +279,8 @@ export async function localCommand(
 
 /** Prints a failed command's error as every front-end does; returns the exit code. */
 export function reportError(error: unknown, io: Pick<Output, 'err'> = processOutput): number {
+  // An expected failure (throttling, a cloud gone, moto missing) is told with its fix, not a stack trace.
+  error = explainError(error) ?? error;
   if (isNxSstError(error)) {
     io.err(`✖ ${error.message}\n${error.hint ? `  ${error.hint.replace(/\n/g, '\n  ')}\n` : ''}`);
     return error.exitCode;

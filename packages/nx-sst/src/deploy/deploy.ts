@@ -4,6 +4,7 @@ import type { Toolkit as ToolkitType, ICloudAssemblySource } from '@aws-cdk/tool
 import { recordApp, signalBindProcesses } from '../core/app-index';
 import { accountOf, connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
+import { explainError, failureMessage } from '../core/known-errors';
 import { resolveInfraApp } from '../core/workspace';
 import { loadApp, loadConfigForStage, type ConstructsApp, type LoadedConfig } from '../synth/load-app';
 import { localCloudContext } from '../synth/local-context';
@@ -267,7 +268,12 @@ function failureError(what: string, s: Session, error: unknown, failures: Resour
   // toolkit-lib's own error is then only the echo of the watchdog's, which says what hung.
   if (s.host.watchdog?.failure) return s.host.watchdog.failure;
   const lines = failures.map((f) => `  ${f.stack} ${f.logicalId} (${f.type}) ${f.status}: ${f.reason}`);
-  const message = (error as Error).message ?? String(error);
+  const known = explainError(error, {
+    local: s.cloud.local,
+    what: `${what} of ${s.appName} on the stage "${s.stage}" failed`,
+  });
+  if (known && !lines.length) return known;
+  const message = failureMessage(error);
   return new NxSstError(
     `${what} of ${s.appName} on the stage "${s.stage}" failed: ${message}` +
       (lines.length ? `\n${lines.join('\n')}` : ''),

@@ -80,10 +80,18 @@ function checkName(name: string): void {
 }
 
 /**
- * A NUL byte cannot travel in an environment variable: stored, it would make every later `bind`
- * fail (and Node's error used to print the value). The value itself is never part of the message.
+ * SSM refuses an empty value (a ValidationException after the cloud was reached). A NUL byte cannot
+ * travel in an environment variable: stored, it would make every later `bind` fail (and Node's
+ * error used to print the value). The value itself is never part of the message.
  */
 function checkValue(name: string, value: string): void {
+  if (value === '') {
+    throw new NxSstError(
+      `The value of ${name} is empty; SSM refuses empty parameter values, so nothing was stored.`,
+      `Give it a value (stdin loses one trailing newline, so \`echo | nx-sst secrets set ${name}\` is empty too), ` +
+        `or unset it: nx-sst secrets remove ${name}`,
+    );
+  }
   const at = value.indexOf('\0');
   if (at >= 0) {
     throw new NxSstError(
@@ -284,12 +292,22 @@ export function formatSecrets(entries: SecretEntry[], format: 'table' | 'env' | 
 }
 
 function oneLine(value: string): string {
-  return value.includes('\n') ? JSON.stringify(value) : value;
+  return /[\n\r]/.test(value) ? JSON.stringify(value) : value;
 }
 
-/** Quotes a value so `parseEnvFile` (and dotenv) read it back unchanged. */
+/**
+ * Quotes a value so `parseEnvFile` reads it back unchanged, and dotenv too wherever its syntax can
+ * say the value. dotenv turns every CR LF and lone CR of the file into LF before it parses, and
+ * expands only `\n` and `\r` in double quotes (no `\"`, no `\\`): a carriage return survives
+ * only as `\r` in double quotes. The last form, with `\\` and `\"` escapes, is for the few values
+ * dotenv cannot hold (a `"` or a backslash with a carriage return, or with both `'` and a backtick).
+ */
 export function quoteEnv(value: string): string {
-  if (!value.includes("'")) return `'${value}'`;
-  if (!value.includes('`')) return `\`${value}\``;
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  if (!value.includes('\r')) {
+    if (!value.includes("'")) return `'${value}'`;
+    if (!value.includes('`')) return `\`${value}\``;
+  }
+  const escaped = value.replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  if (!/["\\]/.test(value)) return `"${escaped}"`;
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
 }
