@@ -221,6 +221,8 @@ export class Api extends Construct implements Bindable {
   >();
   private readonly bindingsForAllRoutes: BindingResource[] = [];
   private readonly permissionsForAllRoutes: Permissions[] = [];
+  /** Functions built with `defaults.function` already merged in (an Auth's authenticator). */
+  private readonly withDefaults = new WeakSet<Function>();
 
   constructor(scope: Construct, id: string, props: ApiProps = {}) {
     super(scope, checkedId(scope, id, 'Api', { nodeId: props.cdk?.id }));
@@ -301,6 +303,17 @@ export class Api extends Construct implements Bindable {
       );
     }
     for (const [routeKey, route] of Object.entries(routes)) this.addRoute(scope, routeKey, route);
+  }
+
+  /**
+   * A function for routes of this Api made from `definition` with `defaults.function` merged in, as a
+   * route's own function is; routes given it take it as it is.
+   * @internal
+   */
+  public _functionWithDefaults(scope: Construct, id: string, definition: FunctionDefinition): Function {
+    const fn = Function.fromDefinition(scope, id, definition, this.defaults);
+    this.withDefaults.add(fn);
+    return fn;
   }
 
   /** The function of a route, by its key (`"GET /"`). */
@@ -496,7 +509,10 @@ export class Api extends Construct implements Bindable {
           `${describe}: its function id "${fnId}" clashes with route "${existing[0]}". Give one route { function: existingFunction } or rename the path.`,
         );
       }
-      const fn = Function.fromDefinition(scope, fnId, options.function, this.defaults);
+      const fn =
+        options.function instanceof Function && this.withDefaults.has(options.function)
+          ? options.function
+          : Function.fromDefinition(scope, fnId, options.function, this.defaults);
       fn.bind(this.bindingsForAllRoutes);
       for (const permissions of this.permissionsForAllRoutes) fn.attachPermissions(permissions);
       this.routeFunctions.set(key, fn);

@@ -1,5 +1,7 @@
 import { Api } from './api';
 import { Auth, AUTH_KEYS_RESOURCE_TYPE } from './auth';
+import { Bucket } from './bucket';
+import { Config } from './config';
 import { Function } from './function';
 import {
   lambdaEnv,
@@ -108,6 +110,30 @@ describe('Auth', () => {
         ['api-GET-me', [{ type: 'Auth', id: 'auth' }]],
       ]),
     );
+  });
+
+  it("takes the Api's defaults.function into the authenticator, as v2's routes did (its own props win)", () => {
+    let auth!: Auth;
+    let bucket!: Bucket;
+    const { template } = ws.synth(({ stack }) => {
+      bucket = new Bucket(stack, 'files');
+      const secret = new Config.Secret(stack, 'MAILER_KEY');
+      const api = new Api(stack, 'api', {
+        defaults: { function: { bind: [bucket], environment: { FROM: 'defaults', A: '1' } } },
+        routes: { 'GET /me': handler },
+      });
+      auth = new Auth(stack, 'auth', {
+        authenticator: { handler, bind: [secret], environment: { FROM: 'auth' } },
+      });
+      auth.attach(stack, { api });
+    });
+    expect(
+      auth
+        .authenticatorFunction!.boundResources()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['MAILER_KEY', 'auth', 'files']);
+    expect(lambdaEnv(template, 'authauthenticator')).toMatchObject({ FROM: 'auth', A: '1' });
   });
 
   it('uses "/auth" as the default prefix, as SST v2 does', () => {

@@ -198,7 +198,7 @@ export class Auth extends Construct implements Bindable {
       );
     }
     this.prefix = prefix;
-    const authenticator = (this.authenticator ??= this.createAuthenticator(scope, prefix));
+    const authenticator = (this.authenticator ??= this.createAuthenticator(scope, api, prefix));
     api.addRoutes(scope, {
       [`GET ${prefix}`]: { function: authenticator, authorizer: 'none' },
       [`ANY ${prefix}/{proxy+}`]: { function: authenticator, authorizer: 'none' },
@@ -213,8 +213,10 @@ export class Auth extends Construct implements Bindable {
     return this.authenticator;
   }
 
-  private createAuthenticator(scope: Construct, prefix: string): Function {
-    const fn = Function.fromDefinition(scope, `${this.id}-authenticator`, this.authenticatorDefinition);
+  private createAuthenticator(scope: Construct, api: Api, prefix: string): Function {
+    // The Api's defaults.function apply as they did to v2's authenticator routes (the first Api's, when
+    // the Auth is attached to several).
+    const fn = api._functionWithDefaults(scope, `${this.id}-authenticator`, this.authenticatorDefinition);
     // Beyond the public key every bound function gets: the private key to sign with and the prefix the
     // routes are under (SST v2's authenticator got the same three).
     fn.addEnvironment(envKeyFor(Auth.bindingType, 'privateKey', this.id), PLACEHOLDER_SSM);
