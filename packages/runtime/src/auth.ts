@@ -37,6 +37,8 @@ export {
   type OauthConfig,
   type OauthClient,
   type OauthTokenSet,
+  type IdTokenClaims,
+  type UserinfoResponse,
 } from './auth/adapter/oauth.js';
 export type { IssuerInput, IssuerMetadata } from './auth/adapter/issuer-types.js';
 export {

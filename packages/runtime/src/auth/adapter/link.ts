@@ -6,9 +6,12 @@ import { callbackUrl, invalidStep, step } from './request.js';
 
 export interface LinkConfig {
   /** Sends the sign-in link (by mail, SMS…); `claims` are the query parameters of the authorize request. */
-  onLink: (link: string, claims: Record<string, unknown>) => Promise<ApiResult>;
+  // `any` as in SST v2, so `{ S: claims.email }` written for it compiles unchanged.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  onLink: (link: string, claims: Record<string, any>) => Promise<ApiResult>;
   /** The link was opened before it expired: `claims` are what was signed into it. */
-  onSuccess: (claims: Record<string, unknown>) => Promise<ApiResult>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  onSuccess: (claims: Record<string, any>) => Promise<ApiResult>;
   /** The link was tampered with or has expired. */
   onError: () => Promise<ApiResult>;
   /** @default 10 minutes */

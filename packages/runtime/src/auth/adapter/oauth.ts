@@ -11,6 +11,37 @@ import type { IssuerInput, IssuerMetadata } from './issuer-types.js';
 import { clientFor, failure, toTokenSet } from './tokens.js';
 import { badRequest, callbackUrl, clearingFlowCookies, flowCookie, invalidStep, step } from './request.js';
 
+/** An ID token's claims, typed as openid-client 5's `IdTokenClaims` were. */
+export interface IdTokenClaims {
+  sub: string;
+  iss: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  nonce?: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  picture?: string;
+  locale?: string;
+  [claim: string]: unknown;
+}
+
+/** What a userinfo endpoint answers, typed as openid-client 5's `UserinfoResponse` was. */
+export interface UserinfoResponse {
+  sub: string;
+  email?: string;
+  email_verified?: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  picture?: string;
+  locale?: string;
+  [claim: string]: unknown;
+}
+
 /** The token response, shaped as openid-client 5's TokenSet that SST v2 handed to `onSuccess`. */
 export interface OauthTokenSet {
   access_token?: string;
@@ -22,7 +53,7 @@ export interface OauthTokenSet {
   /** Seconds since the epoch. */
   expires_at?: number;
   /** The claims of the ID token; throws when the response holds none (ask for the `openid` scope). */
-  claims(): Record<string, unknown>;
+  claims(): IdTokenClaims;
   expired(): boolean;
   [key: string]: unknown;
 }
@@ -37,7 +68,7 @@ export interface OauthClient {
    */
   configuration: unknown;
   /** The userinfo endpoint's answer for an access token (or a token set). */
-  userinfo(token: string | OauthTokenSet): Promise<Record<string, unknown>>;
+  userinfo(token: string | OauthTokenSet): Promise<UserinfoResponse>;
   /** A new token set from a refresh token (or a token set holding one). */
   refresh(token: string | OauthTokenSet): Promise<OauthTokenSet>;
 }

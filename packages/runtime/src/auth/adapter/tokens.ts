@@ -2,7 +2,7 @@ import type { Configuration } from 'openid-client';
 import type { ApiResult } from '../../api-handler.js';
 import { openidClient } from './issuer.js';
 import type { IssuerMetadata } from './issuer-types.js';
-import type { OauthClient, OauthTokenSet } from './oauth.js';
+import type { IdTokenClaims, OauthClient, OauthTokenSet, UserinfoResponse } from './oauth.js';
 import { badRequest } from './request.js';
 
 // Kept apart from oauth.ts so that the declarations users load (oauth.d.ts) name no openid-client type.
@@ -27,7 +27,7 @@ export function toTokenSet(
         throw new Error(
           'Auth: the token response holds no ID token; ask for the "openid" scope to get claims, or call client.userinfo(tokenset).',
         );
-      return value as Record<string, unknown>;
+      return value as IdTokenClaims;
     },
     expired() {
       return expiresAt !== undefined && expiresAt <= Math.floor(Date.now() / 1000);
@@ -46,7 +46,7 @@ export async function clientFor(config: Configuration, clientId: string): Promis
       if (!accessToken) throw new Error('Auth: userinfo needs an access token.');
       let subject: string | typeof oc.skipSubjectCheck = oc.skipSubjectCheck;
       if (typeof token !== 'string' && token.id_token) subject = String(token.claims().sub);
-      return (await oc.fetchUserInfo(config, accessToken, subject)) as Record<string, unknown>;
+      return (await oc.fetchUserInfo(config, accessToken, subject)) as UserinfoResponse;
     },
     async refresh(token) {
       const refreshToken = typeof token === 'string' ? token : token.refresh_token;
