@@ -9,10 +9,14 @@ const read = (content: string) =>
 
 describe('Auth read statically', () => {
   const bindings = read(`
-import { Api, Auth, Function, type StackContext } from '@nx-sst/constructs';
+import { Api, Auth, Function, Table, type StackContext } from '@nx-sst/constructs';
 
 export function Default({ stack }: StackContext) {
-  const api = new Api(stack, 'api', { routes: { 'GET /me': 'libs/functions/src/me.handler' } });
+  const users = new Table(stack, 'users', { fields: { email: 'string' }, primaryIndex: { partitionKey: 'email' } });
+  const api = new Api(stack, 'api', {
+    defaults: { function: { bind: [users] } },
+    routes: { 'GET /me': 'libs/functions/src/me.handler' },
+  });
   const auth = new Auth(stack, 'auth', { authenticator: { handler: 'libs/auth/src/auth.handler' } });
   auth.attach(stack, { api, prefix: '/auth' });
   new Function(stack, 'verify', { handler: 'libs/functions/src/verify.handler', bind: [auth] });
@@ -24,6 +28,7 @@ export function Default({ stack }: StackContext) {
       'Api.api',
       'Auth.auth',
       'Function.verify',
+      'Table.users',
     ]);
     expect(
       bindings.targets.map((t) => [
@@ -33,8 +38,9 @@ export function Default({ stack }: StackContext) {
         t.bindings.map((b) => `${b.type}.${b.id}`).join(','),
       ]),
     ).toEqual([
-      ['api', 'libs/functions/src/me', 'libs/functions', 'Auth.auth'],
-      ['auth', 'libs/auth/src/auth', 'libs/auth', 'Auth.auth'],
+      ['api', 'libs/functions/src/me', 'libs/functions', 'Auth.auth,Table.users'],
+      // The Api's defaults.function apply to the authenticator too.
+      ['auth', 'libs/auth/src/auth', 'libs/auth', 'Auth.auth,Table.users'],
       ['verify', 'libs/functions/src/verify', 'libs/functions', 'Auth.auth'],
     ]);
   });

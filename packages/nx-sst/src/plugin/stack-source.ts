@@ -138,6 +138,8 @@ export function parseStackSource(fileName: string, text: string): StackSource {
     const auth = byVariable.get(call.auth);
     const api = byVariable.get(call.api);
     if (auth?.type !== 'Auth' || !api) continue;
+    // The authenticator is one of the Api's route functions: what every route binds, it binds too.
+    auth.bound.push(...api.bound);
     api.boundVariables.push(call.auth);
     api.bound.push({ variable: call.auth });
   }
