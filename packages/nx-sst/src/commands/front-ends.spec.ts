@@ -1,14 +1,10 @@
-import type { ExecutorContext } from '@nx/devkit';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopDaemon } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
 import { createDiskWorkspace, nxStatus } from '../plugin/test-utils/disk-workspace';
 import { runCli } from '../test-utils/cli';
-import deployExecutor from '../executors/deploy/deploy.impl';
-import diffExecutor from '../executors/diff/diff.impl';
-import secretsExecutor from '../executors/secrets/secrets.impl';
-import typesExecutor from '../executors/types/types.impl';
 
 jest.setTimeout(600_000);
 
@@ -19,7 +15,7 @@ jest.setTimeout(600_000);
  */
 describe('the CLI, the inferred targets and the executors run the same commands', () => {
   let ws: { root: string; dispose(): void };
-  let context: ExecutorContext;
+  let context: Record<string, unknown>;
 
   beforeAll(() => {
     ws = createDiskWorkspace({
@@ -46,7 +42,7 @@ export default { config: () => ({ name: 'fronts', region: 'us-east-1' }), stacks
       nxJsonConfiguration: {},
       isVerbose: false,
       projectGraph: { nodes: {}, dependencies: {} },
-    } as unknown as ExecutorContext;
+    };
   });
   afterAll(async () => {
     await stopDaemon(localCloudDir(ws.root));
@@ -59,17 +55,27 @@ export default { config: () => ({ name: 'fronts', region: 'us-east-1' }), stacks
     stderr: string;
   }
 
-  async function viaExecutor(run: () => Promise<{ success: boolean }>): Promise<Ran> {
-    let stdout = '';
-    let stderr = '';
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-    try {
-      return { ok: (await run()).success, stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+  /**
+   * The built executor in a Node process of its own, as Nx runs a task: its module loaded from dist,
+   * called with the task's options and an executor context, its result as the exit code.
+   */
+  async function viaExecutor(executor: string, options: Record<string, unknown>): Promise<Ran> {
+    const impl = join(__dirname, '../../dist/executors', executor, `${executor}.impl.js`);
+    const script = `require(${JSON.stringify(impl)}).default(${JSON.stringify(options)}, ${JSON.stringify(context)})
+      .then((r) => process.exit(r.success ? 0 : 1), (e) => { console.error(e); process.exit(2); });`;
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['-e', script], {
+        cwd: ws.root,
+        env: { ...process.env, NX_DAEMON: 'false' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    return { ok: r.code === 0, stdout: r.stdout, stderr: r.stderr };
   }
 
   async function viaCli(args: string[]): Promise<Ran> {
@@ -88,6 +94,7 @@ export default { config: () => ({ name: 'fronts', region: 'us-east-1' }), stacks
   /** Lines that differ by nature: durations and timestamps. */
   const stable = (text: string) =>
     text
+      .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g, '<timestamp>')
       .replace(/\d+(\.\d+)?\s?(ms|s)\b/g, '<time>')
       .replace(/\d{1,2}:\d{2}:\d{2}( [AP]M)?/g, '<clock>')
       .split('\n')
@@ -96,11 +103,11 @@ export default { config: () => ({ name: 'fronts', region: 'us-east-1' }), stacks
   async function expectSame(
     cli: string[],
     target: string[],
-    executor: () => Promise<{ success: boolean }>,
+    executor: [string, Record<string, unknown>],
     expected: { ok: boolean; stdout?: RegExp | string; stderr?: RegExp | string },
   ) {
     const a = await viaCli(cli);
-    const b = await viaExecutor(executor);
+    const b = await viaExecutor(...executor);
     const c = viaTarget(target);
     expect({ cli: a.ok, executor: b.ok, target: c.ok }).toEqual({
       cli: expected.ok,
@@ -120,7 +127,7 @@ export default { config: () => ({ name: 'fronts', region: 'us-east-1' }), stacks
   }
 
   it('secrets: set, get, list, remove of a set and of an unset secret, load', async () => {
-    const secrets = (o: Parameters<typeof secretsExecutor>[0]) => () => secretsExecutor(o, context);
+    const secrets = (o: Record<string, unknown>): [string, Record<string, unknown>] => ['secrets', o];
     await expectSame(
       ['secrets', 'set', 'KEY', 'v1'],
       ['infra:secrets', '--', 'set', 'KEY', 'v1'],
@@ -157,30 +164,30 @@ export default { config: () => ({ name: 'fronts', region: 'us-east-1' }), stacks
     await expectSame(
       ['secrets', 'frobnicate'],
       ['infra:secrets', '--', 'frobnicate'],
-      secrets({ command: 'frobnicate' as 'set' }),
+      secrets({ command: 'frobnicate' }),
       { ok: false, stderr: /Unknown secrets command "frobnicate"/ },
     );
   });
 
   it('types, deploy (unchanged the second time) and diff', async () => {
     await viaCli(['types']);
-    await expectSame(['types'], ['infra:types', '--skip-nx-cache'], () => typesExecutor({}, context), {
+    await expectSame(['types'], ['infra:types', '--skip-nx-cache'], ['types', {}], {
       ok: true,
       stdout: /^Types are up to date\.\n$/,
     });
     await viaCli(['deploy']);
-    await expectSame(['deploy'], ['infra:deploy'], () => deployExecutor({}, context), {
+    await expectSame(['deploy'], ['infra:deploy'], ['deploy', {}], {
       ok: true,
       stdout: /Deployed fronts to the stage "local"[\s\S]*mode: on/,
     });
-    await expectSame(['diff'], ['infra:diff'], () => diffExecutor({}, context), {
+    await expectSame(['diff'], ['infra:diff'], ['diff', {}], {
       ok: true,
       stdout: /No changes for fronts on the stage "local"/,
     });
     await expectSame(
       ['deploy', '--stacks', 'Nope'],
       ['infra:deploy', '--', '--stacks', 'Nope'],
-      () => deployExecutor({ stacks: ['Nope'] }, context),
+      ['deploy', { stacks: ['Nope'] }],
       { ok: false },
     );
   });
