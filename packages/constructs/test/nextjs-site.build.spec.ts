@@ -2,6 +2,10 @@ import { execFileSync, execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
+import { ensureBootstrapped, startTestCloud, withCloudEnv } from '@nx-sst/local-cloud';
 import { Template } from 'aws-cdk-lib/assertions';
 import { App, Bucket, NextjsSite } from '../src';
 import { OPEN_NEXT_VERSION, SERVER_WRAPPER } from '../src/open-next';
@@ -146,5 +150,88 @@ export function Client() { return <p id="client">{process.env.NEXT_PUBLIC_API_UR
     expect(html).toContain('<p id="server">bound</p>');
     expect(html).toContain('<p id="client">local-api-bucket</p>');
     expect(html).not.toContain('{{ NEXT_PUBLIC_API_URL }}');
+  });
+
+  it('is served on the local cloud from the built artefact (dev.deploy): the page and its scripts through the function URL', async () => {
+    const saved = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'false';
+    const cloud = await startTestCloud();
+    const lambda = new LambdaClient(cloud.clientConfig);
+    const cfn = new CloudFormationClient(cloud.clientConfig);
+    try {
+      await ensureBootstrapped(cloud);
+      const app = new App({
+        name: 'my-app',
+        stage: 'local',
+        region: cloud.region,
+        account: cloud.accountId,
+        workspaceRoot: root,
+        outdir: path.join(root, '.sst', 'cdk.out.local'),
+        resolveProject: (abs) =>
+          path.relative(root, abs) === path.join('apps', 'web')
+            ? { name: 'web', root: 'apps/web' }
+            : undefined,
+      });
+      app.stack(function Default({ stack }) {
+        const api = new Bucket(stack, 'api');
+        new NextjsSite(stack, 'web', {
+          path: 'apps/web',
+          prebuilt: '.open-next',
+          environment: { NEXT_PUBLIC_API_URL: api.bucketName, SERVER_VALUE: 'bound' },
+          dev: { deploy: true },
+        });
+      });
+      const assembly = app.synth();
+      const toolkit = new Toolkit({
+        ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
+      });
+      await withCloudEnv(cloud, async () => {
+        const source = await toolkit.fromAssemblyBuilder(async () => assembly);
+        await toolkit.deploy(source, { stacks: { strategy: StackSelectionStrategy.ALL_STACKS } });
+      });
+      const physical: Record<string, string> = {};
+      for await (const page of paginateListStackResources(
+        { client: cfn },
+        { StackName: 'local-my-app-Default' },
+      )) {
+        for (const r of page.StackResourceSummaries ?? [])
+          physical[`${r.ResourceType} ${r.LogicalResourceId}`] = r.PhysicalResourceId!;
+      }
+      const idOf = (type: string, prefix: string) => {
+        const id = Object.keys(physical).find((key) => key.startsWith(`${type} ${prefix}`));
+        if (!id) throw new Error(`no ${type} ${prefix}* in ${Object.keys(physical).join(', ')}`);
+        return id;
+      };
+      const apiBucket = physical[idOf('AWS::S3::Bucket', 'apiBucket')];
+      const { FunctionUrl } = await lambda.send(
+        new GetFunctionUrlConfigCommand({
+          FunctionName: physical[idOf('AWS::Lambda::Function', 'webServerFunction')],
+        }),
+      );
+      const page = await fetch(FunctionUrl!);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<p id="server">bound</p>');
+      expect(html).toContain(`<p id="client">${apiBucket}</p>`);
+      const scripts = [...html.matchAll(/<script src="\/(_next\/static\/[^"]+\.js)"/g)].map((m) => m[1]);
+      expect(scripts.length).toBeGreaterThan(0);
+      let replaced = 0;
+      for (const script of scripts) {
+        const res = await fetch(`${FunctionUrl}${script}`);
+        expect(res.status).toBe(200);
+        const js = await res.text();
+        expect(js).not.toContain('{{ NEXT_PUBLIC_API_URL }}');
+        if (js.includes(apiBucket)) replaced += 1;
+      }
+      // the client component's chunk holds the deployed value
+      expect(replaced).toBeGreaterThan(0);
+      expect((await fetch(`${FunctionUrl}robots.txt`)).status).toBe(200);
+    } finally {
+      lambda.destroy();
+      cfn.destroy();
+      await cloud.stop();
+      if (saved === undefined) delete process.env.CDK_VALIDATION;
+      else process.env.CDK_VALIDATION = saved;
+    }
   });
 });
