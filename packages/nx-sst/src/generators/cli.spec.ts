@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { createDiskWorkspace, nx } from '../plugin/test-utils/disk-workspace';
+import { createDiskWorkspace, nx, nxStatus } from '../plugin/test-utils/disk-workspace';
 
 // Real Nx processes on a loaded machine: each command takes seconds.
 jest.setTimeout(300_000);
@@ -54,6 +54,23 @@ describe('generators through the nx CLI', () => {
       '--no-interactive',
     ]);
     expect(stripVTControlCharacters(output)).toContain('UPDATE apps/infra/stacks/Default.ts');
+    expect(read('apps/infra/stacks/Default.ts')).toBe(stack);
+  });
+
+  it('a name the app already has fails with exit 1 and names the construct, --bind or not', () => {
+    const stack = read('apps/infra/stacks/Default.ts');
+    for (const args of [
+      ['nx-sst:resource', '--type', 'bucket', '--name', 'public'],
+      ['nx-sst:resource', '--type', 'queue', '--name', 'public', '--bind', 'web'],
+      ['nx-sst:secret', 'public'],
+    ]) {
+      const { status, output } = nxStatus(ws.root, ['g', ...args, '--no-interactive']);
+      expect([args, status]).toEqual([args, 1]);
+      expect(stripVTControlCharacters(output)).toContain(
+        "A construct with id 'public' already exists (Bucket in apps/infra/stacks/Default.ts). Choose another name, " +
+          'or, to bind the existing Bucket to a project: nx g nx-sst:bind --resource public --project <project>',
+      );
+    }
     expect(read('apps/infra/stacks/Default.ts')).toBe(stack);
   });
 });

@@ -92,12 +92,17 @@ describe('resource generator', () => {
     expect(added).toMatchSnapshot();
   });
 
-  it('changes nothing when run twice', async () => {
+  it('refuses a name it already declared, with or without --bind, naming it and the bind generator', async () => {
     const options: ResourceGeneratorSchema = { type: 'queue', name: 'jobs', bind: ['web'], skipFormat: true };
     await resourceGenerator(tree, options);
     const first = treeContent(tree);
-    await resourceGenerator(tree, options);
-    expect(treeContent(tree)).toEqual(first);
+    for (const again of [options, { ...options, bind: undefined }, { ...options, type: 'bucket' as const }]) {
+      await expect(resourceGenerator(tree, again)).rejects.toThrow(
+        `A construct with id 'jobs' already exists (Queue in apps/infra/stacks/Default.ts). Choose another name, ` +
+          `or, to bind the existing Queue to a project: nx g nx-sst:bind --resource jobs --project <project>`,
+      );
+      expect(treeContent(tree)).toEqual(first);
+    }
   });
 
   it('keeps the user formatting and quote style, and places new constructs before a final return', async () => {
@@ -235,7 +240,9 @@ export function Default({ stack: s }: StackContext) {
       const { targets } = readStaticBindings([{ file: STACK, content: tree.read(STACK, 'utf-8')! }]);
       expect(targets.find((t) => t.id === 'spa')?.bindings).toEqual([]);
       const before = treeContent(tree);
-      await resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['spa'], skipFormat: true });
+      await expect(
+        resourceGenerator(tree, { type: 'bucket', name: 'uploads', bind: ['spa'], skipFormat: true }),
+      ).rejects.toThrow(`A construct with id 'uploads' already exists (Bucket in ${STACK}).`);
       expect(treeContent(tree)).toEqual(before);
     });
 

@@ -21,15 +21,16 @@ describe('secret generator', () => {
     `);
   });
 
-  it('binds an existing secret to one more project on a second run, and changes nothing on a third', async () => {
+  it('refuses a second run with the same name, --bind or not, pointing to the bind generator', async () => {
     await secretGenerator(tree, { name: 'STRIPE_KEY', skipFormat: true });
-    await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
-    const second = treeContent(tree);
-    expect(second['apps/infra/stacks/Default.ts']).toContain(
-      `new NextjsSite(stack, 'web', { path: 'apps/web', bind: [STRIPE_KEY] })`,
-    );
-    await secretGenerator(tree, { name: 'STRIPE_KEY', bind: ['web'], skipFormat: true });
-    expect(treeContent(tree)).toEqual(second);
+    const first = treeContent(tree);
+    for (const bind of [undefined, ['web']]) {
+      await expect(secretGenerator(tree, { name: 'STRIPE_KEY', bind, skipFormat: true })).rejects.toThrow(
+        `A construct with id 'STRIPE_KEY' already exists (Secret in apps/infra/stacks/Default.ts). Choose another name, ` +
+          `or, to bind the existing Secret to a project: nx g nx-sst:bind --resource STRIPE_KEY --project <project>`,
+      );
+      expect(treeContent(tree)).toEqual(first);
+    }
   });
 
   it.each([

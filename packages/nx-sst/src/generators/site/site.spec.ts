@@ -140,6 +140,17 @@ describe('site generator', () => {
     expect(treeContent(tree)).toEqual(before);
   });
 
+  it("refuses another project's site under a name a construct already has, naming it", async () => {
+    await siteGenerator(tree, { project: 'web', skipFormat: true });
+    writeJson(tree, 'apps/admin/package.json', { name: 'admin', scripts: { dev: 'next dev' } });
+    tree.write('apps/admin/next.config.js', 'module.exports = {};\n');
+    const before = treeContent(tree);
+    await expect(siteGenerator(tree, { project: 'admin', name: 'web', skipFormat: true })).rejects.toThrow(
+      `A construct with id 'web' already exists (NextjsSite in apps/infra/stacks/Default.ts).`,
+    );
+    expect(treeContent(tree)).toEqual(before);
+  });
+
   it('refuses to turn a NextjsSite into a StaticSite', async () => {
     await siteGenerator(tree, { project: 'web', skipFormat: true });
     await expect(siteGenerator(tree, { project: 'web', type: 'static', skipFormat: true })).rejects.toThrow(

@@ -25,7 +25,7 @@ export interface AddConstructOptions {
 
 /**
  * Adds `const x = new Type(stack, 'id', props)` to a stack and binds it to each named project's targets.
- * Everything is checked before anything is written; running it again changes nothing.
+ * Everything is checked before anything is written; an id the app already uses is refused.
  */
 export function addConstruct(tree: Tree, options: AddConstructOptions): { file: string; variable: string } {
   assertValidId(options.id, `${options.what} id`);
@@ -42,7 +42,7 @@ export function addConstruct(tree: Tree, options: AddConstructOptions): { file: 
     );
   }
 
-  const existing = assertIdFree(stacks, options.id, { type: options.type, file });
+  assertIdFree(stacks, options.id);
   const bind = options.bind ?? [];
   if (bind.length && !kind.module) {
     throw new Error(
@@ -50,44 +50,30 @@ export function addConstruct(tree: Tree, options: AddConstructOptions): { file: 
     );
   }
   const projectTargets = resolveBindTargets(tree, app, file, editor, bind);
-
-  let variable = existing?.variable;
-  if (existing && !variable && bind.length) {
-    throw new Error(
-      `'${options.id}' exists in ${file} but is not held in a variable, so it cannot be bound. ` +
-        `Assign it to a const (const x = new ${options.type}(...)) and run this again.`,
-    );
-  }
+  // The editor is in memory: a refusal below still writes nothing. The import comes first so the
+  // variable's name cannot clash with it.
+  const quote = quoteStyle(editor.content);
+  const local = editor.ensureImport(kind.exportPath[0]);
+  const variable = variableName(options.type, options.id, editor.declaredNames());
   // Decided (and refused where it cannot work) before the file is touched.
   const plans = planBindings(
     tree,
     projectTargets,
-    {
-      type: options.type,
-      id: options.id,
-      variable: variable ?? variableName(options.type, options.id, editor.declaredNames()),
-    },
+    { type: options.type, id: options.id, variable },
     { client: options.client },
   );
-  if (!existing) {
-    const quote = quoteStyle(editor.content);
-    const local = editor.ensureImport(kind.exportPath[0]);
-    variable = variableName(options.type, options.id, editor.declaredNames());
-    const props = options.props
-      ? `, ${quote === '"' ? options.props.replace(/'/g, '"') : options.props}`
-      : '';
-    const statement = `const ${variable} = new ${constructExpression(options.type, local)}(${stackParameter(editor, stackName)}, ${quote}${options.id}${quote}${props});`;
-    // Declared above the first target it is bound to, so the target's `bind` prop can name it.
-    const targetIds = new Set(projectTargets.flatMap((p) => p.targets.map((t) => t.id)));
-    const firstTarget = editor.constructs.find((c) => targetIds.has(c.id) && c.statement);
-    editor.insertStatement(stackName, statement, firstTarget?.statement);
-  }
-  applyBindings(editor, plans, variable!);
+  const props = options.props ? `, ${quote === '"' ? options.props.replace(/'/g, '"') : options.props}` : '';
+  const statement = `const ${variable} = new ${constructExpression(options.type, local)}(${stackParameter(editor, stackName)}, ${quote}${options.id}${quote}${props});`;
+  // Declared above the first target it is bound to, so the target's `bind` prop can name it.
+  const targetIds = new Set(projectTargets.flatMap((p) => p.targets.map((t) => t.id)));
+  const firstTarget = editor.constructs.find((c) => targetIds.has(c.id) && c.statement);
+  editor.insertStatement(stackName, statement, firstTarget?.statement);
+  applyBindings(editor, plans, variable);
 
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
   for (const { project } of projectTargets) wrapBoundTargets(tree, project, options.wrapTargets);
   includeTypesInBoundProjects(tree);
-  return { file, variable: variable! };
+  return { file, variable };
 }
 
 /** The name the stack function gives to `stack` in its parameter (`{ stack }` or `{ stack: s }`). */

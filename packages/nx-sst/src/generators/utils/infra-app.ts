@@ -99,25 +99,26 @@ export function assertValidId(id: string | undefined, what: string): asserts id 
   }
 }
 
-/** Refuses an id that another construct of the app already uses (CDK ids and env var names must be unique). */
-export function assertIdFree(
-  stacks: { file: string; editor: StackEditor }[],
-  id: string,
-  allow?: { type: string; file: string },
-): StackConstruct | undefined {
+/**
+ * Refuses an id that another construct of the app already uses (CDK ids and env var names must be
+ * unique), naming it; a generator run again with the same name fails too rather than exit 0 having
+ * done nothing. Binding what exists is the bind generator's job, which the message names.
+ */
+export function assertIdFree(stacks: { file: string; editor: StackEditor }[], id: string): void {
   const key = id.replace(/-/g, '_');
   for (const { file, editor } of stacks) {
     for (const construct of editor.constructs) {
       if (construct.id.replace(/-/g, '_') !== key) continue;
-      if (allow && construct.type === allow.type && construct.id === id && file === allow.file)
-        return construct;
+      const same = construct.id === id;
       throw new Error(
         `A construct with id '${construct.id}' already exists (${construct.type} in ${file}). ` +
-          `Ids are unique per app ('-' and '_' count as the same); choose another name.`,
+          (same
+            ? `Choose another name, or, to bind the existing ${construct.type} to a project: ` +
+              `nx g nx-sst:bind --resource ${construct.id} --project <project>`
+            : `Ids are unique per app ('-' and '_' count as the same); choose another name.`),
       );
     }
   }
-  return undefined;
 }
 
 export function readProject(tree: Tree, name: string): ProjectConfiguration & { name: string } {
