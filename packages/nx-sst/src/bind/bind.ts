@@ -4,7 +4,7 @@ import { bindSignalFile } from '../core/app-index';
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
-import { BoundRefresher, RefreshScheduler } from './refresh';
+import { BoundRefresher, RefreshScheduler, type Timers, type WatchFile } from './refresh';
 import type { ChildRunner as ChildRunnerType } from './run-child';
 import { resolveScope, type Scope } from './scope';
 import {
@@ -103,11 +103,7 @@ export interface BindSession {
 export async function openBinding(opts: BindingOptions): Promise<BindSession> {
   const workspaceRoot = path.resolve(opts.workspaceRoot);
   const baseEnv = opts.env ?? process.env;
-  // NX_SST_TIMING=1 prints when each start-up phase ended, in ms since the process started
-  // (bench/bind reports them); it never prints a value.
-  const timing = baseEnv.NX_SST_TIMING
-    ? (phase: string) => process.stderr.write(`nx-sst timing: ${phase} ${performance.now().toFixed(1)}\n`)
-    : () => undefined;
+  const timing = phaseTimer(baseEnv);
   timing('started');
   const scope = await resolveScope({ ...opts, workspaceRoot, env: baseEnv });
   const { stage } = scope;
@@ -257,14 +253,31 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
  * stage) and the target's role credentials. Resolves to the exit code to exit with.
  */
 export async function runBound(opts: RunBoundOptions): Promise<number> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`nx-sst: ${line}\n`));
   if (!opts.command.length)
     throw new NxSstError('No command to run.', 'Put it after --: nx-sst bind -- next dev');
-  const workspaceRoot = path.resolve(opts.workspaceRoot);
-  const timing = (opts.env ?? process.env).NX_SST_TIMING
-    ? (phase: string) => process.stderr.write(`nx-sst timing: ${phase} ${performance.now().toFixed(1)}\n`)
-    : () => undefined;
   const session = await openBinding(opts);
+  return runInSession(session, opts);
+}
+
+/** How `runInSession` keeps time and watches the signal file; the real ones unless a spec fakes them. */
+export interface RunParts {
+  timers?: Timers;
+  watch?: WatchFile;
+}
+
+/**
+ * Runs the command with an open binding until it ends for good: the child (`ChildRunner`: spawn,
+ * signals, watchdog, masking) with the session's environment, restarted by `BoundRefresher` when
+ * `RefreshScheduler` says its values or role session are due. Closes the session once the command
+ * has ended. Resolves to the exit code to exit with.
+ */
+export async function runInSession(
+  session: BindSession,
+  opts: RunBoundOptions,
+  parts: RunParts = {},
+): Promise<number> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`nx-sst: ${line}\n`));
+  const timing = phaseTimer(opts.env ?? process.env);
   log(session.summary);
   const envOf = boundEnv(session, opts.likeLambda);
   const { ChildRunner } = loadRunner();
@@ -282,9 +295,10 @@ export async function runBound(opts: RunBoundOptions): Promise<number> {
 
   const scheduler = new RefreshScheduler({
     onDue: (reason, why) => refresher.refresh(reason, why),
-    signalFile: bindSignalFile(workspaceRoot),
+    signalFile: bindSignalFile(path.resolve(opts.workspaceRoot)),
     pollIntervalMs: opts.pollIntervalMs ?? 60_000,
     refreshBeforeExpiryMs: opts.refreshBeforeExpiryMs ?? 60_000,
+    ...parts,
   });
   const refresher = new BoundRefresher({
     source: session,
@@ -322,6 +336,16 @@ export function boundEnv(
     likeLambda
       ? likeLambdaEnv(session.envOf(values, credentials), values)
       : session.envOf(values, credentials);
+}
+
+/**
+ * With NX_SST_TIMING=1, prints when each start-up phase ended, in ms since the process started
+ * (bench/bind reports them); it never prints a value.
+ */
+function phaseTimer(env: NodeJS.ProcessEnv): (phase: string) => void {
+  return env.NX_SST_TIMING
+    ? (phase) => process.stderr.write(`nx-sst timing: ${phase} ${performance.now().toFixed(1)}\n`)
+    : () => undefined;
 }
 
 function fingerprintOf(opts: {
