@@ -18,7 +18,15 @@ import * as cdk from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  ensureBootstrapped,
+  startLocalCloud,
+  startTestCloud,
+  stopDaemon,
+  withCloudEnv,
+  type LocalCloud,
+} from './index';
 
 jest.setTimeout(180_000);
 
@@ -30,6 +38,10 @@ export const consume = async (event) => {
   for (const r of event.Records) await put('/consumed/' + r.body, JSON.stringify({ source: r.eventSource, arn: r.eventSourceARN, count: r.attributes.ApproximateReceiveCount, attr: r.messageAttributes.kind?.stringValue ?? null }));
 };
 export const fails = async () => { throw new Error('consumer failed'); };
+export const notified = async (event) => {
+  const n = event.Records[0].Sns;
+  await put('/notified/' + n.Message, JSON.stringify({ topic: n.TopicArn, subject: n.Subject, kind: n.MessageAttributes.kind?.Value ?? null, at: Date.now() }));
+};
 export const partial = async (event) => {
   const batchItemFailures = [];
   for (const r of event.Records) {
@@ -252,6 +264,73 @@ export const handler = async (event) => {
       return Messages?.[0];
     });
     expect(dead.Body).toBe('bad1');
+  });
+});
+
+describe('SNS subscriptions of functions: the local cloud runs the subscriber', () => {
+  let cloud: LocalCloud;
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+  });
+  afterAll(async () => {
+    await cloud?.stop();
+  });
+
+  it('a message published to the topic runs the function with the SNS event, once, also across a restart', async () => {
+    const iam = new IAMClient(cloud.clientConfig);
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'subscriber',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    const lambda = new LambdaClient(cloud.clientConfig);
+    const { FunctionArn } = await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'notified',
+        Runtime: 'nodejs22.x',
+        Role: Role!.Arn!,
+        Handler: 'index.notified',
+        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(CONSUMER) }) },
+      }),
+    );
+    lambda.destroy();
+    const sns = new SNSClient(cloud.clientConfig);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'events' }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'lambda', Endpoint: FunctionArn }));
+    await sns.send(
+      new PublishCommand({
+        TopicArn,
+        Message: 'hello',
+        Subject: 'greeting',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'note' } },
+      }),
+    );
+    sns.destroy();
+    const ssm = new SSMClient(cloud.clientConfig);
+    const read = () =>
+      ssm
+        .send(new GetParametersByPathCommand({ Path: '/notified' }))
+        .then((r) => r.Parameters?.find((p) => p.Name === '/notified/hello')?.Value);
+    const first = JSON.parse(await until('the subscriber', read)) as Record<string, unknown>;
+    expect(first).toMatchObject({ topic: TopicArn, subject: 'greeting', kind: 'note' });
+    ssm.destroy();
+
+    // The replay recreates the Publish; its notification must not run the function again.
+    await stopDaemon(cloud.stateDir);
+    const again = await startLocalCloud({ stateDir: cloud.stateDir });
+    await new Promise((r) => setTimeout(r, 2000));
+    const ssm2 = new SSMClient(again.clientConfig);
+    const { Parameters = [] } = await ssm2.send(new GetParametersByPathCommand({ Path: '/notified' }));
+    ssm2.destroy();
+    expect(JSON.parse(Parameters.find((p) => p.Name === '/notified/hello')!.Value!)).toEqual(first);
   });
 });
 

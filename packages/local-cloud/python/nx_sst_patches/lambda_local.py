@@ -8,6 +8,8 @@
   The daemon passes its published endpoint in NX_SST_PUBLIC_ENDPOINT;
 - no invocation of a queue's event source mappings inside SendMessage (moto would receive the
   messages and try Docker): the daemon polls the queues of those mappings itself;
+- no invocation of a topic's function subscriptions inside Publish (Docker again): the notifications
+  wait for the daemon, which drains them through /moto-api/nx-sst/sns-deliveries and runs the functions;
 - with IAM enforced, the daemon assumes a function's role as Lambda does, as the service its trust
   policy names: a call that carries SERVICE_PRINCIPAL_HEADER (set by the daemon only; the front
   removes it from every client's request) is trusted by a statement for that service.
@@ -92,6 +94,7 @@ def _patch_lambda_code_route():
     _urls.url_paths["{0}/moto-api/nx-sst/lambda-code"] = lambda_code
     _urls.url_paths["{0}/moto-api/nx-sst/http-api"] = http_api
     _urls.url_paths["{0}/moto-api/nx-sst/lambda-url"] = lambda_url
+    _urls.url_paths["{0}/moto-api/nx-sst/sns-deliveries"] = _sns_deliveries_route
 
 
 @_nx_patch("local HTTP API endpoint")
@@ -176,3 +179,58 @@ def _patch_service_principal_trust():
         return original(self, role_arn)
 
     _iac.IAMRequestBase._check_role_trust_relationship = _check_role_trust_relationship
+
+
+# Notifications for functions subscribed to a topic, until the daemon drains them (it runs the functions).
+_nx_sns_deliveries = []
+
+
+@_nx_patch("SNS deliveries to functions run by the daemon")
+def _patch_sns_lambda_delivery():
+    from moto.sns import models as _snm
+    from moto.core.utils import iso_8601_datetime_with_milliseconds
+    _nx_expect((_snm.Subscription, "publish"), (_snm.Subscription, "_parse_message_structure"))
+    original = _snm.Subscription.publish
+
+    def _attributes(message_attributes):
+        out = {}
+        for name, value in (message_attributes or {}).items():
+            if not isinstance(value, dict):
+                continue
+            if "Type" in value:
+                out[name] = {"Type": value.get("Type"), "Value": value.get("Value")}
+            else:
+                out[name] = {"Type": value.get("DataType"),
+                             "Value": value.get("StringValue", value.get("BinaryValue"))}
+        return out
+
+    def publish(self, message, message_id, subject=None, message_attributes=None, group_id=None,
+                deduplication_id=None, message_structure=None):
+        if self.protocol != "lambda":
+            return original(self, message, message_id, subject, message_attributes, group_id,
+                            deduplication_id, message_structure)
+        # moto would invoke the function through Docker here; the daemon runs it instead.
+        matcher = getattr(self, "_filter_policy_matcher", None)
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        _nx_sns_deliveries.append({
+            "functionArn": self.endpoint,
+            "subscriptionArn": self.arn,
+            "topicArn": self.topic.arn,
+            "messageId": message_id,
+            "message": message,
+            "subject": subject,
+            "messageAttributes": _attributes(message_attributes),
+            "timestamp": iso_8601_datetime_with_milliseconds(),
+        })
+
+    _snm.Subscription.publish = publish
+
+
+def _sns_deliveries_route(request, full_url, headers):
+    import json
+    drained = list(_nx_sns_deliveries)
+    del _nx_sns_deliveries[:len(drained)]
+    return 200, {"content-type": "application/json"}, json.dumps(drained)

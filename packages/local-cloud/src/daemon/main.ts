@@ -220,12 +220,14 @@ async function main(): Promise<void> {
       replayed: opened.records.length,
       controlToken,
     };
-    writeJsonAtomic(paths.daemon, info);
     eventSources = new SqsEventSources(activeLambda, {
       region: settings.region,
       version: () => opened.journal.seq,
       log: say,
     });
+    // Before daemon.json names this daemon, so no client has published yet.
+    await eventSources.discardReplayed();
+    writeJsonAtomic(paths.daemon, info);
     eventSources.start();
     say(`listening on http://127.0.0.1:${port}`);
   } catch (e) {

@@ -86,6 +86,7 @@ print(any(m == "moto" or m.startswith("moto.") for m in sys.modules))
         'moto.moto_api._internal.urls',
         'moto.s3.models',
         'moto.s3.responses',
+        'moto.sns.models',
         'moto.sqs.models',
         'moto.sts.models',
       ].join(','),

@@ -32,6 +32,44 @@ export interface EventSourceOptions {
   log: (line: string) => void;
 }
 
+/** A notification for a function subscribed to a topic, as moto (patched) records it. */
+export interface SnsDelivery {
+  functionArn: string;
+  subscriptionArn: string;
+  topicArn: string;
+  messageId: string;
+  message: string;
+  subject?: string | null;
+  messageAttributes?: Record<string, { Type: string; Value: string }>;
+  timestamp: string;
+}
+
+/** The SNS event a subscribed function gets. */
+export function snsEvent(d: SnsDelivery): { Records: unknown[] } {
+  return {
+    Records: [
+      {
+        EventVersion: '1.0',
+        EventSubscriptionArn: d.subscriptionArn,
+        EventSource: 'aws:sns',
+        Sns: {
+          SignatureVersion: '1',
+          Timestamp: d.timestamp,
+          Signature: 'EXAMPLE',
+          SigningCertUrl: 'EXAMPLE',
+          MessageId: d.messageId,
+          Message: d.message,
+          MessageAttributes: d.messageAttributes ?? {},
+          Type: 'Notification',
+          UnsubscribeUrl: 'EXAMPLE',
+          TopicArn: d.topicArn,
+          Subject: d.subject ?? null,
+        },
+      },
+    ],
+  };
+}
+
 /** The SQS event of a batch, as Lambda sends it to a consumer. */
 export function sqsEvent(messages: SqsMessage[], queueArn: string, region: string): { Records: unknown[] } {
   return {
@@ -159,10 +197,47 @@ export class SqsEventSources {
     return list;
   }
 
+  /**
+   * Drops the notifications moto recorded while the journal was replayed: they were delivered (or
+   * not) before the restart. Call once, after the replay and before clients can publish.
+   */
+  async discardReplayed(): Promise<void> {
+    await this.drainSns();
+  }
+
+  private async drainSns(): Promise<SnsDelivery[]> {
+    const answer = await this.lambda.internalCall({
+      method: 'GET',
+      url: '/moto-api/nx-sst/sns-deliveries',
+      headers: {},
+      body: Buffer.alloc(0),
+    });
+    if (answer.status !== 200) throw new Error(`moto answered HTTP ${answer.status} for its SNS deliveries`);
+    return JSON.parse(answer.body.toString('utf8')) as SnsDelivery[];
+  }
+
+  /** Each notification for a subscribed function runs it once, as an asynchronous invocation. */
+  private async deliverSns(): Promise<void> {
+    for (const delivery of await this.drainSns()) {
+      void (async () => {
+        const found = await this.lambda.configuration(delivery.functionArn);
+        if ('answer' in found) throw new Error(`its function is not there (HTTP ${found.answer.status})`);
+        await this.lambda.invoke(found.config, JSON.stringify(snsEvent(delivery)));
+      })().catch((e: unknown) =>
+        this.options.log(
+          `SNS delivery ${delivery.messageId} to ${delivery.functionArn}: ${(e as Error).message}`,
+        ),
+      );
+    }
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
+      await this.deliverSns().catch((e: unknown) =>
+        this.options.log(`SNS deliveries: ${(e as Error).message}`),
+      );
       for (const mapping of await this.list()) {
         if (mapping.State !== 'Enabled' || !mapping.EventSourceArn.startsWith('arn:aws:sqs:')) continue;
         if (this.busy.has(mapping.UUID)) continue;

@@ -128,6 +128,11 @@ export class LocalLambda {
     return path.join(this.logDir, `${functionName}.log`);
   }
 
+  /** A request of the daemon's own (moto's internal routes), through the gate. */
+  internalCall(request: WireRequest): Promise<WireResponse> {
+    return this.options.internal(request);
+  }
+
   /** A call of the cloud's API by the daemon, signed with the workspace's keys, through the gate. */
   async signed(
     service: string,
