@@ -7,6 +7,7 @@ import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambd
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { ensureBootstrapped, startTestCloud, withCloudEnv } from '@nx-sst/local-cloud';
 import { Template } from 'aws-cdk-lib/assertions';
+import { chromium } from 'playwright-core';
 import { App, Bucket, NextjsSite } from '../src';
 import { OPEN_NEXT_VERSION, SERVER_WRAPPER } from '../src/open-next';
 
@@ -67,7 +68,13 @@ export default function Home() {
     write(
       'app/client.jsx',
       `'use client';
-export function Client() { return <p id="client">{process.env.NEXT_PUBLIC_API_URL}</p>; }
+import { useEffect, useState } from 'react';
+export function Client() {
+  // Set in the browser only: shows the value the loaded script holds, not the server's HTML.
+  const [hydrated, setHydrated] = useState('');
+  useEffect(() => setHydrated(process.env.NEXT_PUBLIC_API_URL), []);
+  return <><p id="client">{process.env.NEXT_PUBLIC_API_URL}</p><p id="hydrated">{hydrated}</p></>;
+}
 `,
     );
     write('public/robots.txt', 'User-agent: *\n');
@@ -226,6 +233,33 @@ export function Client() { return <p id="client">{process.env.NEXT_PUBLIC_API_UR
       // the client component's chunk holds the deployed value
       expect(replaced).toBeGreaterThan(0);
       expect((await fetch(`${FunctionUrl}robots.txt`)).status).toBe(200);
+      // In Chromium (Debian's, as the e2e suites use it): the page hydrates with the scripts served here.
+      const browser = await chromium.launch({
+        executablePath: process.env.NX_SST_E2E_CHROMIUM ?? '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking'],
+      });
+      try {
+        const tab = await browser.newPage();
+        const failed: string[] = [];
+        tab.on('requestfailed', (r) => failed.push(r.url()));
+        tab.on('response', (r) => {
+          if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+        });
+        // The host form of the local function URL: the page's /_next/... paths stay on the function.
+        const [, port, urlId] = /^http:\/\/127\.0\.0\.1:(\d+)\/_aws\/lambda-url\/([a-z0-9]+)\/$/.exec(
+          FunctionUrl!,
+        )!;
+        await tab.goto(`http://${urlId}.lambda-url.localhost:${port}/`);
+        // A string: evaluated in the page (this package's specs are typed without the DOM).
+        await tab.waitForFunction(
+          `document.querySelector('#hydrated')?.textContent === ${JSON.stringify(apiBucket)}`,
+          undefined,
+          { timeout: 30_000 },
+        );
+        expect(failed).toEqual([]);
+      } finally {
+        await browser.close();
+      }
     } finally {
       lambda.destroy();
       cfn.destroy();
