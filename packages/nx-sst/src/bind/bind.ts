@@ -4,7 +4,7 @@ import { bindSignalFile } from '../core/app-index';
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
-import { BoundRefresher, RefreshScheduler, type Timers, type WatchFile } from './refresh';
+import type { Timers, WatchFile } from './refresh';
 import type { ChildRunner as ChildRunnerType } from './run-child';
 import { resolveScope, type Scope } from './scope';
 import {
@@ -280,7 +280,7 @@ export async function runInSession(
   const timing = phaseTimer(opts.env ?? process.env);
   log(session.summary);
   const envOf = boundEnv(session, opts.likeLambda);
-  const { ChildRunner } = loadRunner();
+  const { ChildRunner, BoundRefresher, RefreshScheduler } = loadRunner();
   const runner: ChildRunnerType = new ChildRunner({
     command: opts.command,
     env: envOf(session.values, session.credentials),
@@ -499,12 +499,15 @@ function notTheCloud(error: unknown): boolean {
 }
 
 /**
- * The runner and `node:child_process` (several ms to load) are needed only once the values are in,
- * so they load while the first round trip is out: right after the requests are sent, in time
- * otherwise spent waiting.
+ * The runner with `node:child_process` (several ms to load) and the refresh parts are needed only once
+ * the values are in, so they load while the first round trip is out: right after the requests are
+ * sent, in time otherwise spent waiting.
  */
-function loadRunner(): typeof import('./run-child') {
-  return require('./run-child') as typeof import('./run-child');
+function loadRunner(): typeof import('./run-child') & typeof import('./refresh') {
+  return {
+    ...(require('./run-child') as typeof import('./run-child')),
+    ...(require('./refresh') as typeof import('./refresh')),
+  };
 }
 
 function preloadRunner(): void {

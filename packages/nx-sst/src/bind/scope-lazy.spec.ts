@@ -2,11 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppIndexEntry } from '../core/app-index';
 import { tempWorkspace } from '../test-utils/cli';
-import { resolveScope } from './scope';
 
-// Records when bind requires the synthesis module, and stands in for it: the cold path only has to
-// reach it here (scope.spec runs the real one).
+// Records when bind requires the synthesis modules; load-app is stood in for: the cold path only has
+// to reach it here (scope.spec runs the real one).
 const mockRequired: string[] = [];
+jest.mock('../synth/bundle-config', () => {
+  mockRequired.push('bundle-config');
+  return jest.requireActual('../synth/bundle-config');
+});
 jest.mock('../synth/load-app', () => {
   mockRequired.push('load-app');
   return {
@@ -36,17 +39,22 @@ const root = tempWorkspace({
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const scope = (index: AppIndexEntry[] | undefined) => {
+const scope = (index: AppIndexEntry[] | undefined, stage: { stage?: string } = { stage: 'local' }) => {
   const file = path.join(root, '.sst/apps.json');
   if (index) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify({ apps: index }));
   } else fs.rmSync(file, { force: true });
-  return resolveScope({ workspaceRoot: root, cwd: path.join(root, 'apps/api'), stage: 'local', env: {} });
+  // A fresh module registry for each test (beforeEach), so every require shows.
+  const { resolveScope } = jest.requireActual<typeof import('./scope')>('./scope');
+  return resolveScope({ workspaceRoot: root, cwd: path.join(root, 'apps/api'), ...stage, env: {} });
 };
 
 describe('the synthesis modules in resolveScope', () => {
-  beforeEach(() => (mockRequired.length = 0));
+  beforeEach(() => {
+    jest.resetModules();
+    mockRequired.length = 0;
+  });
 
   it('are not loaded when the app index knows the app, the stage and the SSM prefix', async () => {
     expect(await scope([entry])).toMatchObject({
@@ -57,19 +65,18 @@ describe('the synthesis modules in resolveScope', () => {
     expect(mockRequired).toEqual([]);
   });
 
+  it("without a stage named, read the config bundle's name to trust the index's default stage", async () => {
+    const defaultStage = { bundle: 'a bundle no longer current', stage: 'dev' };
+    await expect(scope([{ ...entry, defaultStage }], {})).rejects.toThrow('the cold path ran');
+    expect(mockRequired).toEqual(['bundle-config', 'load-app']);
+  });
+
   it('are loaded when the index is missing, and when it cannot tell the SSM prefix of the stage', async () => {
     await expect(scope(undefined)).rejects.toThrow('the cold path ran');
     expect(mockRequired).toEqual(['load-app']);
     jest.resetModules();
     mockRequired.length = 0;
-    const { resolveScope: fresh } = jest.requireActual<typeof import('./scope')>('./scope');
-    fs.writeFileSync(
-      path.join(root, '.sst/apps.json'),
-      JSON.stringify({ apps: [{ ...entry, customPrefix: true }] }),
-    );
-    await expect(
-      fresh({ workspaceRoot: root, cwd: path.join(root, 'apps/api'), stage: 'local', env: {} }),
-    ).rejects.toThrow('the cold path ran');
+    await expect(scope([{ ...entry, customPrefix: true }])).rejects.toThrow('the cold path ran');
     expect(mockRequired).toEqual(['load-app']);
   });
 });
