@@ -167,6 +167,15 @@ export class BundledCode extends lambda.Code {
     this.asset = new s3assets.Asset(scope, 'Code', { path: dir });
   }
 
+  /**
+   * Bundles the handler again into `dir`, as a deploy bundles it but uncached (the sources changed);
+   * returns the files esbuild read. `nx-sst dev` swaps the result into the deployed function.
+   */
+  public bundleInto(dir: string, describeTarget: string): { files: string[] } {
+    const files = buildBundle(dir, this.entry, this.bundle, this.nodeTarget, describeTarget, this.copyFiles);
+    return { files };
+  }
+
   /** The handler setting of the bundled file. */
   public static handlerOf(entry: ResolvedHandler): string {
     return `index.${entry.exportName}`;
@@ -189,13 +198,36 @@ function bundleHandler(
   describeTarget: string,
   copyFiles: readonly { from: string; to: string }[],
 ): string {
-  const format = props.format ?? 'esm';
   const key = JSON.stringify([entry.file, props, nodeTarget, outdir, copyFiles]);
   const cached = bundleCache.get(key);
   if (cached && fs.existsSync(cached)) return cached;
+  const dir = path.join(outdir, 'bundles', hashOf(key));
+  const files = buildBundle(dir, entry, props, nodeTarget, describeTarget, copyFiles);
+  // What the bundle was made from, beside it (not in it: the asset hash stays the bundle's own).
+  // The engine's deploy record reads it to tell whether a later deploy can skip (docs/internals.md).
+  fs.writeFileSync(
+    `${dir}.inputs.json`,
+    JSON.stringify({ files, copied: copyFiles.map((c) => path.resolve(c.from)) }),
+  );
+  bundleCache.set(key, dir);
+  return dir;
+}
+
+/**
+ * Bundles a handler into `dir` (emptied first), uncached; returns the files esbuild read. The one
+ * place the bundle's options are made: a deploy and `nx-sst dev`'s code swaps make the same bundle.
+ */
+function buildBundle(
+  dir: string,
+  entry: ResolvedHandler,
+  props: NodejsBundleProps,
+  nodeTarget: string,
+  describeTarget: string,
+  copyFiles: readonly { from: string; to: string }[],
+): string[] {
+  const format = props.format ?? 'esm';
   // Loaded here so that building the construct tree never loads esbuild.
   const esbuild = require('esbuild') as typeof import('esbuild');
-  const dir = path.join(outdir, 'bundles', hashOf(key));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   try {
@@ -224,15 +256,9 @@ function bundleHandler(
     for (const { from, to } of copyFiles) {
       fs.cpSync(from, path.join(dir, to), { recursive: true });
     }
-    // What the bundle was made from, beside it (not in it: the asset hash stays the bundle's own).
-    // The engine's deploy record reads it to tell whether a later deploy can skip (docs/internals.md).
-    const inputs = Object.keys(result.metafile?.inputs ?? {})
+    return Object.keys(result.metafile?.inputs ?? {})
       .filter((file) => !file.startsWith('('))
       .map((file) => path.resolve(props.esbuild?.absWorkingDir ?? process.cwd(), file));
-    fs.writeFileSync(
-      `${dir}.inputs.json`,
-      JSON.stringify({ files: inputs, copied: copyFiles.map((c) => path.resolve(c.from)) }),
-    );
   } catch (err) {
     const workDir = props.esbuild?.absWorkingDir ?? process.cwd();
     const errors =
@@ -253,8 +279,6 @@ function bundleHandler(
         (hints.length ? `\n${hints.join('\n')}` : ''),
     );
   }
-  bundleCache.set(key, dir);
-  return dir;
 }
 
 /** A path as the user runs from: relative to the working directory when it is inside it. */

@@ -392,6 +392,15 @@ export class Function extends lambda.Function implements Bindable, BindTarget {
     return { env: { ...other, ...env }, roleArn: this.role!.roleArn, compact };
   }
 
+  /**
+   * Bundles the handler again into `dir` as the deploy did; returns the files esbuild read. For
+   * `nx-sst dev`, which swaps the bundle into the deployed function.
+   * @internal
+   */
+  public _bundleInto(dir: string): { files: string[] } {
+    return this.code.bundleInto(dir, `Function "${this.id}"`);
+  }
+
   /** Makes a Function from a handler string, props or an existing Function. */
   public static fromDefinition(
     scope: Construct,

@@ -14,6 +14,7 @@ Commands:
   deploy                     Deploy the infra app to a stage (synth, assets, change sets)
   remove                     Remove every stack of the app from a stage
   diff                       Show what a deploy would change
+  dev                        Deploy to local, then swap function code as sources change (Ctrl-C stops)
   types                      Write .sst/types and each bound project's sst-env.d.ts (offline)
   bind -- <command> [args…]  Run a command with the values and role of what is bound here
   secrets set <name> [value] Set a secret (value from stdin when omitted)
@@ -35,9 +36,9 @@ Options:
   --bootstrap        (deploy) bootstrap the AWS environment first
   --force            (deploy) deploy even when nothing changed since the last deploy
   --stacks <a,b>     (deploy, remove, diff) only these stacks
-  --concurrency <n>  (deploy, remove) stacks deployed in parallel when independent (default 4)
+  --concurrency <n>  (deploy, remove, dev) stacks deployed in parallel when independent (default 4)
   --format <f>       (secrets) list as table, env or json
-  --verbose          (deploy, remove, diff) show toolkit-lib's detailed messages
+  --verbose          (deploy, remove, diff, dev) show toolkit-lib's detailed messages
   -h, --help         Show this help
 `;
 
@@ -70,6 +71,7 @@ type Option = keyof typeof OPTIONS;
 const COMMAND_OPTIONS: Record<string, Option[]> = {
   deploy: ['stage', 'app', 'bootstrap', 'stacks', 'concurrency', 'force', 'verbose'],
   diff: ['stage', 'app', 'stacks', 'verbose'],
+  dev: ['stage', 'app', 'concurrency', 'verbose'],
   remove: ['stage', 'app', 'stacks', 'concurrency', 'verbose'],
   types: ['stage', 'app'],
   bind: ['stage', 'app', 'target', 'script', 'shell', 'mask', 'like-lambda'],
@@ -153,6 +155,8 @@ export async function main(argv: string[]): Promise<number> {
       return commands().removeCommand(stackOptions, processOutput());
     case 'diff':
       return commands().diffCommand(stackOptions, processOutput());
+    case 'dev':
+      return commands().devCommand(stackOptions, processOutput());
     case 'types':
       return commands().typesCommand(common, processOutput());
     case 'bind': {

@@ -146,6 +146,38 @@ export async function diffCommand(o: Omit<StackCommandOptions, 'concurrency'>, i
   return 0;
 }
 
+/**
+ * Deploys to `local`, then swaps functions' code as their sources change until SIGINT or SIGTERM,
+ * which end it with 0 and leave the local cloud running with its state.
+ */
+export async function devCommand(o: Omit<StackCommandOptions, 'stacks'>, io: Output): Promise<number> {
+  checkConcurrency(o.concurrency);
+  const { dev } = require('../dev/dev') as typeof import('../dev/dev.js');
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await dev({
+      workspaceRoot: o.workspaceRoot,
+      cwd: o.cwd,
+      app: o.app,
+      stage: o.stage,
+      verbose: o.verbose,
+      signal: stop.signal,
+      say: (line) => io.err(line),
+      deploy: async () => {
+        const result = await deployModule().deploy(stackOptions(o));
+        printStacks(io, `Deployed ${result.app} to the stage "${result.stage}"`, result);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return 0;
+}
+
 export async function typesCommand(o: AppOptions, io: Output): Promise<number> {
   const { writeTypes } = require('../types/write-types') as typeof import('../types/write-types.js');
   const { written } = await writeTypes({

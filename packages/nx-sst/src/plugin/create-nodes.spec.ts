@@ -41,7 +41,11 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
     });
 
   it('merges what several apps add to one bound project, and skips folders that are not projects', async () => {
-    const results = await run({ typesTargetName: 'sst-types', deployTargetName: 'ship' });
+    const results = await run({
+      typesTargetName: 'sst-types',
+      deployTargetName: 'ship',
+      devTargetName: 'sst-dev',
+    });
     const byRoot = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
     expect(Object.keys(byRoot).sort()).toEqual(['apps/infra', 'apps/shop', 'apps/web']);
     expect(Object.keys(byRoot['apps/infra'].targets).sort()).toEqual([
@@ -49,8 +53,15 @@ export function Default({ stack }: StackContext) { new NextjsSite(stack, 'web', 
       'remove',
       'secrets',
       'ship',
+      'sst-dev',
       'sst-types',
     ]);
+    // Runs until stopped: Nx must not wait for it to end before the tasks that depend on it.
+    expect(byRoot['apps/infra'].targets['sst-dev']).toMatchObject({
+      command: 'nx-sst dev',
+      continuous: true,
+      cache: false,
+    });
     // Whatever defines web's targets: its tasks hash the binding fingerprint, and those of them that
     // exist run the sync generator first (a target with neither executor nor dependsOn is dropped).
     const sync = { syncGenerators: ['...', 'nx-sst:sync'] };

@@ -24,6 +24,7 @@ export interface NxSstPluginOptions {
   diffTargetName?: string;
   typesTargetName?: string;
   secretsTargetName?: string;
+  devTargetName?: string;
   /**
    * Targets of bound projects that run with the project's bindings (values, role credentials, the
    * local cloud's endpoint), whichever plugin, script or executor defines them. They and `typecheck`
@@ -41,6 +42,7 @@ export function normalizeOptions(options: NxSstPluginOptions | undefined): Norma
     diffTargetName: options?.diffTargetName ?? 'diff',
     typesTargetName: options?.typesTargetName ?? 'types',
     secretsTargetName: options?.secretsTargetName ?? 'secrets',
+    devTargetName: options?.devTargetName ?? 'dev',
     boundTargetNames: options?.boundTargetNames ?? DEFAULT_BOUND_TARGETS,
   };
 }
@@ -171,6 +173,12 @@ function inferTargets(options: NormalizedOptions, boundRoots: string[]): Record<
     [options.secretsTargetName]: cli(
       'secrets',
       'Manage the secrets of a stage: nx run <app>:secrets -- set|get|list|remove|load … (values never reach the Nx cache).',
+    ),
+    // Runs until stopped: continuous, so another task may depend on the app being up and live.
+    [options.devTargetName]: cli(
+      'dev',
+      "Deploy to the local stage, then swap each function's code into the local cloud as its sources change (stack edits redeploy) until Ctrl-C.",
+      { continuous: true },
     ),
   };
 }

@@ -73,7 +73,19 @@ export default { config() { return { name: 'shop', region: 'us-east-1' }; }, sta
 
   it('infers the infra app targets with exact inputs and outputs', () => {
     const infra = JSON.parse(nx(ws.root, ['show', 'project', 'infra', '--json']));
-    expect(Object.keys(infra.targets).sort()).toEqual(['deploy', 'diff', 'remove', 'secrets', 'types']);
+    expect(Object.keys(infra.targets).sort()).toEqual([
+      'deploy',
+      'dev',
+      'diff',
+      'remove',
+      'secrets',
+      'types',
+    ]);
+    expect(infra.targets.dev).toMatchObject({
+      options: { command: 'nx-sst dev', cwd: 'apps/infra' },
+      continuous: true,
+      cache: false,
+    });
     expect(infra.targets.deploy).toMatchObject({
       executor: 'nx:run-commands',
       options: { command: 'nx-sst deploy', cwd: 'apps/infra' },
