@@ -185,6 +185,78 @@ describe('a web page or another user of the machine', () => {
     await cloud.clearFaults();
   });
 
+  it('keeps moto`s own port to the daemon: no request without its token gets an answer', async () => {
+    const info = JSON.parse(fs.readFileSync(path.join(cloud.stateDir, 'daemon.json'), 'utf8'));
+    expect(info.motoPort).toEqual(expect.any(Number));
+    const moto = `http://127.0.0.1:${info.motoPort}`;
+    // A dump of every value, a reset of the cloud, and a plain AWS call straight at moto.
+    for (const [method, url, headers] of [
+      ['GET', '/moto-api/data.json', {}],
+      ['GET', '/moto-api/data.json', { 'x-nx-sst-moto-token': 'guessed' }],
+      ['GET', '/moto-api/data.json', { 'x-nx-sst-moto-token': cloud.credentials.secretAccessKey }],
+      ['POST', '/moto-api/reset', {}],
+      ['GET', '/moto-api/nx-sst/lambda-code?account=000000000000&region=us-east-1&name=x', {}],
+    ] as const) {
+      const got = await unsignedRequest(`${moto}${url}`, method, headers);
+      expect([method, url, got.status, got.body]).toEqual([method, url, 403, 'Forbidden\n']);
+    }
+    const direct = await unsignedRequest(
+      moto,
+      'POST',
+      { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonSSM.GetParameter' },
+      JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true }),
+    );
+    expect(direct.status).toBe(403);
+    // Still there (the reset was refused), and a client's own token header is no way in through the front.
+    const got = await getParameter(cloud.credentials, { 'x-nx-sst-moto-token': 'guessed' });
+    expect(got.status).toBe(200);
+    expect(got.body).toContain(SECRET);
+    const put = JSON.stringify({ Name: '/app/WITH_TOKEN_HEADER', Value: 'v', Type: 'String' });
+    const signed = await new SignatureV4({
+      credentials: cloud.credentials,
+      region: cloud.region,
+      service: 'ssm',
+      sha256: Sha256,
+    }).sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path: '/',
+      headers: {
+        host: `127.0.0.1:${port}`,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonSSM.PutParameter',
+        'x-nx-sst-moto-token': 'guessed',
+      },
+      body: put,
+    });
+    const written = await unsignedRequest(
+      cloud.endpoint,
+      'POST',
+      signed.headers as Record<string, string>,
+      put,
+    );
+    expect(written.status).toBe(200);
+    const journaled = scanJournal(fs.readFileSync(path.join(cloud.stateDir, 'journal'))).records;
+    const last = journaled[journaled.length - 1];
+    expect(last.body.toString()).toBe(put);
+    expect(Object.keys(last.headers)).not.toContain('x-nx-sst-moto-token');
+    if (process.getuid?.() !== 0) return; // only root can become another user here
+    const script = `
+      require('node:http').get(${JSON.stringify(`${moto}/moto-api/data.json`)}, (res) => {
+        let body = ''; res.on('data', (c) => (body += c));
+        res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, body })));
+      }).on('error', (e) => console.log(JSON.stringify({ error: e.code })));`;
+    const nobody = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(nobody.stderr).toBe('');
+    expect(JSON.parse(nobody.stdout)).toEqual({ status: 403, body: 'Forbidden\n' });
+  });
+
   it('keeps its state its owner`s: another user of the machine reads neither the keys nor the secret', async () => {
     expect(fs.statSync(cloud.stateDir).mode & 0o777).toBe(0o700);
     for (const file of ['cloud.json', 'daemon.json', 'journal', 'daemon.log']) {

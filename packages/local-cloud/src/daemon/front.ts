@@ -14,6 +14,7 @@ import {
 import { awsError, throttlingError, type ErrorAnswer } from './aws-errors';
 import type { Journal } from './journal';
 import { endToEndHeaders, type MotoClient, type WireRequest, type WireResponse } from './moto-client';
+import { MOTO_TOKEN_HEADER } from './moto-process';
 import { describeRequest, type RequestInfo } from './request-info';
 
 /** A client request on its way through the front. */
@@ -273,6 +274,8 @@ export class Front {
     };
     // Only the daemon acts as a service (Lambda assuming a function's role); no client may claim to.
     delete request.headers[SERVICE_PRINCIPAL_HEADER];
+    // moto's token is the daemon's secret; a client's guess is neither passed on nor journaled.
+    delete request.headers[MOTO_TOKEN_HEADER];
     for (const outlet of this.options.outlets ?? []) {
       const served = await outlet.serve?.(request);
       if (served) {

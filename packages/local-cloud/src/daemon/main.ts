@@ -119,7 +119,7 @@ async function main(): Promise<void> {
         void shutdown(1);
       }
     });
-    const client = new MotoClient(moto.port, seedBase);
+    const client = new MotoClient(moto.port, moto.token, seedBase);
     const keyRing = new KeyRing();
     for (const record of opened.records) {
       await client.seed(record.seq);

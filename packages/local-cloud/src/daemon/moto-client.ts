@@ -1,4 +1,5 @@
 import * as http from 'node:http';
+import { MOTO_TOKEN_HEADER } from './moto-process';
 
 export interface WireRequest {
   method: string;
@@ -58,6 +59,8 @@ export class MotoClient {
    */
   constructor(
     readonly port: number,
+    /** moto's per-start token (see startMoto); every request carries it. */
+    private readonly token: string,
     private readonly seedBase = 0n,
   ) {}
 
@@ -69,7 +72,11 @@ export class MotoClient {
           port: this.port,
           method: request.method,
           path: request.url,
-          headers: { ...request.headers, 'content-length': String(request.body.length) },
+          headers: {
+            ...request.headers,
+            'content-length': String(request.body.length),
+            [MOTO_TOKEN_HEADER]: this.token,
+          },
           agent: this.agent,
         },
         (res) => {

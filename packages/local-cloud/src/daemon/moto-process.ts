@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -40,6 +41,23 @@ except ImportError as e:
     sys.stderr.write("NX_SST_MOTO_MISSING " + str(e) + "\\n")
     sys.exit(3)
 threading.Thread(target=_watch, daemon=True).start()
+# moto's port is open to every user of the machine: it answers only requests that carry the token the
+# daemon drew for this start (from the environment, which other users cannot read, unlike argv), and
+# nothing moto starts inherits it.
+import hmac
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+_token = os.environ.pop("NX_SST_MOTO_TOKEN", "").encode("ascii")
+if len(_token) < 32:
+    sys.stderr.write("NX_SST_MOTO_TOKEN is missing or too short\\n")
+    sys.exit(2)
+_dispatch = DomainDispatcherApplication.__call__
+def _guarded(self, environ, start_response):
+    given = environ.get("HTTP_X_NX_SST_MOTO_TOKEN", "").encode("latin-1")
+    if not hmac.compare_digest(given, _token):
+        start_response("403 Forbidden", [("Content-Type", "text/plain"), ("Content-Length", "10")])
+        return [b"Forbidden\\n"]
+    return _dispatch(self, environ, start_response)
+DomainDispatcherApplication.__call__ = _guarded
 # One access-log line per request would grow the daemon log without bound.
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 # Our patches write no __pycache__ into the package directory (moto's own imports still may).
@@ -104,7 +122,12 @@ export async function freePort(): Promise<number> {
 export interface MotoProcess {
   child: ChildProcess;
   port: number;
+  /** Drawn at each start; moto answers only requests with it in MOTO_TOKEN_HEADER (403 otherwise). */
+  token: string;
 }
+
+/** The header every request of the daemon to moto carries; the front never passes a client's on. */
+export const MOTO_TOKEN_HEADER = 'x-nx-sst-moto-token';
 
 export interface MotoOptions {
   accountId: string;
@@ -118,6 +141,7 @@ export interface MotoOptions {
 export async function startMoto(options: MotoOptions): Promise<MotoProcess> {
   const python = resolvePython();
   const port = await freePort();
+  const token = randomBytes(32).toString('hex');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     MOTO_ACCOUNT_ID: options.accountId,
@@ -127,6 +151,7 @@ export async function startMoto(options: MotoOptions): Promise<MotoProcess> {
     // moto's server answers every preflight of every service for any origin (flask-cors) unless told
     // not to; S3 then answers CORS from each bucket's rules, as S3 does, and nothing else answers it.
     MOTO_DISABLE_GLOBAL_CORS: 'true',
+    NX_SST_MOTO_TOKEN: token,
   };
   if (options.publicEndpoint) env.NX_SST_PUBLIC_ENDPOINT = options.publicEndpoint;
   // Access control starts off (replay and set-up run unauthenticated) and is switched on through
@@ -153,15 +178,18 @@ export async function startMoto(options: MotoOptions): Promise<MotoProcess> {
     });
   });
   exited.catch(() => undefined);
-  await Promise.race([waitUntilAnswering(port, 60_000), exited]);
-  return { child, port };
+  await Promise.race([waitUntilAnswering(port, token, 60_000), exited]);
+  return { child, port, token };
 }
 
-async function waitUntilAnswering(port: number, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(port: number, token: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/moto-api/seed?a=0`, { method: 'POST' });
+      const res = await fetch(`http://127.0.0.1:${port}/moto-api/seed?a=0`, {
+        method: 'POST',
+        headers: { [MOTO_TOKEN_HEADER]: token },
+      });
       await res.arrayBuffer();
       if (res.ok) return;
     } catch {
