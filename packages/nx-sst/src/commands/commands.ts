@@ -154,9 +154,13 @@ export async function devCommand(o: Omit<StackCommandOptions, 'stacks'>, io: Out
   checkConcurrency(o.concurrency);
   const { dev } = require('../dev/dev') as typeof import('../dev/dev.js');
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // The first stops after the deploy or swap under way (nothing half-written); a second one now.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await dev({
       workspaceRoot: o.workspaceRoot,

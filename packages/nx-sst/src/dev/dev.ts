@@ -229,7 +229,8 @@ export async function dev(opts: DevOptions): Promise<void> {
     const args = [cli, 'deploy', '--app', infraApp.root, '--stage', LOCAL_STAGE];
     if (opts.verbose) args.push('--verbose');
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, args, { cwd: opts.cwd, stdio: 'inherit' });
+      // Its own process group: a terminal's Ctrl-C stops the watch, not a deploy halfway.
+      const child = spawn(process.execPath, args, { cwd: opts.cwd, stdio: 'inherit', detached: true });
       child.on('error', () => resolve(1));
       child.on('exit', (c) => resolve(c ?? 1));
     });
