@@ -93,10 +93,19 @@ export async function dev(opts: DevOptions): Promise<void> {
     for (const fn of nodes) {
       const stack = Stack.of(fn as never);
       const logicalId = stack.resolve(stack.getLogicalId(fn.node.defaultChild as never)) as string;
-      const { StackResourceDetail } = await cfn.send(
-        new DescribeStackResourceCommand({ StackName: stack.stackName, LogicalResourceId: logicalId }),
-      );
-      if (!StackResourceDetail?.PhysicalResourceId) continue;
+      let physicalName: string | undefined;
+      try {
+        const { StackResourceDetail } = await cfn.send(
+          new DescribeStackResourceCommand({ StackName: stack.stackName, LogicalResourceId: logicalId }),
+        );
+        physicalName = StackResourceDetail?.PhysicalResourceId;
+      } catch {
+        // Its stack is not deployed (yet): nothing to swap into.
+      }
+      if (!physicalName) {
+        opts.say(`Function "${fn.id}" is not deployed in ${stack.stackName}: not watched.\n`);
+        continue;
+      }
       const dir = path.join(buildRoot, fn.node.path.replace(/[^\w.-]+/g, '_'));
       // Built once now for the list of its sources; the deploy's own bundle has them too, but only
       // when this process synthesized (a deploy that skipped did not).
@@ -110,7 +119,7 @@ export async function dev(opts: DevOptions): Promise<void> {
       }
       found.push({
         id: fn.id,
-        physicalName: StackResourceDetail.PhysicalResourceId,
+        physicalName,
         dir,
         bundleInto: (d) => fn._bundleInto(d),
         files: new Set(files),
