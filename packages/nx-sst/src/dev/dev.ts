@@ -263,10 +263,8 @@ export async function dev(opts: DevOptions): Promise<void> {
 
 /** The bundle folder as the zip Lambda takes. */
 function zipFolder(dir: string): Uint8Array {
-  // fflate comes with the local cloud (which unzips with it), a dependency of this package already.
-  const fflate = require(
-    require.resolve('fflate', { paths: [path.dirname(require.resolve('@nx-sst/local-cloud'))] }),
-  ) as typeof import('fflate');
+  // Loaded on the first swap only: `dev`'s start-up and the other commands never need it.
+  const fflate = require('fflate') as typeof import('fflate');
   const files: Record<string, Uint8Array> = {};
   const add = (abs: string, rel: string) => {
     for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
