@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(root, 'packages', 'local-cloud', 'package.json'));
 const { startLocalCloud, ensureBootstrapped, withCloudEnv } = require('./dist/index.js');
+const { startMoto, stopMoto, MOTO_TOKEN_HEADER } = require('./dist/daemon/moto-process.js');
+const http = require('node:http');
 const { SSMClient, GetParametersCommand, PutParameterCommand } = require('@aws-sdk/client-ssm');
 const cdk = require('aws-cdk-lib');
 const { Toolkit } = require('@aws-cdk/toolkit-lib');
@@ -172,17 +174,36 @@ async function main() {
 
   const stateDir = tmp('nx-sst-bench-');
   const cloud = await startLocalCloud({ stateDir });
-  const info = JSON.parse(fs.readFileSync(path.join(stateDir, 'daemon.json'), 'utf8'));
-  const rawEndpoint = `http://127.0.0.1:${info.motoPort}`;
+  // The daemon's own moto answers only the daemon (a token per start), so "raw moto" is a second
+  // moto started the same way (our patches, same account and region), reached without the front.
+  const rawLog = fs.createWriteStream(path.join(tmp('nx-sst-bench-raw-'), 'moto.log'));
+  const rawMoto = await startMoto({ accountId: cloud.accountId, region: cloud.region, log: rawLog });
+  const rawEndpoint = `http://127.0.0.1:${rawMoto.port}`;
+  // The SDK clients (ours and toolkit-lib's) send through http.request: add the token for that port.
+  const request = http.request;
+  http.request = (...args) => {
+    const options = args.find((a) => a && typeof a === 'object' && !(a instanceof URL));
+    if (options && Number(options.port) === rawMoto.port)
+      options.headers = { ...options.headers, [MOTO_TOKEN_HEADER]: rawMoto.token };
+    return request(...args);
+  };
+  const rawCloud = {
+    ...cloud,
+    endpoint: rawEndpoint,
+    env: { ...cloud.env, AWS_ENDPOINT_URL: rawEndpoint },
+    clientConfig: { ...cloud.clientConfig, endpoint: rawEndpoint },
+  };
   try {
     const front = ssmClient(cloud.endpoint, cloud.credentials);
     const direct = ssmClient(rawEndpoint, cloud.credentials);
     const names = [];
     for (let i = 0; i < 10; i++) {
       names.push(`/bench/secret/${i}`);
-      await front.send(
-        new PutParameterCommand({ Name: names[i], Value: `value-${i}`, Type: 'SecureString' }),
-      );
+      for (const client of [front, direct]) {
+        await client.send(
+          new PutParameterCommand({ Name: names[i], Value: `value-${i}`, Type: 'SecureString' }),
+        );
+      }
     }
     await latency(front, names, 50);
     await latency(direct, names, 50);
@@ -194,7 +215,8 @@ async function main() {
     const rawWrite = await writeLatency(direct, '/bench/raw', quick ? 100 : 300);
 
     await ensureBootstrapped(cloud);
-    const rawEnv = { ...cloud.env, AWS_ENDPOINT_URL: rawEndpoint };
+    await ensureBootstrapped(rawCloud);
+    const rawEnv = rawCloud.env;
     // Warm both routes first (toolkit-lib's first deploy in a process loads and caches much), then time.
     await deployTime(cloud.env, 'WarmFront', cloud);
     await deployTime(rawEnv, 'WarmRaw', cloud);
@@ -243,13 +265,16 @@ async function main() {
       console.log(`${label.padEnd(width)}  ${a.padStart(12)}  ${b.padStart(12)}  ${ratio.toFixed(2)}x`);
     }
     console.log(
-      `\nraw moto = moto_server alone (cold start) or the daemon's own moto on its internal port (the rest),` +
+      `\nraw moto = moto_server alone (cold start) or moto started as the daemon starts it, called directly (the rest),` +
         ` so the ratio is the cost of the front, the journal and the serialized, seeded writes.` +
         ` Journal after the run: ${(fs.statSync(path.join(stateDir, 'journal')).size / 1024).toFixed(0)} KiB.`,
     );
     front.destroy();
     direct.destroy();
   } finally {
+    http.request = request;
+    await stopMoto(rawMoto);
+    rawLog.end();
     await cloud.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
     for (const entry of fs.readdirSync(os.tmpdir())) {
