@@ -15,8 +15,13 @@ import * as path from 'node:path';
 /** Set with the local cloud's endpoint in a process bound to `local`; the hook does nothing without it. */
 export const LOCAL_CLOUD_VAR = 'NX_SST_LOCAL_CLOUD';
 
-/** The file NODE_OPTIONS names with `--require`. */
-export const LOCAL_AWS_PRELOAD = path.join(__dirname, 'local-aws-register.js');
+/**
+ * The file NODE_OPTIONS names with `--require`: the built one, also when this module runs from its
+ * TypeScript source (a spec calling runBound), where no `.js` sits beside it.
+ */
+export const LOCAL_AWS_PRELOAD = __filename.endsWith('.ts')
+  ? path.resolve(__dirname, '../../dist/preload/local-aws-register.js')
+  : path.join(__dirname, 'local-aws-register.js');
 
 /**
  * `NODE_OPTIONS` with `--require` of the hook once (`local`), or without it (any other stage),
