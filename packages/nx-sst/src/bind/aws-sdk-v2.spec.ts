@@ -70,7 +70,7 @@ describe('aws-sdk v2 bound to the local stage', () => {
     },
   });
   fs.symlinkSync(path.join(repoModules, 'aws-sdk'), path.join(root, 'node_modules/aws-sdk'), 'dir');
-  const quiet = { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' };
+  const quiet: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' };
   for (const key of Object.keys(quiet)) if (/^(AWS_(?!SDK_JS)|SST_|NX_SST_)/.test(key)) delete quiet[key];
 
   beforeAll(async () => {

@@ -107,7 +107,10 @@ describe('an update the cloud cannot complete (item 3)', () => {
     expect((await deploy(base)).stacks.map((s) => s.status)).toEqual(['deployed']);
     expect(await parameters()).toEqual(['A', 'B', 'C']);
     setStacks(BROKEN);
-    const error = await deploy(base).catch((e: Error) => e);
+    const error = await deploy(base).then(
+      () => new Error('expected the deploy to fail'),
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toMatch(/^The deploy of shop on the stage "local" failed: /);
     expect(error.message).toMatch(
@@ -149,7 +152,10 @@ describe('a CloudFormation wait that never ends (item 8)', () => {
     setStacks(FIXED.replace("{ value: 'd' }", "{ value: 'd2' }"));
     const lines: string[] = [];
     const started = Date.now();
-    const error = await deploy({ ...base, io: { write: (l) => lines.push(l) } }).catch((e: Error) => e);
+    const error = await deploy({ ...base, io: { write: (l) => lines.push(l) } }).then(
+      () => new Error('expected the deploy to fail'),
+      (e: Error) => e,
+    );
     const waited = Date.now() - started;
     expect(error).toMatchObject({ name: 'NxSstError' });
     expect(error.message).toMatch(
@@ -196,7 +202,10 @@ describe('a first deploy whose bootstrap never settles (item 8)', () => {
         ...base,
         workspaceRoot: fresh,
         appRoot: path.join(fresh, 'apps/infra'),
-      }).catch((e: Error) => e);
+      }).then(
+        () => new Error('expected the deploy to fail'),
+        (e: Error) => e,
+      );
       expect(error).toMatchObject({ name: 'NxSstError' });
       expect(error.message).toMatch(
         /^CDKToolkit: the stack stayed CREATE_IN_PROGRESS; waited 1\d s, 10 s of them/,
