@@ -13,7 +13,7 @@ import type { BindingModel } from '../types/binding-model';
 import { notingEnvDuring, recordReads } from '../core/inputs';
 import { acquireStageLock } from './lock';
 import { ProgressHost, type ProgressOptions, type ResourceFailure } from './progress';
-import { WaitWatchdog } from './wait-watchdog';
+import { agentProtocol, WaitWatchdog } from './wait-watchdog';
 import { clearDeployRecord, deployShortcut, writeDeployRecord } from './shortcut';
 
 export interface DeployOptions {
@@ -132,7 +132,12 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
     const model = first.model;
     let app = first.app;
     // Ends a CloudFormation wait that would poll forever (NX_SST_WAIT_TIMEOUT), naming what hangs.
-    const watchdog = new WaitWatchdog({ local: cloud.local, report: (line) => host.say(line) });
+    const protocol = agentProtocol(cloud.local, process.env);
+    const watchdog = new WaitWatchdog({
+      local: cloud.local,
+      plainHttp: protocol === 'http',
+      report: (line) => host.say(line),
+    });
     const host = new ProgressHost(opts.io, watchdog);
     const toolkit = new toolkitLib.Toolkit({
       ioHost: host,
@@ -145,7 +150,8 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
               region,
             })
           : toolkitLib.BaseCredentials.awsCliCompatible({ profile: config.profile, defaultRegion: region }),
-        httpOptions: { agent: watchdog.agent as never },
+        // An agent of the wrong protocol fails every call, credential checks first (AWS_ENDPOINT_URL=http://…).
+        ...(protocol ? { httpOptions: { agent: watchdog.agent as never } } : {}),
       },
     });
     const source = await toolkit.fromAssemblyBuilder(

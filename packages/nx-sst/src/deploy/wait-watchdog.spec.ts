@@ -2,7 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IoMessage } from '@aws-cdk/toolkit-lib';
 import { NxSstError } from '../core/errors';
-import { DEFAULT_WAIT_TIMEOUT_S, WaitWatchdog, waitTimeoutMs } from './wait-watchdog';
+import { agentProtocol, DEFAULT_WAIT_TIMEOUT_S, WaitWatchdog, waitTimeoutMs } from './wait-watchdog';
 
 /** A message as toolkit-lib sends it (only what the watchdog reads). */
 const debug = (message: string, code = 'CDK_TOOLKIT_I0000'): IoMessage<unknown> =>
@@ -240,5 +240,20 @@ describe('waitTimeoutMs (NX_SST_WAIT_TIMEOUT)', () => {
     } finally {
       dog.stop();
     }
+  });
+});
+
+describe('agentProtocol', () => {
+  it('fits the agent to the endpoints: local and http overrides plain HTTP, AWS HTTPS, mixed overrides none', () => {
+    expect(agentProtocol(true, {})).toBe('http');
+    expect(agentProtocol(false, {})).toBe('https');
+    expect(agentProtocol(false, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' })).toBe('http');
+    expect(agentProtocol(false, { AWS_ENDPOINT_URL_S3: 'https://s3.example' })).toBe('https');
+    expect(
+      agentProtocol(false, {
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+        AWS_ENDPOINT_URL_S3: 'https://s3.example',
+      }),
+    ).toBeUndefined();
   });
 });

@@ -93,6 +93,27 @@ export interface WaitWatchdogOptions {
   /** Where "still waiting" lines go. */
   report?: (line: string) => void;
   now?: () => number;
+  /**
+   * The endpoints toolkit-lib's SDK clients call are plain HTTP: the local cloud, or AWS_ENDPOINT_URL
+   * pointing at an emulator. Default: `local`.
+   */
+  plainHttp?: boolean;
+}
+
+/**
+ * Whether the watchdog's agent fits every endpoint the SDK will call, and which protocol: one
+ * agent serves one protocol (Node refuses the other), so endpoint overrides of both kinds fit none
+ * and the agent is then not given to toolkit-lib (its waits still end at the next awaited message).
+ */
+export function agentProtocol(local: boolean, env: NodeJS.ProcessEnv): 'http' | 'https' | undefined {
+  if (local) return 'http';
+  const schemes = new Set(
+    Object.entries(env)
+      .filter(([key, value]) => /^AWS_ENDPOINT_URL(_[A-Z0-9_]+)?$/.test(key) && value)
+      .map(([, value]) => String(value).split(':')[0].toLowerCase()),
+  );
+  if (schemes.size === 0) return 'https';
+  return schemes.size === 1 ? ([...schemes][0] === 'http' ? 'http' : 'https') : undefined;
 }
 
 /**
@@ -122,9 +143,10 @@ export class WaitWatchdog {
     this.reportEveryMs = Math.min(60_000, Math.max(10_000, this.timeoutMs / 4 || 60_000));
     // The local cloud is plain HTTP on the loopback; AWS endpoints are HTTPS. toolkit-lib uses the one
     // agent for both protocols, and Node refuses an agent of the other protocol. The SDK's own defaults.
-    const agent = opts.local
-      ? new http.Agent({ keepAlive: true, maxSockets: 50 })
-      : new https.Agent({ keepAlive: true, maxSockets: 50 });
+    const agent =
+      (opts.plainHttp ?? opts.local)
+        ? new http.Agent({ keepAlive: true, maxSockets: 50 })
+        : new https.Agent({ keepAlive: true, maxSockets: 50 });
     const connect = agent.createConnection.bind(agent);
     agent.createConnection = ((options, callback) => {
       if (!this.failure) return connect(options, callback);
