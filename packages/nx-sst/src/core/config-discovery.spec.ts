@@ -44,6 +44,7 @@ describe.each(CONFIG_FILE_NAMES)('an infra app whose config is %s', (configName)
     const projects = Object.assign({}, ...results.map(([, r]) => r.projects ?? {}));
     expect(Object.keys(projects['apps/infra'].targets).sort()).toEqual([
       'deploy',
+      'dev',
       'diff',
       'remove',
       'secrets',
