@@ -28,9 +28,11 @@ export function createDiskWorkspace(files: Record<string, string>): { root: stri
   for (const entry of readdirSync(join(REPO_NODE_MODULES, '.bin'))) {
     symlinkSync(join(REPO_NODE_MODULES, '.bin', entry), join(modules, '.bin', entry));
   }
-  // npm links the bin only when the package was built at install time.
+  // npm links the bin only when the package was built at install time, and tsc writes main.js
+  // without the execute bit (a fresh clone has neither): a shim runs it with node, as npm's would.
   if (!existsSync(join(modules, '.bin', 'nx-sst'))) {
-    symlinkSync(join(REPO_NODE_MODULES, 'nx-sst', 'dist', 'cli', 'main.js'), join(modules, '.bin', 'nx-sst'));
+    const main = join(REPO_NODE_MODULES, 'nx-sst', 'dist', 'cli', 'main.js');
+    writeFileSync(join(modules, '.bin', 'nx-sst'), `#!/bin/sh\nexec node "${main}" "$@"\n`, { mode: 0o755 });
   }
   writeFiles(root, files);
   return { root, dispose: () => rmSync(root, { recursive: true, force: true }) };
