@@ -153,9 +153,16 @@ describeE2e('the quick start in a fresh Nx workspace (docs/getting-started.md)',
       expectExcerpt('apps/infra/stacks/Default.ts');
       // The plugin binds the scripts as they are: no generator rewrites them.
       expectExcerpt('apps/web/package.json');
-      // Generators are idempotent: running one again changes nothing (each has its own run-twice tests).
+      // A generator run again for a construct the app already has is refused, naming it and
+      // `nx g nx-sst:bind`, and changes nothing (docs/getting-started.md).
       const before = workspace.read('apps/infra/stacks/Default.ts');
-      await workspace.run('bind the bucket again', docs.commands('run', 'bind')[0]);
+      const again = await workspace.run('bind the bucket again', docs.commands('run', 'bind')[0], {
+        expectFailure: true,
+      });
+      expect(again.output).toContain(
+        "A construct with id 'public' already exists (Bucket in apps/infra/stacks/Default.ts)",
+      );
+      expect(again.output).toContain('nx g nx-sst:bind --resource public --project <project>');
       expect(workspace.read('apps/infra/stacks/Default.ts')).toBe(before);
     },
     10 * MINUTE,
