@@ -17,6 +17,7 @@ concern, its docstring says what it fixes:
 - sqs.py (13): generated names of FIFO queues end in .fifo.
 - lambda_url.py (14): AWS::Lambda::Url over moto's function URL configs.
 - auth_keys.py (15): Custom::NxSstAuthKeys (the Auth construct's key pair) as SecureStrings on moto's SSM.
+- events.py (16): EventBridge rules' function targets and schedules left to the daemon.
 
 Each patch checks that the moto internals it wraps exist and is skipped (with a line in the daemon
 log) otherwise, so a newer moto degrades to its own behaviour, never to a crash. Patches are applied
@@ -28,6 +29,7 @@ from ._hooks import _nx_on_import
 from .apigatewayv2 import _patch_apigatewayv2_cfn
 from .cloudformation import _patch_cfn_no_value_in_lists, _patch_cloudformation
 from .ec2 import _patch_ec2_cfn_delete
+from .events import _patch_events_lambda_targets, _patch_events_routes
 from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .lambda_local import (
     _patch_apigatewayv2_endpoint,
@@ -70,6 +72,11 @@ def _patch_s3_models():
     _patch_s3_bucket_cors_cfn()
 
 
+def _patch_moto_api_routes():
+    _patch_lambda_code_route()
+    _patch_events_routes()
+
+
 def _patch_s3_responses():
     _patch_s3_preflight()
     _patch_s3_cors()
@@ -83,8 +90,9 @@ _nx_on_import("moto.s3.models", _patch_s3_models)
 _nx_on_import("moto.s3.responses", _patch_s3_responses)
 _nx_on_import("moto.core.authorization", _patch_s3_unsigned_auth)
 _nx_on_import("moto.cloudformation.parsing", _patch_cloudformation_models)
-_nx_on_import("moto.moto_api._internal.urls", _patch_lambda_code_route)
+_nx_on_import("moto.moto_api._internal.urls", _patch_moto_api_routes)
 _nx_on_import("moto.apigatewayv2.models", _patch_apigatewayv2_endpoint)
 _nx_on_import("moto.awslambda.models", _patch_function_url)
 _nx_on_import("moto.sqs.models", _patch_sqs_inline_invocation)
 _nx_on_import("moto.sns.models", _patch_sns_lambda_delivery)
+_nx_on_import("moto.events.models", _patch_events_lambda_targets)
