@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StageCloud } from '../core/cloud';
-import { boundEnv, runBound, runInSession, type BindSession } from './bind';
+import { boundEnv, counted, runBound, runInSession, type BindSession } from './bind';
 import type { RoleCredentials } from './credentials';
 import type { ResolvedValues } from './values';
 
@@ -36,7 +36,7 @@ function session(opts: {
     app: 'shop',
     values: opts.values,
     credentials: opts.credentials,
-    summary: 'project api on stage "local": 1 values, 0 secrets, as the role',
+    summary: 'project api on stage "local": 1 value, 0 secrets, as the role',
     fingerprint: 'x',
     envOf: (v = opts.values, c = opts.credentials) => ({
       PATH: process.env.PATH,
@@ -78,7 +78,7 @@ describe('runInSession', () => {
     });
     expect(code).toBe(7);
     expect(seen()).toEqual(['1 k1']);
-    expect(log).toEqual(['project api on stage "local": 1 values, 0 secrets, as the role']);
+    expect(log).toEqual(['project api on stage "local": 1 value, 0 secrets, as the role']);
     expect(ready).toEqual(['http://127.0.0.1:4999']);
     expect(calls).toEqual(['close']);
   });
@@ -161,5 +161,15 @@ describe('boundEnv', () => {
     expect(env.SST_APP).toBe('shop');
     expect(env.AWS_ACCESS_KEY_ID).toBe('k9');
     expect(env.NODE_OPTIONS).toMatch(/^--import="data:text\/javascript,/);
+  });
+});
+
+describe('counted', () => {
+  it('says "1 secret" and "0 secrets", "2 values"', () => {
+    expect([counted(1, 'secret'), counted(0, 'secret'), counted(2, 'value')]).toEqual([
+      '1 secret',
+      '0 secrets',
+      '2 values',
+    ]);
   });
 });

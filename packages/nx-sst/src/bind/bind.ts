@@ -229,7 +229,7 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
     credentials,
     summary:
       `${scope.label} on stage "${stage}"${where(cloud, baseEnv)}: ` +
-      `${Object.keys(values.env).length} values, ${values.secrets.length} secrets, as ${credentials?.source ?? 'your own AWS credentials'}`,
+      `${counted(Object.keys(values.env).length, 'value')}, ${counted(values.secrets.length, 'secret')}, as ${credentials?.source ?? 'your own AWS credentials'}`,
     envOf: (v = values, c = credentials) =>
       childEnv({
         baseEnv,
@@ -512,4 +512,9 @@ function loadRunner(): typeof import('./run-child') & typeof import('./refresh')
 
 function preloadRunner(): void {
   setImmediate(loadRunner);
+}
+
+/** `1 secret`, `2 secrets`. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -158,7 +158,9 @@ process.stdout.write(execFileSync(process.execPath, ['-e', 'console.log("child: 
     expect(api.stdout).toContain('secret: *****');
     expect(api.stdout).toContain('child: *****');
     expect(api.stdout + api.stderr).not.toContain('sk_preload_first');
-    expect(api.stderr).toMatch(/nx-sst: project api on stage "local" .*1 secrets, as the role arn:aws:iam::/);
+    expect(api.stderr).toMatch(
+      /nx-sst: project api on stage "local" .*, 1 secret, as the role arn:aws:iam::/,
+    );
 
     const worker = JSON.parse(run('worker').stdout.split('\n')[0]);
     expect(worker.table).toMatch(/orders/);
