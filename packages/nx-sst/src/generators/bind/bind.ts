@@ -43,7 +43,7 @@ export async function bindGenerator(tree: Tree, schema: BindGeneratorSchema): Pr
   });
   applyBindings(editor, plans, resource.variable);
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
-  wrapBoundTargets(tree, project, schema.wrapTargets);
+  wrapBoundTargets(tree, project, app.name, schema.wrapTargets);
   includeTypesInBoundProjects(tree);
   if (!schema.skipFormat) await formatFiles(tree);
 }

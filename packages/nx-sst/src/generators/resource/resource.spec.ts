@@ -1,4 +1,4 @@
-import { readJson, readProjectConfiguration, writeJson, type Tree } from '@nx/devkit';
+import { logger, readJson, readProjectConfiguration, writeJson, type Tree } from '@nx/devkit';
 import {
   STACK,
   STACK_WITH_PUBLIC_BOUND_TO_WEB,
@@ -29,6 +29,18 @@ describe('resource generator', () => {
        "lint": "eslint .",
      }
     `);
+  });
+
+  it('tells which infra project to deploy before the bound targets can read their values', async () => {
+    const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    try {
+      await resourceGenerator(tree, { type: 'bucket', name: 'public', bind: ['web'], skipFormat: true });
+      expect(info).toHaveBeenCalledWith(
+        expect.stringMatching(/Deploy the stage first: nx run infra:deploy$/),
+      );
+    } finally {
+      info.mockRestore();
+    }
   });
 
   it('binds to a function target of a library and wraps the project.json command --wrapTargets names', async () => {

@@ -57,7 +57,7 @@ export async function siteGenerator(tree: Tree, schema: SiteGeneratorSchema): Pr
       what: 'site',
     });
   }
-  wrapBoundTargets(tree, { name: project.name, root: project.root }, schema.wrapTargets);
+  wrapBoundTargets(tree, { name: project.name, root: project.root }, app.name, schema.wrapTargets);
   includeTypesInBoundProjects(tree);
   if (!schema.skipFormat) await formatFiles(tree);
 }

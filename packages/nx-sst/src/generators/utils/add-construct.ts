@@ -71,7 +71,7 @@ export function addConstruct(tree: Tree, options: AddConstructOptions): { file: 
   applyBindings(editor, plans, variable);
 
   if (editor.content !== tree.read(file, 'utf-8')) tree.write(file, editor.content);
-  for (const { project } of projectTargets) wrapBoundTargets(tree, project, options.wrapTargets);
+  for (const { project } of projectTargets) wrapBoundTargets(tree, project, app.name, options.wrapTargets);
   includeTypesInBoundProjects(tree);
   return { file, variable };
 }

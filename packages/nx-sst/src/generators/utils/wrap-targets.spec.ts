@@ -24,7 +24,7 @@ describe('wrapBoundTargets', () => {
         build: { executor: '@nx/esbuild:esbuild' },
       },
     });
-    const result = wrapBoundTargets(tree, { name: 'api', root: 'apps/api' }, ASKED);
+    const result = wrapBoundTargets(tree, { name: 'api', root: 'apps/api' }, 'infra', ASKED);
     expect(result).toEqual({ wrapped: ['dev', 'test'], skipped: ['build'] });
     expect(readJson(tree, 'apps/api/project.json').targets).toMatchInlineSnapshot(`
      {
@@ -51,7 +51,7 @@ describe('wrapBoundTargets', () => {
     `);
     // Running it again changes nothing.
     const before = tree.read('apps/api/project.json', 'utf-8');
-    wrapBoundTargets(tree, { name: 'api', root: 'apps/api' }, ASKED);
+    wrapBoundTargets(tree, { name: 'api', root: 'apps/api' }, 'infra', ASKED);
     expect(tree.read('apps/api/project.json', 'utf-8')).toBe(before);
   });
 
@@ -72,7 +72,7 @@ describe('wrapBoundTargets', () => {
         serve: { command: 'FOO=1 nx-sst bind -- node server.js' },
       },
     });
-    wrapBoundTargets(tree, { name: 'web', root: 'apps/web' }, ASKED);
+    wrapBoundTargets(tree, { name: 'web', root: 'apps/web' }, 'infra', ASKED);
     expect(readJson(tree, 'apps/web/package.json').scripts).toEqual({
       dev: 'nx-sst bind -- next dev',
       test: 'vitest',
@@ -90,15 +90,21 @@ describe('wrapBoundTargets', () => {
     const info = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
     const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
     try {
-      expect(wrapBoundTargets(tree, { name: 'web', root: 'apps/web' })).toEqual({ wrapped: [], skipped: [] });
+      expect(wrapBoundTargets(tree, { name: 'web', root: 'apps/web' }, 'infra')).toEqual({
+        wrapped: [],
+        skipped: [],
+      });
       expect(readJson(tree, 'apps/web/package.json').scripts).toEqual({ dev: 'next dev' });
       expect(info).toHaveBeenCalledWith(
         expect.stringContaining(
           'nx-sst: web is bound; its targets dev, serve, start, preview, test, e2e, build',
         ),
       );
+      expect(info).toHaveBeenCalledWith(
+        expect.stringMatching(/Deploy the stage first: nx run infra:deploy$/),
+      );
       writeJson(tree, 'nx.json', { plugins: [] });
-      wrapBoundTargets(tree, { name: 'web', root: 'apps/web' });
+      wrapBoundTargets(tree, { name: 'web', root: 'apps/web' }, 'infra');
       expect(warn).toHaveBeenCalledWith(expect.stringContaining('Add it: nx g nx-sst:init'));
     } finally {
       info.mockRestore();

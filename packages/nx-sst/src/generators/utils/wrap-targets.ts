@@ -33,11 +33,13 @@ export function bindScript(script: string): string {
  *   how `nx-sst bind` finds the project);
  * - a `project.json` command target becomes the `nx-sst:bind` executor running the same command
  *   (continuous for `dev`/`start`/`serve`).
- * Targets of any other executor are left alone and listed, with how to wrap them by hand.
+ * Targets of any other executor are left alone and listed, with how to wrap them by hand. `infraApp`
+ * is the Nx project the user deploys before the bound targets can read anything.
  */
 export function wrapBoundTargets(
   tree: Tree,
   project: { name: string; root: string },
+  infraApp: string,
   targets: string[] = DEFAULT_WRAPPED_TARGETS,
 ): { wrapped: string[]; skipped: string[] } {
   const wrapped: string[] = [];
@@ -87,7 +89,7 @@ export function wrapBoundTargets(
     if (changed) writeJson(tree, packageJsonPath, packageJson);
   }
 
-  if (!targets.length) reportAutomaticBinding(tree, project);
+  if (!targets.length) reportAutomaticBinding(tree, project, infraApp);
   if (skipped.length) {
     logger.warn(
       `nx-sst: ${project.name}'s ${skipped.map((t) => `'${t}'`).join(', ')} use an executor nx-sst cannot wrap. ` +
@@ -98,7 +100,7 @@ export function wrapBoundTargets(
 }
 
 /** What a generator that made a project bound tells its user: which targets now run bound, and how. */
-function reportAutomaticBinding(tree: Tree, project: { name: string; root: string }): void {
+function reportAutomaticBinding(tree: Tree, project: { name: string; root: string }, infraApp: string): void {
   const nxJson = tree.exists('nx.json') ? readJson(tree, 'nx.json') : {};
   const entry = (nxJson.plugins ?? []).find(
     (p: string | { plugin: string }) => (typeof p === 'string' ? p : p.plugin) === 'nx-sst',
@@ -113,6 +115,6 @@ function reportAutomaticBinding(tree: Tree, project: { name: string; root: strin
     (typeof entry === 'object' && entry.options?.boundTargetNames) || DEFAULT_BOUND_TARGETS;
   const plain = names.filter((n) => !n.includes('*'));
   logger.info(
-    `nx-sst: ${project.name} is bound; its targets ${plain.join(', ')}${plain.length < names.length ? ' (and those matching ' + names.filter((n) => n.includes('*')).join(', ') + ')' : ''} run with its bindings as they are. Deploy the stage first: nx run <infra app>:deploy`,
+    `nx-sst: ${project.name} is bound; its targets ${plain.join(', ')}${plain.length < names.length ? ' (and those matching ' + names.filter((n) => n.includes('*')).join(', ') + ')' : ''} run with its bindings as they are. Deploy the stage first: nx run ${infraApp}:deploy`,
   );
 }
