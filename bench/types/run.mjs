@@ -3,16 +3,16 @@
 //   - types, unchanged: what the last run read and wrote is as it was (answered from its record);
 //   - types, tree built: the record removed first, as after a change to the stacks;
 //   - node -e 0: the floor of any command.
-// Usage: node bench/types/run.mjs [runs=5]   (after npm run build)
+// Our packages are installed in each sample workspace as npm installs them (copies), not linked.
+// Usage: node bench/types/run.mjs [runs=5]   (after npm run build; BENCH_TYPES_SIZES=10,100 for fewer sizes)
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cli, median, repoRoot } from '../bind/sample.mjs';
+import { median, repoRoot } from '../bind/sample.mjs';
 
 const runs = Number(process.argv[2] ?? 5);
-const SIZES = [10, 100, 300];
-const loadApp = path.join(repoRoot, 'packages/nx-sst/dist/synth/load-app.js');
+const SIZES = (process.env.BENCH_TYPES_SIZES ?? '10,100,300').split(',').map(Number);
 
 /** A workspace whose infra app has `size` resources: per 5, a bucket, table, queue, parameter and a function bound to them. */
 function workspace(size) {
@@ -56,15 +56,35 @@ function workspace(size) {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), content);
   }
-  for (const [name, target] of [
-    ['@nx-sst/constructs', 'packages/constructs'],
-    ['aws-cdk-lib', 'node_modules/aws-cdk-lib'],
-    ['constructs', 'node_modules/constructs'],
-  ]) {
-    fs.mkdirSync(path.dirname(path.join(root, 'node_modules', name)), { recursive: true });
-    fs.symlinkSync(path.join(repoRoot, target), path.join(root, 'node_modules', name), 'dir');
-  }
+  installPackages(root);
   return root;
+}
+
+/**
+ * node_modules as an install from the registry leaves it: our packages are copies (package.json and
+ * dist), their dependencies links to the repo's installed ones. Links to packages/* would make the
+ * engine fingerprint walk our dist folders on every run (how a workspace developing nx-sst itself
+ * is treated), which no user's workspace pays.
+ */
+function installPackages(root) {
+  const modules = path.join(root, 'node_modules');
+  const ours = { 'nx-sst': 'nx-sst', '@nx-sst/constructs': 'constructs', '@nx-sst/runtime': 'runtime' };
+  const links = new Set(['aws-cdk-lib', 'constructs', 'nx', 'typescript']);
+  for (const [name, dir] of Object.entries(ours)) {
+    const from = path.join(repoRoot, 'packages', dir);
+    const to = path.join(modules, name);
+    fs.mkdirSync(to, { recursive: true });
+    fs.copyFileSync(path.join(from, 'package.json'), path.join(to, 'package.json'));
+    fs.cpSync(path.join(from, 'dist'), path.join(to, 'dist'), { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(from, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(manifest.dependencies ?? {})) if (!(dep in ours)) links.add(dep);
+  }
+  for (const name of links) {
+    const target = path.join(repoRoot, 'node_modules', name);
+    if (!fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(path.join(modules, name)), { recursive: true });
+    fs.symlinkSync(target, path.join(modules, name), 'dir');
+  }
 }
 
 function time(root, args) {
@@ -89,6 +109,9 @@ for (const size of SIZES) {
   const root = workspace(size);
   const appRoot = path.join(root, 'apps/infra');
   const record = path.join(appRoot, '.sst/types/inputs.json');
+  // Both run nx-sst as installed in the workspace.
+  const cli = path.join(root, 'node_modules/nx-sst/dist/cli/main.js');
+  const loadApp = path.join(root, 'node_modules/nx-sst/dist/synth/load-app.js');
   const synth = `require(${JSON.stringify(loadApp)}).loadApp({ workspaceRoot: ${JSON.stringify(root)}, appRoot: ${JSON.stringify(
     appRoot,
   )}, stage: 'local' }).then(({ app }) => app.synth())`;
