@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { resolveLocalhostNames } from './localhost-lookup';
 import type { FromWorker, InvokeMessage, LambdaErrorBody } from './protocol';
 
 const send = (message: FromWorker) => process.send?.(message);
@@ -113,6 +114,8 @@ function run(handler: Handler, event: unknown, context: Record<string, unknown>)
 }
 
 async function main(): Promise<void> {
+  // A handler may call a URL the local cloud gives in host form (a NextjsSite's bound url).
+  resolveLocalhostNames();
   const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const spec = process.env._HANDLER ?? 'index.handler';
   const started = process.hrtime.bigint();
