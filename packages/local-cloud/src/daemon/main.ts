@@ -18,6 +18,8 @@ import { describeRequest } from './request-info';
 import { LocalLambda } from './lambda/functions';
 import { HttpEndpoints } from './lambda/http-endpoints';
 import { SqsEventSources } from './lambda/event-sources';
+import { EventBusTargets } from './lambda/event-bus';
+import { Schedules, motoScheduleSource, runTarget } from './lambda/schedules';
 
 export interface DaemonArgs {
   stateDir: string;
@@ -57,6 +59,8 @@ async function main(): Promise<void> {
   let journal: Journal | undefined;
   let lambda: LocalLambda | undefined;
   let eventSources: SqsEventSources | undefined;
+  let eventBus: EventBusTargets | undefined;
+  let schedules: Schedules | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -66,6 +70,8 @@ async function main(): Promise<void> {
     const info = readJson<DaemonInfo>(paths.daemon);
     if (info?.pid === process.pid) fs.rmSync(paths.daemon, { force: true });
     eventSources?.stop();
+    eventBus?.stop();
+    schedules?.stop();
     lambda?.close();
     await front?.close().catch(() => undefined);
     if (moto) await stopMoto(moto).catch(() => undefined);
@@ -179,6 +185,12 @@ async function main(): Promise<void> {
           return { status: 200, json: {} };
         }
         if (path === '/_nx-sst/faults' && method === 'GET') return { status: 200, json: activeFront.faults };
+        if (path === '/_nx-sst/schedules/run' && method === 'POST' && schedules) {
+          // `nx-sst cron run`: a rule's Scheduled Event now, waiting for its functions.
+          const { ruleArn } = JSON.parse(body.toString('utf8') || '{}') as { ruleArn?: string };
+          const run = await schedules.runNow(String(ruleArn), (d) => runTarget(activeLambda, d));
+          return run ? { status: 200, json: run } : { status: 404, json: { error: `no rule ${ruleArn}` } };
+        }
         if (path === '/_nx-sst/stop' && method === 'POST') {
           setImmediate(() => void shutdown(0));
           return { status: 200, json: { stopping: true } };
@@ -225,10 +237,18 @@ async function main(): Promise<void> {
       version: () => opened.journal.seq,
       log: say,
     });
+    eventBus = new EventBusTargets(activeLambda, { log: say });
+    schedules = new Schedules(motoScheduleSource(activeLambda, settings, say), {
+      version: () => opened.journal.seq,
+      log: say,
+    });
     // Before daemon.json names this daemon, so no client has published yet.
     await eventSources.discardReplayed();
+    await eventBus.discardReplayed();
     writeJsonAtomic(paths.daemon, info);
     eventSources.start();
+    eventBus.start();
+    schedules.start();
     say(`listening on http://127.0.0.1:${port}`);
   } catch (e) {
     const error = e as Error;
