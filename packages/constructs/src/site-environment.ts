@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clientEnvName } from '@nx-sst/runtime/wire';
 import * as cdk from 'aws-cdk-lib';
 import { type BindingResource, isBindable } from './binding';
 import { Secret } from './secret';
@@ -105,25 +106,6 @@ export function rejectUnknownProps(
       `${describeSite}: unknown prop "${key}". ${hints[key] ?? `Its props are: ${known.join(', ')}.`}`,
     );
   }
-}
-
-/**
- * The name nx-sst gives a bound value in a site's client-visible environment: the server-side expression in
- * upper snake case after the framework's prefix. `Bucket.uploads.bucketName` → `VITE_BUCKET_UPLOADS_BUCKET_NAME`
- * (or `NEXT_PUBLIC_…`), Parameter `API_URL` (`Config.API_URL`) → `VITE_CONFIG_API_URL`. The generators write
- * the same names (packages/nx-sst/src/generators/utils/client-env.ts).
- */
-export function clientEnvName(prefix: string, type: string, id: string, prop: string): string {
-  const parts = type === 'Parameter' || type === 'Secret' ? ['Config', id] : [type, id, prop];
-  return prefix + parts.map(upperSnake).join('_');
-}
-
-function upperSnake(text: string): string {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '')
-    .toUpperCase();
 }
 
 /**

@@ -1,4 +1,5 @@
 import {
+  clientEnvName,
   expandCompactBindings,
   fallbackPath,
   normalizeId,
@@ -77,6 +78,16 @@ describe('manifest names', () => {
       '/sst/a/dev/_bind/project/_acme/web_app',
     );
     expect(targetManifestName('/sst/a/dev/', 'api')).toBe('/sst/a/dev/_bind/target/api');
+  });
+});
+
+describe('clientEnvName', () => {
+  it('is the server-side expression in upper snake case after the prefix; Parameters and Secrets read as Config', () => {
+    expect(clientEnvName('VITE_', 'Bucket', 'uploads', 'bucketName')).toBe('VITE_BUCKET_UPLOADS_BUCKET_NAME');
+    expect(clientEnvName('NEXT_PUBLIC_', 'KinesisStream', 'click-stream', 'streamName')).toBe(
+      'NEXT_PUBLIC_KINESIS_STREAM_CLICK_STREAM_STREAM_NAME',
+    );
+    expect(clientEnvName('VITE_', 'Parameter', 'API_URL', 'value')).toBe('VITE_CONFIG_API_URL');
   });
 });
 

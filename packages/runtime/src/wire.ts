@@ -66,6 +66,27 @@ export function fallbackPath(app: string, type: string, id: string, prop: string
   return `${fallbackPrefix(app)}${type}/${id}/${prop}`;
 }
 
+/**
+ * The name a bound value gets in a site's client-visible environment (the `environment` entries
+ * `nx g nx-sst:resource --bind` writes, and the constructs name in their errors): the server-side
+ * expression in upper snake case after the framework's prefix (`VITE_`, `NEXT_PUBLIC_`, a Vite
+ * `envPrefix`). `Bucket.uploads.bucketName` → `VITE_BUCKET_UPLOADS_BUCKET_NAME`, Parameter `API_URL`
+ * (read as `Config.API_URL`) → `VITE_CONFIG_API_URL`. Secrets never get one: they must not reach a
+ * browser, and both callers refuse them before naming anything.
+ */
+export function clientEnvName(prefix: string, type: string, id: string, prop: string): string {
+  const parts = type === 'Parameter' || type === 'Secret' ? ['Config', id] : [type, id, prop];
+  return prefix + parts.map(upperSnake).join('_');
+}
+
+function upperSnake(text: string): string {
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toUpperCase();
+}
+
 /** SSM's characters for parameter names; any other character of a project name becomes `_`. */
 const NOT_IN_SSM_NAMES = /[^a-zA-Z0-9_.\-/]/g;
 

@@ -1,4 +1,5 @@
 import type { Tree } from '@nx/devkit';
+import { clientEnvName } from '@nx-sst/runtime/wire';
 import * as ts from 'typescript';
 import { constructKind, normalizeLocation, property, type StackConstruct } from '../../plugin/stack-source';
 import { detectSiteFramework } from '../site/framework';
@@ -133,25 +134,6 @@ export function applyBindings(editor: StackEditor, plans: TargetBinding[], varia
       );
     }
   }
-}
-
-/**
- * The name a bound value gets in a site's client-visible environment: the server-side expression in upper
- * snake case after the framework's prefix. `Bucket.uploads.bucketName` → `VITE_BUCKET_UPLOADS_BUCKET_NAME`,
- * Parameter `API_URL` (read as `Config.API_URL`) → `VITE_CONFIG_API_URL`. The same rule as the constructs'
- * `clientEnvName` (packages/constructs/src/site-environment.ts), which names these entries in its errors.
- */
-export function clientEnvName(prefix: string, type: string, id: string, prop: string): string {
-  const parts = type === 'Parameter' || type === 'Secret' ? ['Config', id] : [type, id, prop];
-  return prefix + parts.map(upperSnake).join('_');
-}
-
-function upperSnake(text: string): string {
-  return text
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_|_$/g, '')
-    .toUpperCase();
 }
 
 /** The first `vite: { envPrefix }` of a StaticSite, when written as a string literal (or an array of them). */
