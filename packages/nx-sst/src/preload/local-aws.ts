@@ -66,6 +66,13 @@ export function installLocalAws(endpoint: string): void {
     return;
   }
   installed = endpoint;
+  // The local cloud names some endpoints by `*.localhost` host (a NextjsSite's bound url), which Node
+  // does not resolve by itself: the local cloud's own workers resolve them so, and so does this process.
+  (
+    require('@nx-sst/local-cloud/dist/daemon/lambda/localhost-lookup') as {
+      resolveLocalhostNames(): void;
+    }
+  ).resolveLocalhostNames();
   const localHost = new URL(endpoint).host;
   const cores = new WeakSet<object>();
   let guarded = false;
