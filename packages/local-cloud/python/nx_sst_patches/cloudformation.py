@@ -7,7 +7,8 @@
    and resolves Fn::ImportValue against the exports of other stacks.
 3. Custom::* / AWS::CloudFormation::CustomResource resources complete without invoking their
    Lambda (moto would run it in Docker); Custom::S3AutoDeleteObjects empties its bucket on delete;
-   Custom::CDKBucketDeployment is done by bucket_deployment.py, Custom::NxSstAuthKeys by auth_keys.py.
+   Custom::CDKBucketDeployment is done by bucket_deployment.py, Custom::NxSstAuthKeys by auth_keys.py,
+   Custom::AWS DynamoDB item writes by aws_custom_resource.py.
 4. A forced failure of named resource types (fault injection; the front passes them in the
    x-nx-sst-fail-resource-types header) rolls the deploy back and names the failing resource.
 
@@ -27,6 +28,7 @@ import threading
 
 from ._hooks import _nx_expect, _nx_failure, _nx_log, _nx_patch, _nx_refused
 from .auth_keys import AUTH_KEYS, _auth_keys
+from .aws_custom_resource import AWS_CUSTOM_RESOURCE, _aws_call
 from .bucket_deployment import BUCKET_DEPLOYMENT, _bucket_deployment
 
 
@@ -287,6 +289,12 @@ def _patch_cloudformation():
         except Exception as e:
             raise _nx_refused(logical_id, AUTH_KEYS, str(e))
 
+    def _run_aws_call(logical_id, account_id, region_name, request_type, properties):
+        try:
+            return _aws_call(account_id, region_name, request_type, properties)
+        except Exception as e:
+            raise _nx_refused(logical_id, AWS_CUSTOM_RESOURCE, str(e))
+
     def _custom_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
         properties = cloudformation_json.get("Properties") or {}
         resource = _ccm.CustomModel(region_name, "nx-sst-local", kwargs["LogicalId"], resource_name)
@@ -298,6 +306,8 @@ def _patch_cloudformation():
             data = _run_bucket_deployment(kwargs["LogicalId"], account_id, region_name, "Create", properties, {})
         elif resource.nx_resource_type == AUTH_KEYS:
             data = _run_auth_keys(kwargs["LogicalId"], account_id, region_name, "Create", properties, {})
+        elif resource.nx_resource_type == AWS_CUSTOM_RESOURCE:
+            data = _run_aws_call(kwargs["LogicalId"], account_id, region_name, "Create", properties)
         resource.set_data(data)
         stack = _cfm.cloudformation_backends[account_id][region_name].get_stack(kwargs["StackId"])
         stack.add_custom_resource(resource)
@@ -327,6 +337,8 @@ def _patch_cloudformation():
             _bucket_deployment(account_id, region_name, "Delete", self.nx_properties or {}, {})
         elif resource_type == AUTH_KEYS:
             _auth_keys(account_id, region_name, "Delete", self.nx_properties or {}, {})
+        elif resource_type == AWS_CUSTOM_RESOURCE:
+            _aws_call(account_id, region_name, "Delete", self.nx_properties or {})
 
     def _custom_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
         # moto has no update for custom resources and would drop the resource from the stack,
@@ -340,6 +352,11 @@ def _patch_cloudformation():
         elif getattr(original_resource, "nx_resource_type", None) == AUTH_KEYS:
             _run_auth_keys(original_resource.logical_id, account_id, region_name, "Update",
                            original_resource.nx_properties, old_properties)
+        elif getattr(original_resource, "nx_resource_type", None) == AWS_CUSTOM_RESOURCE:
+            # As CloudFormation does, an update runs the Update call only when the properties changed.
+            if original_resource.nx_properties != old_properties:
+                _run_aws_call(original_resource.logical_id, account_id, region_name, "Update",
+                              original_resource.nx_properties)
         return original_resource
 
     # moto deletes a stack's resources in set order, not in reverse dependency order, and its S3
