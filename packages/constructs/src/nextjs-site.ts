@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { Bindable, BindingProps, BindingResource } from './binding';
 import { checkedId, registerBindable } from './bindable';
+import { bucketBehavior, siteDistribution, splitDeployTimeEnvironment, withDeployTimeValues } from './cdn';
 import { BindingSet, type BindTarget, type FinalBindings, fitEnvironment } from './bind-target';
 import { makeRoleAssumable, type Permission, toPolicyStatements } from './function';
 import { rejectUnknownProps, resolveSitePath, validateSiteEnvironment } from './site-environment';
@@ -303,14 +304,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
         { function: forwardHost, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
       ],
     };
-    this.assetBehavior = {
-      origin: origins.S3BucketOrigin.withOriginAccessControl(bucket, { originPath: '/_assets' }),
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
-      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
-      compress: true,
-      cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-    };
+    this.assetBehavior = bucketBehavior(bucket, { originPath: '/_assets', methods: 'get-head-options' });
     this.imageBehavior = {
       origin: new origins.FunctionUrlOrigin(imageUrl),
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -326,11 +320,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
         minTtl: cdk.Duration.days(0),
       }),
     };
-    parts.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `${this.app.name} ${this.app.stage} ${this.id}`,
-      defaultBehavior: this.serverBehavior,
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-    });
+    parts.distribution = siteDistribution(this, this.app, this.id, { defaultBehavior: this.serverBehavior });
     return parts;
   }
 
@@ -343,16 +333,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
     if (this.built) return;
     this.built = true;
     const describe = `NextjsSite "${this.id}"`;
-    const buildEnv: Record<string, string> = {};
-    const deployTime: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.environment)) {
-      if (cdk.Token.isUnresolved(value)) {
-        buildEnv[key] = `{{ ${key} }}`;
-        deployTime[key] = value;
-      } else {
-        buildEnv[key] = value;
-      }
-    }
+    const { buildEnv, deployTime } = splitDeployTimeEnvironment(this.environment);
     const dir = this.props.prebuilt
       ? path.resolve(this.targetPath, this.props.prebuilt)
       : buildOpenNext(this.targetPath, this.app.workspaceRoot, buildEnv, describe, this.props.buildCommand);
@@ -464,8 +445,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
     const keys = Object.keys(deployTime);
     const replaced = filesWithPlaceholders(copy.from, keys);
     const data = replaced.map((rel) => {
-      let content = fs.readFileSync(path.join(copy.from, rel), 'utf8');
-      for (const k of keys) content = content.split(`{{ ${k} }}`).join(deployTime[k]);
+      const content = withDeployTimeValues(fs.readFileSync(path.join(copy.from, rel), 'utf8'), deployTime);
       return s3deploy.Source.data(rel, content);
     });
     const sources = (exclude: string[]) => [

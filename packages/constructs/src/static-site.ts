@@ -3,13 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { type App, appOf } from './app';
 import type { Bindable, BindingProps } from './binding';
 import { checkedId, registerBindable } from './bindable';
+import { bucketBehavior, siteDistribution, splitDeployTimeEnvironment, withDeployTimeValues } from './cdn';
 import type { BindTarget } from './bind-target';
 import {
   bindToEnvironmentHint,
@@ -191,17 +191,10 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
                 ttl: cdk.Duration.seconds(0),
               },
         );
-        const distribution = new cloudfront.Distribution(this, 'Distribution', {
-          comment: `${app.name} ${app.stage} ${id}`,
+        const distribution = siteDistribution(this, app, id, {
           defaultRootObject: indexPage,
-          defaultBehavior: {
-            origin: origins.S3BucketOrigin.withOriginAccessControl(bucket),
-            viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-            cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-            compress: true,
-          },
+          defaultBehavior: bucketBehavior(bucket),
           errorResponses,
-          httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
         });
         this.cdk.bucket = bucket;
         this.cdk.distribution = distribution;
@@ -235,16 +228,7 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
 
   private deploy(): void {
     const describe = `StaticSite "${this.id}"`;
-    const buildEnv: Record<string, string> = {};
-    const deployTime: Record<string, string> = {};
-    for (const [key, value] of Object.entries(this.environment)) {
-      if (cdk.Token.isUnresolved(value)) {
-        buildEnv[key] = `{{ ${key} }}`;
-        deployTime[key] = value;
-      } else {
-        buildEnv[key] = value;
-      }
-    }
+    const { buildEnv, deployTime } = splitDeployTimeEnvironment(this.environment);
     if (this.props.buildCommand) {
       try {
         execSync(this.props.buildCommand, {
@@ -282,9 +266,7 @@ export class StaticSite extends Construct implements Bindable, BindTarget {
         if (buffer.includes(0)) continue;
         const text = buffer.toString('utf8');
         if (!keys.some((k) => text.includes(`{{ ${k} }}`))) continue;
-        let content = text;
-        for (const k of keys) content = content.split(`{{ ${k} }}`).join(deployTime[k]);
-        sources.push(s3deploy.Source.data(rel, content));
+        sources.push(s3deploy.Source.data(rel, withDeployTimeValues(text, deployTime)));
         replaced.push(rel);
       }
     }
