@@ -10,6 +10,7 @@ export {
   type StartLocalCloudOptions,
 } from './local-cloud';
 export type { Faults } from './faults';
+export type { ScheduleRun, TargetRun } from './daemon/lambda/schedules';
 export {
   ensureBootstrapped,
   withCloudEnv,

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cutDamagedJournal } from './daemon/journal';
 import type { Faults } from './faults';
+import type { ScheduleRun } from './daemon/lambda/schedules';
 import { isAlive, readJson, statePaths, type CloudSettings, type DaemonInfo } from './state-dir';
 
 export interface StartLocalCloudOptions {
@@ -53,6 +54,11 @@ export interface LocalCloud {
   /** Replaces the injected faults (latency, throttling, failing resource types). */
   setFaults(faults: Faults): Promise<void>;
   clearFaults(): Promise<void>;
+  /**
+   * Fires an EventBridge rule's Scheduled Event now, whatever its schedule and state, and waits for
+   * each function target to finish (`nx-sst cron run`). Undefined when the cloud has no such rule.
+   */
+  runSchedule(ruleArn: string): Promise<ScheduleRun | undefined>;
   /** Stops the shared daemon of this state directory (its state stays on disk). */
   stop(): Promise<void>;
 }
@@ -100,6 +106,7 @@ function control(
   route: string,
   body?: unknown,
   token?: string,
+  timeoutMs = 10_000,
 ): Promise<ControlResponse> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string> = {};
@@ -116,7 +123,7 @@ function control(
         headers,
         // A fresh connection that does not keep the caller's event loop alive afterwards.
         agent: false,
-        timeout: 10_000,
+        timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -370,6 +377,13 @@ function connect(info: DaemonInfo, stateDir: string): LocalCloud {
       const res = await control(info.port, 'DELETE', 'faults', undefined, info.controlToken);
       if (!res.ok) throw new Error(`clearFaults failed: HTTP ${res.status}`);
     },
+    async runSchedule(ruleArn: string) {
+      // A job runs up to its function's timeout (15 minutes at most): no shorter wait of our own.
+      const res = await control(info.port, 'POST', 'schedules/run', { ruleArn }, info.controlToken, 0);
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new Error(`runSchedule failed: HTTP ${res.status}: ${JSON.stringify(res.json())}`);
+      return res.json() as ScheduleRun;
+    },
     async stop() {
       await stopDaemon(stateDir);
     },
@@ -475,6 +489,7 @@ export async function startTestCloud(
     startedAt: cloud.startedAt,
     setFaults: cloud.setFaults,
     clearFaults: cloud.clearFaults,
+    runSchedule: cloud.runSchedule,
     async stop() {
       await cloud.stop();
       fs.rmSync(stateDir, { recursive: true, force: true });

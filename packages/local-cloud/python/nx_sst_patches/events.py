@@ -89,7 +89,7 @@ def _lambda_event(original_event):
 @_nx_patch("EventBridge function targets run by the daemon")
 def _patch_events_lambda_targets():
     from moto.events import models as _evm
-    _nx_expect((_evm.Rule, "send_to_targets"), (_evm.Rule, "scheduled_expression"), (_evm.Rule, "event_pattern"))
+    _nx_expect((_evm.Rule, "send_to_targets"), (_evm.EventPattern, "matches_event"), (_evm.EventPattern, "get_pattern"))
     original = _evm.Rule.send_to_targets
 
     def send_to_targets(self, original_event, transform_input=True):

@@ -1,0 +1,291 @@
+import {
+  CreateEventBusCommand,
+  DisableRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { strToU8, zipSync } from 'fflate';
+import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+
+jest.setTimeout(180_000);
+
+// Each event a function gets is kept as a parameter under /got/<function>/.
+const HANDLERS = `
+import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
+const ssm = new SSMClient({});
+let n = 0;
+export const record = async (event) => {
+  const name = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  await ssm.send(new PutParameterCommand({ Name: '/got/' + name + '/' + Date.now() + '-' + n++, Value: JSON.stringify(event), Type: 'String' }));
+  return { seen: event['detail-type'] ?? null };
+};
+export const fails = async () => { throw new Error('the job failed'); };
+`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('EventBridge on the local cloud: rules run their function targets', () => {
+  let cloud: LocalCloud;
+  let events: EventBridgeClient;
+  let lambda: LambdaClient;
+  let ssm: SSMClient;
+  let roleArn: string;
+
+  const fn = async (name: string, handler = 'index.record') => {
+    const { FunctionArn } = await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Role: roleArn,
+        Handler: handler,
+        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLERS) }) },
+      }),
+    );
+    return FunctionArn!;
+  };
+  const got = async (name: string): Promise<Record<string, unknown>[]> => {
+    const out: Record<string, unknown>[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await ssm.send(new GetParametersByPathCommand({ Path: `/got/${name}`, NextToken }));
+      out.push(...(page.Parameters ?? []).map((p) => JSON.parse(p.Value!) as Record<string, unknown>));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  };
+  const rule = async (
+    name: string,
+    props: { pattern?: unknown; schedule?: string; bus?: string },
+    targets: { Id: string; Arn: string; Input?: string; InputPath?: string; InputTransformer?: unknown }[],
+  ) => {
+    const { RuleArn } = await events.send(
+      new PutRuleCommand({
+        Name: name,
+        EventBusName: props.bus,
+        ...(props.pattern ? { EventPattern: JSON.stringify(props.pattern) } : {}),
+        ...(props.schedule ? { ScheduleExpression: props.schedule } : {}),
+      }),
+    );
+    await events.send(
+      new PutTargetsCommand({
+        Rule: name,
+        EventBusName: props.bus,
+        Targets: targets as never,
+      }),
+    );
+    return RuleArn!;
+  };
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    events = new EventBridgeClient(cloud.clientConfig);
+    lambda = new LambdaClient(cloud.clientConfig);
+    ssm = new SSMClient(cloud.clientConfig);
+    const iam = new IAMClient(cloud.clientConfig);
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'events-target',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    roleArn = Role!.Arn!;
+  });
+  afterAll(async () => {
+    events?.destroy();
+    lambda?.destroy();
+    ssm?.destroy();
+    await cloud?.stop();
+  });
+
+  it('PutEvents runs each target of each matching, enabled rule once, with EventBridge`s event (default and custom bus), also across a restart', async () => {
+    const matched = await fn('matched');
+    const other = await fn('other');
+    const onBus = await fn('on-bus');
+    const disabled = await fn('disabled');
+    await rule('orders', { pattern: { source: ['shop'], 'detail-type': ['OrderPlaced'] } }, [
+      { Id: 'm', Arn: matched },
+    ]);
+    await rule('numbers', { pattern: { source: ['shop'], detail: { total: [{ numeric: ['>', 100] }] } } }, [
+      { Id: 'o', Arn: other },
+    ]);
+    await rule('off', { pattern: { source: ['shop'] } }, [{ Id: 'd', Arn: disabled }]);
+    await events.send(new DisableRuleCommand({ Name: 'off' }));
+    await events.send(new CreateEventBusCommand({ Name: 'app-bus' }));
+    await rule('on-custom', { pattern: { source: ['shop'] }, bus: 'app-bus' }, [{ Id: 'b', Arn: onBus }]);
+
+    const { Entries, FailedEntryCount } = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 'shop', DetailType: 'OrderPlaced', Detail: JSON.stringify({ id: 'o-1', total: 42 }) },
+          {
+            Source: 'shop',
+            DetailType: 'Other',
+            Detail: JSON.stringify({ id: 'o-2', total: 420 }),
+            Resources: ['arn:x'],
+          },
+          {
+            Source: 'shop',
+            DetailType: 'OrderPlaced',
+            Detail: JSON.stringify({ id: 'o-3', total: 1 }),
+            EventBusName: 'app-bus',
+          },
+        ],
+      }),
+    );
+    expect(FailedEntryCount).toBe(0);
+
+    const [event] = await until('the matched function', async () => {
+      const list = await got('matched');
+      return list.length ? list : undefined;
+    });
+    expect(event).toEqual({
+      version: '0',
+      id: Entries![0].EventId,
+      'detail-type': 'OrderPlaced',
+      source: 'shop',
+      account: cloud.accountId,
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      region: cloud.region,
+      resources: [],
+      detail: { id: 'o-1', total: 42 },
+    });
+    const [numeric] = await until('the numeric rule`s function', async () => {
+      const list = await got('other');
+      return list.length ? list : undefined;
+    });
+    expect(numeric).toMatchObject({ id: Entries![1].EventId, resources: ['arn:x'], detail: { id: 'o-2' } });
+    const [custom] = await until('the custom bus`s function', async () => {
+      const list = await got('on-bus');
+      return list.length ? list : undefined;
+    });
+    expect(custom).toMatchObject({ id: Entries![2].EventId, detail: { id: 'o-3' } });
+    // Time enough for anything extra to have run.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await got('matched')).toHaveLength(1);
+    expect(await got('other')).toHaveLength(1);
+    expect(await got('on-bus')).toHaveLength(1);
+    expect(await got('disabled')).toHaveLength(0);
+
+    // The replay puts the events again inside moto: their deliveries must not run a second time.
+    await stopDaemon(cloud.stateDir);
+    const restarted = await startLocalCloud({ stateDir: cloud.stateDir });
+    cloud = { ...restarted, stop: cloud.stop };
+    for (const client of [events, lambda, ssm]) client.destroy();
+    events = new EventBridgeClient(cloud.clientConfig);
+    lambda = new LambdaClient(cloud.clientConfig);
+    ssm = new SSMClient(cloud.clientConfig);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await got('matched')).toHaveLength(1);
+    expect(await got('on-bus')).toHaveLength(1);
+  });
+
+  it('a target`s Input, InputPath and InputTransformer shape what the function gets', async () => {
+    const constant = await fn('constant');
+    const pathed = await fn('pathed');
+    const transformed = await fn('transformed');
+    await rule('shaped', { pattern: { source: ['shaper'] } }, [
+      { Id: 'c', Arn: constant, Input: JSON.stringify({ fixed: true }) },
+      { Id: 'p', Arn: pathed, InputPath: '$.detail.order' },
+      {
+        Id: 't',
+        Arn: transformed,
+        InputTransformer: {
+          InputPathsMap: { id: '$.detail.order.id', kind: '$.detail-type' },
+          InputTemplate: '{"order": "<id>", "kind": "<kind>"}',
+        },
+      },
+    ]);
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 'shaper', DetailType: 'Shaped', Detail: JSON.stringify({ order: { id: 'x-9', n: 2 } }) },
+        ],
+      }),
+    );
+    const first = (name: string) =>
+      until(name, async () => {
+        const list = await got(name);
+        return list.length ? list[0] : undefined;
+      });
+    expect(await first('constant')).toEqual({ fixed: true });
+    expect(await first('pathed')).toEqual({ id: 'x-9', n: 2 });
+    expect(await first('transformed')).toEqual({ order: 'x-9', kind: 'Shaped' });
+  });
+
+  it('a schedule fires its enabled rule`s functions with the Scheduled Event, not a disabled one, and not on PutEvents', async () => {
+    const ticked = await fn('ticked');
+    const idle = await fn('idle');
+    const arn = await rule('every-minute', { schedule: 'cron(* * * * ? *)' }, [{ Id: 't', Arn: ticked }]);
+    await rule('never', { schedule: 'rate(1 minute)' }, [{ Id: 'i', Arn: idle }]);
+    await events.send(new DisableRuleCommand({ Name: 'never' }));
+    // A scheduled rule without a pattern gets no events from a bus.
+    await events.send(
+      new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'Any', Detail: '{}' }] }),
+    );
+    const [event] = await until(
+      'the minute`s fire',
+      async () => {
+        const list = await got('ticked');
+        return list.length ? list : undefined;
+      },
+      75_000,
+    );
+    expect(event).toEqual({
+      version: '0',
+      id: expect.any(String),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: cloud.accountId,
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/),
+      region: cloud.region,
+      resources: [arn],
+      detail: {},
+    });
+    expect(await got('idle')).toHaveLength(0);
+  });
+
+  it('runSchedule fires a rule now and reports each function`s answer or error', async () => {
+    const job = await fn('job-now');
+    const failing = await fn('job-fails', 'index.fails');
+    const arn = await rule('nightly', { schedule: 'cron(0 3 * * ? *)' }, [
+      { Id: 'ok', Arn: job },
+      { Id: 'bad', Arn: failing },
+    ]);
+    const run = await cloud.runSchedule(arn);
+    expect(run).toMatchObject({ ruleArn: arn, ruleName: 'nightly', state: 'ENABLED' });
+    const byId = Object.fromEntries(run!.targets.map((t) => [t.targetId, t]));
+    expect(byId.ok).toMatchObject({
+      ok: true,
+      functionArn: job,
+      payload: JSON.stringify({ seen: 'Scheduled Event' }),
+    });
+    expect(byId.bad).toMatchObject({
+      ok: false,
+      functionArn: failing,
+      error: { errorType: 'Error', errorMessage: 'the job failed' },
+    });
+    expect(await got('job-now')).toEqual([
+      expect.objectContaining({ 'detail-type': 'Scheduled Event', resources: [arn] }),
+    ]);
+    expect(await cloud.runSchedule(arn.replace('nightly', 'nope'))).toBeUndefined();
+  });
+});
