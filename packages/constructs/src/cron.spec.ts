@@ -24,6 +24,8 @@ describe('Cron', () => {
       ScheduleExpression: 'rate(1 day)',
       State: 'ENABLED',
     });
+    // What `nx-sst cron run nightly` finds the rule by.
+    template.hasResource('AWS::Events::Rule', { Metadata: { 'nx-sst:cron': 'nightly' } });
     expect(lambdaEnv(template, 'nightlynightlyjob')).toMatchObject({
       SST_Bucket_bucketName_files: expect.anything(),
     });

@@ -57,6 +57,9 @@ export interface CronProps {
   };
 }
 
+/** The rule's template metadata key naming its Cron's id (the contract with `nx-sst cron run`). */
+export const CRON_METADATA = 'nx-sst:cron';
+
 const CRON_PROPS = ['schedule', 'job', 'enabled', 'cdk'] as const satisfies readonly (keyof CronProps)[];
 
 /** A function run on a schedule. Not bindable: it holds no values. Bind to its job instead. */
@@ -91,6 +94,9 @@ export class Cron extends Construct {
       ...props.cdk?.rule,
     });
     rule.addTarget(new targets.LambdaFunction(this.jobFunction, job.cdk?.target));
+    // `nx-sst cron run <id>` finds the rule by this in the deployed template (nx-sst synthesizes
+    // without aws:cdk:path metadata).
+    (rule.node.defaultChild as events.CfnRule).addMetadata(CRON_METADATA, id);
     this.cdk = { rule };
   }
 
