@@ -13,7 +13,7 @@ concern, its docstring says what it fixes:
 - ec2.py (8): route tables and their subnet associations are deleted with their stack.
 - s3.py (9-11): bucket policies, unsigned and presigned S3 requests, CORS from the bucket's rules.
 - lambda_local.py (12): a function's code for the daemon that runs it; local API and function URLs;
-  queues' event source mappings and topics' function subscriptions left to the daemon.
+  queues' and streams' event source mappings and topics' function subscriptions left to the daemon.
 - sqs.py (13): generated names of FIFO queues end in .fifo.
 - lambda_url.py (14): AWS::Lambda::Url over moto's function URL configs.
 - auth_keys.py (15): Custom::NxSstAuthKeys (the Auth construct's key pair) as SecureStrings on moto's SSM.
@@ -33,7 +33,9 @@ from .events import _patch_events_lambda_targets, _patch_events_routes
 from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .lambda_local import (
     _patch_apigatewayv2_endpoint,
+    _patch_dynamodb_stream_inline_invocation,
     _patch_function_url,
+    _patch_kinesis_inline_invocation,
     _patch_lambda_code_route,
     _patch_service_principal_trust,
     _patch_sns_lambda_delivery,
@@ -96,3 +98,5 @@ _nx_on_import("moto.awslambda.models", _patch_function_url)
 _nx_on_import("moto.sqs.models", _patch_sqs_inline_invocation)
 _nx_on_import("moto.sns.models", _patch_sns_lambda_delivery)
 _nx_on_import("moto.events.models", _patch_events_lambda_targets)
+_nx_on_import("moto.dynamodb.models.table", _patch_dynamodb_stream_inline_invocation)
+_nx_on_import("moto.kinesis.models", _patch_kinesis_inline_invocation)

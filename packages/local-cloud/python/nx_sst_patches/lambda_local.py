@@ -10,6 +10,9 @@
   messages and try Docker): the daemon polls the queues of those mappings itself;
 - no invocation of a topic's function subscriptions inside Publish (Docker again): the notifications
   wait for the daemon, which drains them through /moto-api/nx-sst/sns-deliveries and runs the functions;
+- no invocation of a DynamoDB stream's or a Kinesis stream's event source mappings inside a write
+  (Docker again, and moto empties the DynamoDB stream shard when it thinks the function ran): the
+  daemon reads the shards with GetShardIterator/GetRecords itself;
 - with IAM enforced, the daemon assumes a function's role as Lambda does, as the service its trust
   policy names: a call that carries SERVICE_PRINCIPAL_HEADER (set by the daemon only; the front
   removes it from every client's request) is trusted by a statement for that service.
@@ -144,6 +147,41 @@ def _patch_sqs_inline_invocation():
             self.lambda_event_source_mappings = mappings if mappings is not None else {}
 
     _sqm.Queue.add_message = add_message
+
+
+def _without_mappings(owner, call):
+    # moto walks the mappings after storing the record; hide them for that call only. Writes run one
+    # at a time (the daemon's gate), so no other request sees the empty map.
+    mappings = getattr(owner, "lambda_event_source_mappings", None)
+    owner.lambda_event_source_mappings = {}
+    try:
+        return call()
+    finally:
+        owner.lambda_event_source_mappings = mappings if mappings is not None else {}
+
+
+@_nx_patch("DynamoDB stream event sources polled by the daemon")
+def _patch_dynamodb_stream_inline_invocation():
+    from moto.dynamodb.models import table as _ddt
+    _nx_expect((_ddt.StreamShard, "add"))
+    original = _ddt.StreamShard.add
+
+    def add(self, old, new):
+        return _without_mappings(self.table, lambda: original(self, old, new))
+
+    _ddt.StreamShard.add = add
+
+
+@_nx_patch("Kinesis stream event sources polled by the daemon")
+def _patch_kinesis_inline_invocation():
+    from moto.kinesis import models as _km
+    _nx_expect((_km.Stream, "put_record"))
+    original = _km.Stream.put_record
+
+    def put_record(self, *args, **kwargs):
+        return _without_mappings(self, lambda: original(self, *args, **kwargs))
+
+    _km.Stream.put_record = put_record
 
 
 @_nx_patch("service principals for the daemon")

@@ -20,6 +20,7 @@ import { HttpEndpoints } from './lambda/http-endpoints';
 import { SqsEventSources } from './lambda/event-sources';
 import { EventBusTargets } from './lambda/event-bus';
 import { Schedules, motoScheduleSource, runTarget } from './lambda/schedules';
+import { StreamEventSources } from './lambda/streams';
 
 export interface DaemonArgs {
   stateDir: string;
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   let eventSources: SqsEventSources | undefined;
   let eventBus: EventBusTargets | undefined;
   let schedules: Schedules | undefined;
+  let streams: StreamEventSources | undefined;
   let stopping = false;
 
   const shutdown = async (code: number) => {
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     eventSources?.stop();
     eventBus?.stop();
     schedules?.stop();
+    streams?.stop();
     lambda?.close();
     await front?.close().catch(() => undefined);
     if (moto) await stopMoto(moto).catch(() => undefined);
@@ -237,6 +240,12 @@ async function main(): Promise<void> {
       version: () => opened.journal.seq,
       log: say,
     });
+    streams = new StreamEventSources(activeLambda, {
+      region: settings.region,
+      version: () => opened.journal.seq,
+      retryDelayMs: 1000 * retryDelayScale(say),
+      log: say,
+    });
     eventBus = new EventBusTargets(activeLambda, { log: say });
     schedules = new Schedules(motoScheduleSource(activeLambda, settings, say), {
       version: () => opened.journal.seq,
@@ -245,10 +254,12 @@ async function main(): Promise<void> {
     // Before daemon.json names this daemon, so no client has published yet.
     await eventSources.discardReplayed();
     await eventBus.discardReplayed();
+    await streams.discardReplayed();
     writeJsonAtomic(paths.daemon, info);
     eventSources.start();
     eventBus.start();
     schedules.start();
+    streams.start();
     say(`listening on http://127.0.0.1:${port}`);
   } catch (e) {
     const error = e as Error;
@@ -256,6 +267,19 @@ async function main(): Promise<void> {
     fs.writeFileSync(paths.error, JSON.stringify({ name: error.name, message: error.message }) + '\n');
     await shutdown(1);
   }
+}
+
+/**
+ * NX_SST_LOCAL_RETRY_DELAY_SCALE: a factor on the waits Lambda makes before it runs failed work
+ * again (an asynchronous invocation's 1 and 2 minutes, a stream batch's backoff); specs shorten them.
+ */
+function retryDelayScale(say: (line: string) => void): number {
+  const raw = process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;
+  if (raw === undefined || raw === '') return 1;
+  const value = Number(raw);
+  if (Number.isFinite(value) && value >= 0) return value;
+  say(`NX_SST_LOCAL_RETRY_DELAY_SCALE=${raw} is not a number >= 0; Lambda's own delays apply`);
+  return 1;
 }
 
 /** Holds a loopback port (the wanted one, else any free one unless it was asked for) until released. */

@@ -1,0 +1,70 @@
+import type { LocalLambda } from './functions';
+
+/**
+ * Sends a record to a destination as Lambda does for failed (or, for asynchronous invocations,
+ * successful) work: an SQS queue gets it as a message body, an SNS topic as a notification, a
+ * function as an asynchronous invocation's event. Through the daemon's own signed calls, so the
+ * write is journaled like a client's. Throws naming the destination when it cannot be reached.
+ */
+export async function sendToDestination(
+  lambda: LocalLambda,
+  destination: string,
+  record: unknown,
+): Promise<void> {
+  const body = JSON.stringify(record);
+  const [, , service, , account, ...rest] = destination.split(':');
+  if (service === 'sqs') {
+    const name = rest.join(':');
+    const sqs = async (action: string, input: unknown) => {
+      const answer = await lambda.signed(
+        'sqs',
+        'POST',
+        '/',
+        { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+        Buffer.from(JSON.stringify(input)),
+      );
+      const text = answer.body.toString('utf8');
+      if (answer.status !== 200)
+        throw new Error(`SQS ${action} answered HTTP ${answer.status}: ${text.slice(0, 300)}`);
+      return JSON.parse(text || '{}') as Record<string, unknown>;
+    };
+    const { QueueUrl } = await sqs('GetQueueUrl', { QueueName: name, QueueOwnerAWSAccountId: account });
+    await sqs('SendMessage', { QueueUrl, MessageBody: body });
+    return;
+  }
+  if (service === 'sns') {
+    const form = new URLSearchParams({
+      Action: 'Publish',
+      Version: '2010-03-31',
+      TopicArn: destination,
+      Message: body,
+    });
+    const answer = await lambda.signed(
+      'sns',
+      'POST',
+      '/',
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      Buffer.from(form.toString()),
+    );
+    if (answer.status !== 200)
+      throw new Error(
+        `SNS Publish answered HTTP ${answer.status}: ${answer.body.toString('utf8').slice(0, 300)}`,
+      );
+    return;
+  }
+  if (service === 'lambda') {
+    const answer = await lambda.signed(
+      'lambda',
+      'POST',
+      `/2015-03-31/functions/${encodeURIComponent(destination)}/invocations`,
+      { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
+      Buffer.from(body),
+    );
+    if (answer.status !== 202)
+      throw new Error(`Invoke answered HTTP ${answer.status}: ${answer.body.toString('utf8').slice(0, 300)}`);
+    return;
+  }
+  throw new Error(
+    `the local cloud sends to SQS queues, SNS topics and functions only, not to ${destination}`,
+  );
+}
