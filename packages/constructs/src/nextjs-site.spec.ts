@@ -309,7 +309,7 @@ describe('NextjsSite', () => {
       expect(answer).toBe('<p id="client">my-"api"-bucket</p><p id="server">bound</p><p id="path">/</p>');
     });
 
-    it('on local with dev.deploy: no CloudFront, the URL is the server function URL, assets readable without a signature', () => {
+    it('on local with dev.deploy: no CloudFront, the URL is the host form of the server function URL, assets readable without a signature, images forwarded, the tag cache seeded by the SDK call', () => {
       let url = '';
       const { template } = deployedWs.synth(
         ({ stack }) => {
@@ -321,9 +321,36 @@ describe('NextjsSite', () => {
       // the server function answers for the bucket, as CloudFront would route
       expect(lambdaEnv(template, 'webServerFunction').NX_SST_LOCAL_ASSETS).toBe('_assets');
       expect(url).toMatch(/^\$\{Token/);
-      expect(ssmParameters(template)['/sst/my-app/local/NextjsSite/web/url']).toEqual({
+      // http://127.0.0.1:PORT/_aws/lambda-url/URL_ID/ -> http://URL_ID.lambda-url.localhost:PORT/
+      const pathForm = {
         'Fn::GetAtt': [expect.stringMatching(/^webServerFunctionFunctionUrl/), 'FunctionUrl'],
+      };
+      const parts = { 'Fn::Split': ['/', pathForm] };
+      expect(ssmParameters(template)['/sst/my-app/local/NextjsSite/web/url']).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'http://',
+            { 'Fn::Select': [5, parts] },
+            '.lambda-url.localhost:',
+            { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [2, parts] }] }] },
+            '/',
+          ],
+        ],
       });
+      // CloudFront's _next/image* behaviour: the server function forwards it to the image optimizer's URL.
+      expect(lambdaEnv(template, 'webServerFunction').NX_SST_LOCAL_IMAGE_URL).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^webImageFunctionFunctionUrl/), 'FunctionUrl'],
+      });
+      // The tag cache is seeded by the SDK call itself (the local cloud runs no custom resource's Lambda).
+      expect(Object.keys(template.findResources('AWS::Lambda::Function')).join()).not.toMatch(
+        /TagCacheSeedFunction/,
+      );
+      const seed = Object.values(template.findResources('Custom::AWS'));
+      expect(seed).toHaveLength(1);
+      const create = JSON.stringify(seed[0].Properties.Create);
+      expect(create).toContain('\\"service\\":\\"DynamoDB\\",\\"action\\":\\"batchWriteItem\\"');
+      expect(create).toContain('fixtureBuildId/_N_T_/layout');
       template.hasResourceProperties('AWS::S3::BucketPolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([Match.objectLike({ Principal: { AWS: '*' }, Action: 's3:GetObject' })]),

@@ -132,6 +132,17 @@ const FORWARD_HOST = `function handler(event) {
 }`;
 
 /**
+ * The host form of a local cloud function URL, `http://URL_ID.lambda-url.localhost:PORT/`, from the path form
+ * moto gives it (`http://127.0.0.1:PORT/_aws/lambda-url/URL_ID/`). A browser must open a Next.js page there:
+ * under the path form the page's absolute `/_next/…` paths would leave the function.
+ */
+function localHostForm(pathForm: string): string {
+  const parts = cdk.Fn.split('/', pathForm); // http:, '', HOST:PORT, _aws, lambda-url, URL_ID, ''
+  const port = cdk.Fn.select(1, cdk.Fn.split(':', cdk.Fn.select(2, parts)));
+  return cdk.Fn.join('', ['http://', cdk.Fn.select(5, parts), '.lambda-url.localhost:', port, '/']);
+}
+
+/**
  * A Next.js site. Its server function carries the bindings, the `environment` and a role the account can
  * assume, so `nx-sst bind` runs `next dev` with exactly the deployed values and permissions.
  *
@@ -150,7 +161,10 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
   public readonly targetPath: string;
   /** `placeholder`: a stub server function with the real env and role; nothing is built. */
   public readonly mode: 'placeholder' | 'deployed';
-  /** The site's URL: CloudFront's, the server function URL on the local cloud, `localhost` when not deployed. */
+  /**
+   * The site's URL: CloudFront's; on the local cloud the host form of the server function URL,
+   * `http://URL_ID.lambda-url.localhost:PORT/`; `localhost` (or `dev.url`) when not deployed.
+   */
   public readonly url: string;
   public readonly cdk: {
     server: lambda.Function;
@@ -207,7 +221,7 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
       this.cdk = this.createDeployed(describe);
       this.url = this.cdk.distribution
         ? `https://${this.cdk.distribution.distributionDomainName}`
-        : this.cdk.serverUrl!.url;
+        : localHostForm(this.cdk.serverUrl!.url);
     }
     const server = this.cdk.server;
     makeRoleAssumable(server.role as iam.Role, app.account);
@@ -268,7 +282,9 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
     parts.imageOptimizer = imageOptimizer;
 
     if (!onAws) {
-      // No CloudFront on the local cloud: browsers load the assets from the local S3 without a signature.
+      // No CloudFront on the local cloud: the server function forwards `_next/image*` to the image optimizer
+      // (its wrapper, on local only), and browsers load the assets from the local S3 without a signature.
+      server.addEnvironment('NX_SST_LOCAL_IMAGE_URL', imageUrl.url);
       bucket.addToResourcePolicy(
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
@@ -406,7 +422,8 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
       table.grantReadWriteData(server);
       server.addEnvironment('CACHE_DYNAMO_TABLE', table.tableName);
       this.cdk.tagCache = table;
-      if (output.initialization) this.seedTagCache(table, output.initialization);
+      if (output.initialization && this.cdk.distribution) this.seedTagCache(table, output.initialization);
+      else if (output.initialization) this.seedTagCacheLocally(table, output.initialization);
     }
 
     for (const copy of output.copies) this.upload(bucket!, copy, deployTime);
@@ -517,6 +534,34 @@ export class NextjsSite extends Construct implements Bindable, BindTarget {
       onUpdate: invoke('update'),
       policy: cr.AwsCustomResourcePolicy.fromStatements([
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [fn.functionArn] }),
+      ]),
+      installLatestAwsSdk: false,
+    });
+  }
+
+  /**
+   * On the local cloud, which runs no custom resource's Lambda, the tags are written by the call itself:
+   * a DynamoDB BatchWriteItem of the items OpenNext's initialization function would write (its
+   * dynamodb-cache.json), which the local cloud performs for `Custom::AWS`.
+   */
+  private seedTagCacheLocally(table: dynamodb.Table, init: { bundle: string }): void {
+    const seed = path.join(init.bundle, 'dynamodb-cache.json');
+    if (!fs.existsSync(seed)) return;
+    const text = fs.readFileSync(seed, 'utf8');
+    const items = JSON.parse(text) as Record<string, unknown>[];
+    if (!Array.isArray(items) || items.length === 0) return;
+    const tags = crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+    const write: cr.AwsSdkCall = {
+      service: 'DynamoDB',
+      action: 'batchWriteItem',
+      parameters: { RequestItems: { [table.tableName]: items.map((Item) => ({ PutRequest: { Item } })) } },
+      physicalResourceId: cr.PhysicalResourceId.of(`${this.id}-tag-cache-${tags}`),
+    };
+    new cr.AwsCustomResource(this, 'TagCacheSeed', {
+      onCreate: write,
+      onUpdate: write,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [table.tableArn] }),
       ]),
       installLatestAwsSdk: false,
     });

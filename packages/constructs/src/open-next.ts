@@ -306,10 +306,28 @@ const served = loaded.${exportName};
 
 // On the local cloud there is no CloudFront: with NX_SST_LOCAL_ASSETS (the key prefix of the assets), the
 // requests CloudFront would send to the bucket (_next/*, BUILD_ID, files of public/) are answered from the
-// local S3, so the page loads its scripts from the same URL. On AWS the handler is OpenNext's, untouched.
+// local S3, so the page loads its scripts from the same URL; with NX_SST_LOCAL_IMAGE_URL (the image
+// optimizer's function URL), _next/image* goes to the image optimizer as CloudFront sends it. On AWS the
+// handler is OpenNext's, untouched.
 const topLevel = new Set(${JSON.stringify(assetNames)});
+const FORWARDED = ['accept', 'if-none-match', 'if-modified-since'];
+const ANSWERED = ['content-type', 'cache-control', 'etag', 'last-modified', 'vary', 'content-disposition'];
+async function toImageOptimizer(event, p) {
+  const query = event.rawQueryString ? '?' + event.rawQueryString : '';
+  const headers = {};
+  for (const name of FORWARDED) if (event.headers?.[name]) headers[name] = event.headers[name];
+  const res = await fetch(process.env.NX_SST_LOCAL_IMAGE_URL.replace(/[/]+$/, '') + p + query, { headers });
+  const answer = {};
+  for (const name of ANSWERED) {
+    const value = res.headers.get(name);
+    if (value) answer[name] = value;
+  }
+  const body = Buffer.from(await res.arrayBuffer()).toString('base64');
+  return { statusCode: res.status, headers: answer, body, isBase64Encoded: true };
+}
 async function fromBucket(event, context) {
   const p = typeof event?.rawPath === 'string' ? event.rawPath : '';
+  if (p.startsWith('/_next/image') && process.env.NX_SST_LOCAL_IMAGE_URL) return toImageOptimizer(event, p);
   const first = p.slice(1).split('/')[0];
   const asset = first === '_next'
     ? !p.startsWith('/_next/image') && !p.startsWith('/_next/data/')

@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  paginateListStackResources,
+} from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
@@ -10,9 +15,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
+import { CfnOutput } from 'aws-cdk-lib';
 import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
 import { App, Bucket, NextjsSite } from '../src';
 import { writeOpenNextFixture } from '../src/test-utils/open-next-fixture';
+// What the local cloud's workers and processes bound to local install: Node resolves *.localhost as browsers do.
+import { resolveLocalhostNames } from '../../local-cloud/src/daemon/lambda/localhost-lookup';
 
 jest.setTimeout(600_000);
 
@@ -30,6 +38,8 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
   let s3: S3Client;
   let lambda: LambdaClient;
   let cfn: CloudFormationClient;
+  let dynamodb: DynamoDBClient;
+  let siteUrl: string;
   const physical: Record<string, string> = {};
   const savedValidation = process.env.CDK_VALIDATION;
 
@@ -44,6 +54,8 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
     s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
     lambda = new LambdaClient(cloud.clientConfig);
     cfn = new CloudFormationClient(cloud.clientConfig);
+    dynamodb = new DynamoDBClient(cloud.clientConfig);
+    resolveLocalhostNames();
     const app = new App({
       name: 'next',
       stage: 'local',
@@ -59,13 +71,14 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
     app.stack(function Site({ stack }) {
       const api = new Bucket(stack, 'api');
       const files = new Bucket(stack, 'files');
-      new NextjsSite(stack, 'web', {
+      const site = new NextjsSite(stack, 'web', {
         path: 'apps/web',
         prebuilt: '.open-next',
         bind: [files],
         environment: { NEXT_PUBLIC_API_URL: api.bucketName, SERVER_VALUE: 'bound' },
         dev: { deploy: true },
       });
+      new CfnOutput(stack, 'SiteUrl', { value: site.url });
     });
     const assembly = app.synth();
     const toolkit = new Toolkit({ ioHost: silentIo });
@@ -78,12 +91,15 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
         physical[`${r.ResourceType} ${r.LogicalResourceId}`] = r.PhysicalResourceId!;
       }
     }
+    const described = await cfn.send(new DescribeStacksCommand({ StackName: 'local-next-Site' }));
+    siteUrl = described.Stacks![0].Outputs!.find((o) => o.OutputKey === 'SiteUrl')!.OutputValue!;
   });
 
   afterAll(async () => {
     s3?.destroy();
     lambda?.destroy();
     cfn?.destroy();
+    dynamodb?.destroy();
     await cloud?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
     if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
@@ -164,5 +180,47 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
     expect(answer.FunctionError).toBeUndefined();
     const response = JSON.parse(Buffer.from(answer.Payload!).toString('utf8'));
     expect(response.body).toBe(`<p id="client">${apiBucket}</p><p id="server">bound</p><p id="path">/</p>`);
+  });
+
+  it('binds the host form of the server function URL, where the page and its /_next paths load as in a browser', async () => {
+    const name = physicalOf('AWS::Lambda::Function', 'webServerFunction');
+    const url = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name }));
+    const id = /\/_aws\/lambda-url\/([a-z0-9]+)\/$/.exec(url.FunctionUrl!)![1];
+    const port = new URL(cloud.endpoint).port;
+    expect(siteUrl).toBe(`http://${id}.lambda-url.localhost:${port}/`);
+    const apiBucket = physicalOf('AWS::S3::Bucket', 'apiBucket');
+    const page = await fetch(`${siteUrl}some/page`);
+    expect(await page.text()).toBe(
+      `<p id="client">${apiBucket}</p><p id="server">bound</p><p id="path">/some/page</p>`,
+    );
+    // What the page's <script src="/_next/…"> loads from the same origin.
+    const script = await fetch(new URL('/_next/static/chunks/app.js', siteUrl));
+    expect(await script.text()).toBe(`self.apiUrl = "${apiBucket}";\n`);
+  });
+
+  it('sends /_next/image to the image optimization function, which reads the image from the assets', async () => {
+    const image = await fetch(new URL('/_next/image?url=%2Ffavicon.ico&w=64&q=75', siteUrl), {
+      headers: { accept: 'image/avif,image/webp' },
+    });
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/webp');
+    expect(image.headers.get('etag')).toBe('"/favicon.ico 64 75"');
+    // Only the headers CloudFront's image behaviour would pass back.
+    expect(image.headers.get('x-fixture')).toBeNull();
+    expect(await image.text()).toBe('public file\n');
+    const missing = await fetch(new URL('/_next/image?url=%2Fnone.png&w=64&q=75', siteUrl));
+    expect(missing.status).toBe(400);
+  });
+
+  it("seeds the tag cache with the build's tags (the AwsCustomResource call, made by the local cloud)", async () => {
+    const table = physicalOf('AWS::DynamoDB::Table', 'webTagCache');
+    const scanned = await dynamodb.send(new ScanCommand({ TableName: table }));
+    expect(scanned.Items).toEqual([
+      {
+        tag: { S: 'fixtureBuildId/_N_T_/layout' },
+        path: { S: 'fixtureBuildId/index' },
+        revalidatedAt: { N: '1' },
+      },
+    ]);
   });
 });
