@@ -23,6 +23,7 @@ Commands:
   secrets remove <name>
   secrets load <file.env>    Set every secret of a .env file
   local start|stop|status|reset   Manage this workspace's local cloud (status: exit 3 when down)
+  cron run <id>              Run a Cron's job now on the local stage; prints its answer (exit 1 when it fails)
 
 Options:
   --stage <name>     Stage (default: SST_STAGE, then config().stage, then .sst/stage, then "local")
@@ -78,12 +79,16 @@ const COMMAND_OPTIONS: Record<string, Option[]> = {
   secrets: ['stage', 'app', 'fallback'],
   'secrets list': ['stage', 'app', 'fallback', 'format'],
   local: [],
+  cron: ['stage', 'app'],
 };
 
 function checkOptions(command: string, sub: string | undefined, given: Option[]): void {
   const allowed = COMMAND_OPTIONS[`${command} ${sub}`] ?? COMMAND_OPTIONS[command];
   if (!allowed) return; // an unknown command gets its own error
-  const name = (command === 'secrets' || command === 'local') && sub ? `${command} ${sub}` : command;
+  const name =
+    (command === 'secrets' || command === 'local' || command === 'cron') && sub
+      ? `${command} ${sub}`
+      : command;
   const foreign = given.filter((o) => o !== 'help' && o !== 'version' && !allowed.includes(o));
   if (!foreign.length) return;
   const where = (o: Option) =>
@@ -203,6 +208,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'local':
       return commands().localCommand(args[0], { workspaceRoot }, processOutput());
+    case 'cron':
+      return commands().cronCommand(args[0], { ...common, id: args[1] }, processOutput());
     default:
       throw new NxSstError(`Unknown command "${command}".`, 'Run nx-sst --help for the commands.');
   }

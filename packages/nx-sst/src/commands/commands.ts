@@ -313,6 +313,54 @@ export async function localCommand(
   }
 }
 
+/**
+ * `cron run <id>`: runs a Cron's job now on the local cloud. The job's answer goes to `out` (one
+ * line per function target), progress and failures to `err`; 1 when a target failed.
+ */
+export async function cronCommand(
+  sub: string | undefined,
+  o: AppOptions & { id?: string },
+  io: Output,
+): Promise<number> {
+  if (sub !== 'run')
+    throw new NxSstError(`Unknown cron command "${sub ?? ''}".`, 'Use run: nx-sst cron run <id>');
+  if (!o.id)
+    throw new NxSstError(
+      'Missing the Cron id: nx-sst cron run <id>',
+      'The id as written in the stacks: new Cron(stack, "nightly", …) is nightly.',
+    );
+  const { runCron } = require('../cron/cron') as typeof import('../cron/cron.js');
+  const { cron, run } = await runCron({
+    workspaceRoot: o.workspaceRoot,
+    cwd: o.cwd,
+    appRoot: o.app,
+    stage: o.stage,
+    id: o.id,
+    say: (line) => io.err(line),
+  });
+  if (run.targets.length === 0)
+    throw new NxSstError(`The rule of Cron "${cron.id}" has no function target to run.`);
+  let failed = false;
+  for (const target of run.targets) {
+    const name = target.functionArn.split(':')[6] ?? target.functionArn;
+    if (target.ok) {
+      io.err(`✔ ${name} finished${target.durationMs === undefined ? '' : ` in ${Math.round(target.durationMs)} ms`}
+`);
+      io.out(`${(target.payload ?? 'null').trim() || 'null'}
+`);
+      continue;
+    }
+    failed = true;
+    io.err(
+      `✖ Cron "${cron.id}": ${name} failed: ${target.error?.errorType ?? 'Error'}: ${target.error?.errorMessage ?? ''}
+` +
+        `  Its log: ${path.join('.sst', 'local-cloud', 'functions', 'logs', `${name}.log`)}
+`,
+    );
+  }
+  return failed ? 1 : 0;
+}
+
 /** Prints a failed command's error as every front-end does; returns the exit code. */
 export function reportError(error: unknown, io: Pick<Output, 'err'> = processOutput): number {
   // An expected failure (throttling, a cloud gone, moto missing) is told with its fix, not a stack trace.
