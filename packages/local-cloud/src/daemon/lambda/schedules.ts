@@ -131,8 +131,8 @@ export class Schedules {
         if (!this.warned.has(key)) this.options.log(`rule ${rule.arn}: ${(e as Error).message}`);
         this.warned.add(key);
       }
-      const anchor = known && known.rule.scheduleExpression === rule.scheduleExpression ? known.anchor : now;
-      this.tracked.set(rule.arn, { rule, schedule, anchor, next: schedule?.next(now, anchor) });
+      // New, changed or enabled again: a rate counts from now.
+      this.tracked.set(rule.arn, { rule, schedule, anchor: now, next: schedule?.next(now, now) });
     }
   }
 
