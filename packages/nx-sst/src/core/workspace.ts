@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NxSstError } from './errors';
+import { chooseInfraApp, configFileIn, diskFiles, findInfraAppFolders, isSkippedFolder } from './infra-apps';
 import { CONFIG_FILE_NAMES, findNxProject, isInside, nxProjectName, readJson, readText } from './nx-project';
 
 export { isInside };
@@ -16,56 +17,21 @@ export interface InfraApp {
 
 export { CONFIG_FILE_NAMES };
 
-/** Folders never searched for infra apps: dependencies, build output and caches. */
-const SKIPPED_DIRS = new Set([
-  'node_modules',
-  'dist',
-  'build',
-  'out',
-  'coverage',
-  'tmp',
-  '.git',
-  '.nx',
-  '.sst',
-  'cdk.out',
-  '.next',
-]);
-
 /** Every infra app (a folder with an `sst.config.*`) in the workspace, sorted by root. */
 export async function findInfraApps(workspaceRoot: string): Promise<InfraApp[]> {
-  const apps: InfraApp[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: fs.Dirent[];
-    try {
-      entries = await fs.promises.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    const config = CONFIG_FILE_NAMES.find((name) => entries.some((e) => e.isFile() && e.name === name));
-    if (config) {
-      const root = dir;
-      apps.push({
-        name: infraAppName(workspaceRoot, root),
-        root,
-        configFile: path.join(root, config),
-      });
-    }
-    await Promise.all(
-      entries
-        .filter((e) => e.isDirectory() && !SKIPPED_DIRS.has(e.name) && !e.name.startsWith('.'))
-        .map((e) => walk(path.join(dir, e.name))),
-    );
-  };
-  await walk(workspaceRoot);
-  return apps.sort((a, b) => a.root.localeCompare(b.root));
+  return findInfraAppFolders(diskFiles(workspaceRoot)).map((f) => {
+    const root = path.join(workspaceRoot, f.root);
+    return {
+      name: infraAppName(workspaceRoot, root),
+      root,
+      configFile: path.join(workspaceRoot, f.configFile),
+    };
+  });
 }
 
-function configFileIn(dir: string): string | undefined {
-  for (const name of CONFIG_FILE_NAMES) {
-    const file = path.join(dir, name);
-    if (fs.existsSync(file)) return file;
-  }
-  return undefined;
+function configFileAt(dir: string): string | undefined {
+  const rel = configFileIn(diskFiles(dir), '.');
+  return rel && path.join(dir, rel);
 }
 
 /**
@@ -80,8 +46,8 @@ export function infraAppHolding(workspaceRoot: string, cwd: string): InfraApp | 
   for (;;) {
     const rel = path.relative(top, dir);
     // Folders findInfraApps never searches hold no app: cwd in node_modules/x is not x's app.
-    const skipped = rel.split(path.sep).some((part) => SKIPPED_DIRS.has(part) || part.startsWith('.'));
-    const configFile = skipped ? undefined : configFileIn(dir);
+    const skipped = rel.split(path.sep).some(isSkippedFolder);
+    const configFile = skipped ? undefined : configFileAt(dir);
     if (configFile) return { name: infraAppName(workspaceRoot, dir), root: dir, configFile };
     if (dir === top) return undefined;
     dir = path.dirname(dir);
@@ -90,10 +56,8 @@ export function infraAppHolding(workspaceRoot: string, cwd: string): InfraApp | 
 
 /** The config file of an infra app folder, or a clear error when there is none. */
 export function findConfigFile(appRoot: string): string {
-  for (const name of CONFIG_FILE_NAMES) {
-    const file = path.join(appRoot, name);
-    if (fs.existsSync(file)) return file;
-  }
+  const file = configFileAt(appRoot);
+  if (file) return file;
   throw new NxSstError(
     `No sst.config.ts in ${appRoot}.`,
     'Point --app at the folder of your infra app (the one with sst.config.ts), or create one with `nx g nx-sst:app infra`.',
@@ -120,7 +84,7 @@ export function findWorkspaceRoot(cwd: string): string {
 export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: string): Promise<InfraApp> {
   if (app) {
     const root = path.resolve(cwd, app);
-    const configFile = configFileIn(root);
+    const configFile = configFileAt(root);
     if (configFile) return { name: infraAppName(workspaceRoot, root), root, configFile };
     // A folder of that name without a config is no app: the name may still be one's project name.
     const folder = fs.existsSync(root) && fs.statSync(root).isDirectory();
@@ -128,27 +92,7 @@ export async function resolveInfraApp(workspaceRoot: string, cwd: string, app?: 
   }
   const here = infraAppHolding(workspaceRoot, cwd);
   if (!app && here) return here;
-  const apps = await findInfraApps(workspaceRoot);
-  if (app) {
-    const named = apps.find((a) => a.name === app);
-    if (named) return named;
-    throw new NxSstError(
-      `No infra app "${app}" in ${workspaceRoot}.`,
-      apps.length
-        ? `Infra apps here: ${apps.map((a) => a.name).join(', ')}.`
-        : 'Create one with `nx g nx-sst:app infra`.',
-    );
-  }
-  if (apps.length === 1) return apps[0];
-  if (apps.length === 0)
-    throw new NxSstError(
-      `No sst.config.ts in the workspace ${workspaceRoot}.`,
-      'Create an infra app with `nx g nx-sst:app infra`.',
-    );
-  throw new NxSstError(
-    `This workspace has several infra apps (${apps.map((a) => a.name).join(', ')}).`,
-    'Say which one with --app <name>.',
-  );
+  return chooseInfraApp(await findInfraApps(workspaceRoot), app, workspaceRoot);
 }
 
 /**

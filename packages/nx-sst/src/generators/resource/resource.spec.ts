@@ -165,7 +165,7 @@ export function Default({ stack: s }: StackContext) {
       `Stack 'Api' not found: apps/infra/stacks/Api.ts does not exist. Stacks of 'infra': Default.`,
     ],
     [{ name: 'x', stack: '../x' }, `Invalid stack name '../x'`],
-    [{ name: 'x', app: 'web' }, `Project 'web' is not an nx-sst app`],
+    [{ name: 'x', app: 'web' }, 'No infra app "web" in /virtual. Infra apps here: infra.'],
     [{ name: 'x', type: 'function' }, `A function needs --handler`],
     [
       { name: 'x', type: 'function', handler: 'libs/functions/src/missing.handler' },

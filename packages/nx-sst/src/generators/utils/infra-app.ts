@@ -1,7 +1,10 @@
 import { CONSTRUCT_ID_PATTERN } from '@nx-sst/runtime/wire';
+import { isNxSstError } from '../../core/errors';
+import { chooseInfraApp, findInfraAppFolders, type WorkspaceFiles } from '../../core/infra-apps';
 import { CONFIG_FILE_NAMES } from '../../core/nx-project';
 import { getProjects, joinPathFragments, type ProjectConfiguration, type Tree } from '@nx/devkit';
 import { createProjectLocator } from '../../plugin/bindings';
+import * as path from 'node:path';
 import * as ts from 'typescript';
 import { handlerFile, normalizeLocation, property, type StackConstruct } from '../../plugin/stack-source';
 import { StackEditor } from './stack-editor';
@@ -18,36 +21,43 @@ export interface InfraApp {
   configFile: string;
 }
 
-export function findInfraApps(tree: Tree): InfraApp[] {
-  const apps: InfraApp[] = [];
-  for (const [name, project] of getProjects(tree)) {
-    const configFile = SST_CONFIG_FILES.map((f) => joinPathFragments(project.root, f)).find((f) =>
-      tree.exists(f),
-    );
-    if (configFile) apps.push({ name, root: project.root, configFile });
-  }
-  return apps.sort((a, b) => a.name.localeCompare(b.name));
+/** `WorkspaceFiles` over a devkit Tree: what the generators see, changes of the run included. */
+export function treeFiles(tree: Tree): WorkspaceFiles {
+  return {
+    children(rel) {
+      const dir = rel === '.' ? '' : rel;
+      return tree.children(dir).map((name) => {
+        const isFile = tree.isFile(joinPathFragments(dir, name));
+        return { name, isFile, isFolder: !isFile };
+      });
+    },
+  };
 }
 
-/** The infra app a generator works on: `--app`, or the only one in the workspace. */
+/**
+ * Every infra app of the workspace, found by the CLI's rule (`findInfraAppFolders`), named by the
+ * project at its folder (a folder that is no project keeps its folder name, as on the CLI).
+ */
+export function findInfraApps(tree: Tree): InfraApp[] {
+  const names = new Map([...getProjects(tree)].map(([name, p]) => [normalizeLocation(p.root) || '.', name]));
+  return findInfraAppFolders(treeFiles(tree)).map(({ root, configFile }) => ({
+    name: names.get(root) ?? path.posix.basename(root === '.' ? tree.root : root),
+    root,
+    configFile,
+  }));
+}
+
+/**
+ * The infra app a generator works on: `--app`, or the only one in the workspace. The CLI's refusals;
+ * Nx prints only an error's message, so the fix is part of it.
+ */
 export function resolveInfraApp(tree: Tree, app: string | undefined): InfraApp {
-  const apps = findInfraApps(tree);
-  if (app) {
-    const found = apps.find((a) => a.name === app);
-    if (found) return found;
-    throw new Error(
-      `Project '${app}' is not an nx-sst app (no sst.config.ts at its root). ` +
-        (apps.length
-          ? `Infra apps: ${apps.map((a) => a.name).join(', ')}.`
-          : 'Create one with `nx g nx-sst:app infra`.'),
-    );
+  try {
+    return chooseInfraApp(findInfraApps(tree), app, tree.root);
+  } catch (error) {
+    if (!isNxSstError(error)) throw error;
+    throw new Error(error.hint ? `${error.message} ${error.hint}` : error.message);
   }
-  if (apps.length === 1) return apps[0];
-  if (apps.length === 0)
-    throw new Error('No nx-sst app in this workspace. Create one with `nx g nx-sst:app infra`.');
-  throw new Error(
-    `This workspace has several nx-sst apps (${apps.map((a) => a.name).join(', ')}). Pass --app <name>.`,
-  );
 }
 
 export function stackFile(tree: Tree, app: InfraApp, stack: string): string {
