@@ -34,6 +34,7 @@ from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .lambda_local import (
     _patch_apigatewayv2_endpoint,
     _patch_dynamodb_stream_inline_invocation,
+    _patch_function_dead_letter_config,
     _patch_function_url,
     _patch_kinesis_inline_invocation,
     _patch_lambda_code_route,
@@ -79,6 +80,11 @@ def _patch_moto_api_routes():
     _patch_events_routes()
 
 
+def _patch_lambda_models():
+    _patch_function_url()
+    _patch_function_dead_letter_config()
+
+
 def _patch_s3_responses():
     _patch_s3_preflight()
     _patch_s3_cors()
@@ -94,7 +100,7 @@ _nx_on_import("moto.core.authorization", _patch_s3_unsigned_auth)
 _nx_on_import("moto.cloudformation.parsing", _patch_cloudformation_models)
 _nx_on_import("moto.moto_api._internal.urls", _patch_moto_api_routes)
 _nx_on_import("moto.apigatewayv2.models", _patch_apigatewayv2_endpoint)
-_nx_on_import("moto.awslambda.models", _patch_function_url)
+_nx_on_import("moto.awslambda.models", _patch_lambda_models)
 _nx_on_import("moto.sqs.models", _patch_sqs_inline_invocation)
 _nx_on_import("moto.sns.models", _patch_sns_lambda_delivery)
 _nx_on_import("moto.events.models", _patch_events_lambda_targets)

@@ -13,6 +13,9 @@
 - no invocation of a DynamoDB stream's or a Kinesis stream's event source mappings inside a write
   (Docker again, and moto empties the DynamoDB stream shard when it thinks the function ran): the
   daemon reads the shards with GetShardIterator/GetRecords itself;
+- a function's DeadLetterConfig kept (moto drops it), from CreateFunction, UpdateFunctionConfiguration
+  and AWS::Lambda::Function, and answered in its configuration: the daemon sends an asynchronous
+  invocation that failed there;
 - with IAM enforced, the daemon assumes a function's role as Lambda does, as the service its trust
   policy names: a call that carries SERVICE_PRINCIPAL_HEADER (set by the daemon only; the front
   removes it from every client's request) is trusted by a statement for that service.
@@ -182,6 +185,50 @@ def _patch_kinesis_inline_invocation():
         return _without_mappings(self, lambda: original(self, *args, **kwargs))
 
     _km.Stream.put_record = put_record
+
+
+@_nx_patch("functions' dead-letter queues")
+def _patch_function_dead_letter_config():
+    from moto.awslambda import models as _lm
+    _nx_expect((_lm.LambdaFunction, "__init__"), (_lm.LambdaFunction, "get_configuration"),
+               (_lm.LambdaFunction, "update_configuration"),
+               (_lm.LambdaFunction, "create_from_cloudformation_json"))
+    cls = _lm.LambdaFunction
+    original_init = cls.__init__
+    original_get = cls.get_configuration
+    original_update = cls.update_configuration
+    original_cfn = cls.create_from_cloudformation_json.__func__
+
+    def _target(config):
+        # An empty TargetArn removes the dead-letter queue, as on AWS.
+        return config if isinstance(config, dict) and config.get("TargetArn") else None
+
+    def __init__(self, account_id, spec, *args, **kwargs):
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.nx_dead_letter_config = _target(spec.get("DeadLetterConfig"))
+
+    def get_configuration(self, *args, **kwargs):
+        config = original_get(self, *args, **kwargs)
+        dead_letter = getattr(self, "nx_dead_letter_config", None)
+        if dead_letter:
+            config["DeadLetterConfig"] = {"TargetArn": dead_letter["TargetArn"]}
+        return config
+
+    def update_configuration(self, config_updates):
+        if "DeadLetterConfig" in config_updates:
+            self.nx_dead_letter_config = _target(config_updates["DeadLetterConfig"])
+        return original_update(self, config_updates)
+
+    def create_from_cloudformation_json(klass, resource_name, cloudformation_json, *args, **kwargs):
+        fn = original_cfn(klass, resource_name, cloudformation_json, *args, **kwargs)
+        properties = cloudformation_json.get("Properties") or {}
+        fn.nx_dead_letter_config = _target(properties.get("DeadLetterConfig"))
+        return fn
+
+    cls.__init__ = __init__
+    cls.get_configuration = get_configuration
+    cls.update_configuration = update_configuration
+    cls.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
 
 
 @_nx_patch("service principals for the daemon")

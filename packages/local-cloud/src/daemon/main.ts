@@ -154,6 +154,7 @@ async function main(): Promise<void> {
       credentials: { accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretAccessKey },
       internal: (request) => activeFront.internal(request),
       version: () => opened.journal.seq,
+      retryDelayScale: retryDelayScale(say),
     });
     lambda = activeLambda;
     const activeFront: Front = new Front({

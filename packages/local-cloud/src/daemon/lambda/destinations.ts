@@ -10,8 +10,10 @@ export async function sendToDestination(
   lambda: LocalLambda,
   destination: string,
   record: unknown,
+  attributes: Record<string, { DataType: string; StringValue: string }> = {},
 ): Promise<void> {
-  const body = JSON.stringify(record);
+  // A string (a dead-letter message: the event as it came) is sent as it is.
+  const body = typeof record === 'string' ? record : JSON.stringify(record);
   const [, , service, , account, ...rest] = destination.split(':');
   if (service === 'sqs') {
     const name = rest.join(':');
@@ -29,7 +31,11 @@ export async function sendToDestination(
       return JSON.parse(text || '{}') as Record<string, unknown>;
     };
     const { QueueUrl } = await sqs('GetQueueUrl', { QueueName: name, QueueOwnerAWSAccountId: account });
-    await sqs('SendMessage', { QueueUrl, MessageBody: body });
+    await sqs('SendMessage', {
+      QueueUrl,
+      MessageBody: body,
+      ...(Object.keys(attributes).length > 0 ? { MessageAttributes: attributes } : {}),
+    });
     return;
   }
   if (service === 'sns') {
@@ -38,6 +44,11 @@ export async function sendToDestination(
       Version: '2010-03-31',
       TopicArn: destination,
       Message: body,
+    });
+    Object.entries(attributes).forEach(([name, value], i) => {
+      form.set(`MessageAttributes.entry.${i + 1}.Name`, name);
+      form.set(`MessageAttributes.entry.${i + 1}.Value.DataType`, value.DataType);
+      form.set(`MessageAttributes.entry.${i + 1}.Value.StringValue`, value.StringValue);
     });
     const answer = await lambda.signed(
       'sns',

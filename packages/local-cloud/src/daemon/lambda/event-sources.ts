@@ -222,7 +222,7 @@ export class SqsEventSources {
       void (async () => {
         const found = await this.lambda.configuration(delivery.functionArn);
         if ('answer' in found) throw new Error(`its function is not there (HTTP ${found.answer.status})`);
-        await this.lambda.invoke(found.config, JSON.stringify(snsEvent(delivery)));
+        this.lambda.events.accept(found.config, JSON.stringify(snsEvent(delivery)));
       })().catch((e: unknown) =>
         this.options.log(
           `SNS delivery ${delivery.messageId} to ${delivery.functionArn}: ${(e as Error).message}`,

@@ -7,6 +7,7 @@ import { Sha256 } from '../auth';
 import { awsError } from '../aws-errors';
 import { SERVICE_PRINCIPAL_HEADER, type Exchange, type Outlet } from '../front';
 import type { WireRequest, WireResponse } from '../moto-client';
+import { AsyncInvocations } from './async';
 import { EnvironmentPool, type EnvironmentSpec, type LogSink, type Outcome } from './pool';
 
 /** The daemon's own way into the cloud: signed with the workspace's keys, through the front's gate. */
@@ -30,6 +31,8 @@ export interface LocalLambdaOptions {
   idleMs?: number;
   /** Environments of all functions together. Default 32. */
   maxEnvironments?: number;
+  /** A factor on Lambda's waits before an asynchronous invocation runs again (specs shorten them). Default 1. */
+  retryDelayScale?: number;
 }
 
 /** A function's configuration as Lambda's GetFunction answers it (the fields we use). */
@@ -46,6 +49,7 @@ export interface FunctionConfiguration {
   LastModified?: string;
   PackageType?: string;
   Environment?: { Variables?: Record<string, string> };
+  DeadLetterConfig?: { TargetArn?: string };
 }
 
 export interface InvokeResult extends Outcome {
@@ -93,6 +97,8 @@ function safeEntry(root: string, name: string): string | undefined {
  */
 export class LocalLambda {
   readonly pool: EnvironmentPool;
+  /** Where `Event` invocations and topic notifications run, with Lambda's retries and destinations. */
+  readonly events: AsyncInvocations;
   private readonly codeDir: string;
   private readonly logDir: string;
   private readonly unpacking = new Map<string, Promise<string>>();
@@ -109,6 +115,11 @@ export class LocalLambda {
       idleMs: options.idleMs ?? 10 * 60_000,
       maxEnvironments: options.maxEnvironments ?? 32,
     });
+    this.events = new AsyncInvocations(this, {
+      retryDelayScale: options.retryDelayScale,
+      log: (functionName, line) =>
+        this.logStream(functionName).write(`${new Date().toISOString()} ${line}\n`),
+    });
     this.codeDir = path.join(options.stateDir, 'functions', 'code');
     this.logDir = path.join(options.stateDir, 'functions', 'logs');
   }
@@ -119,6 +130,7 @@ export class LocalLambda {
   }
 
   close(): void {
+    this.events.stop();
     this.pool.close();
     for (const stream of this.logs.values()) stream.end();
   }
@@ -364,7 +376,7 @@ export class LocalLambda {
   async invoke(
     config: FunctionConfiguration,
     event: string,
-    extra: { clientContext?: unknown; identity?: unknown } = {},
+    extra: { clientContext?: unknown; identity?: unknown; requestId?: string } = {},
   ): Promise<InvokeResult> {
     const runtime = config.Runtime ?? '';
     if (config.PackageType === 'Image' || !runtime.startsWith('nodejs')) {
@@ -419,7 +431,7 @@ export class LocalLambda {
   private async run(
     config: FunctionConfiguration,
     event: string,
-    extra: { clientContext?: unknown; identity?: unknown },
+    extra: { clientContext?: unknown; identity?: unknown; requestId?: string },
   ): Promise<InvokeResult> {
     const runtime = config.Runtime ?? '';
     const [taskRoot, session] = await Promise.all([this.taskRoot(config), this.roleSession(config)]);
@@ -446,7 +458,8 @@ export class LocalLambda {
       memoryMb,
       idleLog: this.logStream(config.FunctionName),
     };
-    const requestId = randomUUID();
+    // An asynchronous invocation's attempts share its request id, as on AWS.
+    const requestId = extra.requestId ?? randomUUID();
     const version = config.Version ?? '$LATEST';
     const file = this.logStream(config.FunctionName);
     let tail = '';
@@ -535,13 +548,9 @@ export class LocalLambda {
 
     const run = () => this.invoke(config, event, { clientContext });
     if (type === 'Event') {
-      // Accepted at once and run in the background; its log shows how it went.
-      run().catch((e: unknown) =>
-        this.logStream(config.FunctionName).write(
-          `${new Date().toISOString()} could not run an Event invocation: ${(e as Error).message}\n`,
-        ),
-      );
-      return { status: 202, headers: { 'x-amzn-requestid': randomUUID() }, body: Buffer.alloc(0) };
+      // Accepted at once and run in the background, with Lambda's retries; its log shows how it went.
+      const requestId = this.events.accept(config, event, { clientContext });
+      return { status: 202, headers: { 'x-amzn-requestid': requestId }, body: Buffer.alloc(0) };
     }
     let result: InvokeResult;
     try {
