@@ -35,6 +35,17 @@ def _aws_call(account_id, region_name, request_type, properties):
     if service != "dynamodb" or action not in ("batchWriteItem", "putItem", "deleteItem"):
         _nx_log("Custom::AWS " + service + "." + action + " is not run on the local cloud (" + request_type + ")")
         return {}
+    try:
+        _dynamodb_call(account_id, region_name, action, params)
+    except Exception as e:
+        # moto's errors print as an HTTP answer; the reason names the call and DynamoDB's message.
+        message = getattr(e, "message", None) or str(e)
+        kind = getattr(e, "error_type", "") or type(e).__name__
+        raise RuntimeError("DynamoDB " + action + ": " + message + " (" + kind.split("#")[-1] + ")") from e
+    return {}
+
+
+def _dynamodb_call(account_id, region_name, action, params):
     from moto.dynamodb.models import dynamodb_backends
     backend = dynamodb_backends[account_id][region_name]
     if action == "putItem":
@@ -48,4 +59,3 @@ def _aws_call(account_id, region_name, request_type, properties):
                     backend.put_item(table_name, request["PutRequest"]["Item"])
                 elif "DeleteRequest" in request:
                     backend.delete_item(table_name, request["DeleteRequest"]["Key"])
-    return {}
