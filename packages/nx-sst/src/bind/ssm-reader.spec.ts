@@ -144,19 +144,23 @@ describe('signV4', () => {
   });
 });
 
+/** One local cloud for the file: the suites below use parameters under paths of their own. */
+let cloud: LocalCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+afterAll(async () => {
+  await cloud?.stop();
+});
+
 describe('localBindAws under throttling', () => {
-  let cloud: LocalCloud;
   beforeAll(async () => {
-    cloud = await startTestCloud();
     const ssm = new SSMClient(cloud.clientConfig);
     try {
       await ssm.send(new PutParameterCommand({ Name: '/t/a', Value: 'alpha', Type: 'String' }));
     } finally {
       ssm.destroy();
     }
-  });
-  afterAll(async () => {
-    await cloud?.stop();
   });
 
   it('waits and retries a throttled read instead of failing (three binds at once)', async () => {
@@ -194,12 +198,10 @@ describe('localBindAws under throttling', () => {
  * credentials and error names, on the same local cloud.
  */
 describe('localBindAws answers as sdkBindAws does', () => {
-  let cloud: LocalCloud;
   let local: BindAws;
   let sdk: BindAws;
   let roleArn: string;
   beforeAll(async () => {
-    cloud = await startTestCloud();
     const ssm = new SSMClient(cloud.clientConfig);
     const iam = new IAMClient(cloud.clientConfig);
     try {
@@ -237,7 +239,6 @@ describe('localBindAws answers as sdkBindAws does', () => {
   afterAll(async () => {
     local?.close();
     sdk?.close();
-    await cloud?.stop();
   });
 
   const both = async <T>(call: (aws: BindAws) => Promise<T>) => ({
