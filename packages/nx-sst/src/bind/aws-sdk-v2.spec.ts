@@ -4,15 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { stopDaemon } from '@nx-sst/local-cloud';
-import { localCloudDir } from '../core/cloud';
-import { deploy } from '../deploy/deploy';
 import { PRELOAD_PATH, withPreload } from '../plugin/pre-tasks';
 import { BOUND_TASKS_VAR } from '../preload/bind-task';
-import { setSecret } from '../secrets/secrets';
 import { LOCAL_AWS_PRELOAD, withLocalAwsPreload } from '../preload/local-aws';
 import { runCli } from '../test-utils/cli';
-import { sampleWorkspace } from '../test-utils/sample-workspace';
+import { deployedSampleWorkspace } from '../test-utils/local-stage';
 
 jest.setTimeout(900_000);
 
@@ -62,7 +58,8 @@ s3.listBuckets((error) => {
 `;
 
 describe('aws-sdk v2 bound to the local stage', () => {
-  const root = sampleWorkspace({
+  const root = deployedSampleWorkspace({
+    stripeKey: 'sk_v2',
     extraFiles: {
       'apps/worker/v2.cjs': TABLE,
       'apps/api/v2.mjs': BUCKET,
@@ -72,27 +69,6 @@ describe('aws-sdk v2 bound to the local stage', () => {
   fs.symlinkSync(path.join(repoModules, 'aws-sdk'), path.join(root, 'node_modules/aws-sdk'), 'dir');
   const quiet: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' };
   for (const key of Object.keys(quiet)) if (/^(AWS_(?!SDK_JS)|SST_|NX_SST_)/.test(key)) delete quiet[key];
-
-  beforeAll(async () => {
-    await deploy({
-      workspaceRoot: root,
-      appRoot: path.join(root, 'apps/infra'),
-      stage: 'local',
-      io: { write: () => {} },
-    });
-    await setSecret({
-      workspaceRoot: root,
-      stage: 'local',
-      appRoot: path.join(root, 'apps/infra'),
-      name: 'STRIPE_KEY',
-      value: 'sk_v2',
-    });
-  });
-
-  afterAll(async () => {
-    await stopDaemon(localCloudDir(root));
-    fs.rmSync(root, { recursive: true, force: true });
-  });
 
   const bind = async (target: string, command: string[]) => {
     const out = await runCli(root, ['bind', '--target', target, '--', ...command], { env: quiet });

@@ -1,21 +1,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { startLocalCloud, stopDaemon } from '@nx-sst/local-cloud';
+import { startLocalCloud } from '@nx-sst/local-cloud';
 import { localCloudDir } from '../core/cloud';
-import { deploy } from '../deploy/deploy';
-import { setSecret } from '../secrets/secrets';
 import { runCli } from '../test-utils/cli';
+import { deploySampleToLocal, removeSampleWorkspace } from '../test-utils/local-stage';
 import { sampleWorkspace } from '../test-utils/sample-workspace';
 
 jest.setTimeout(900_000);
 
 const root = sampleWorkspace();
 
-afterAll(async () => {
-  await stopDaemon(localCloudDir(root));
-  fs.rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => removeSampleWorkspace(root));
 
 /** A command run by `bind` as the worker target: it may write the orders table, not the public bucket. */
 const probe = (bucket: string) => `
@@ -34,19 +30,7 @@ describe('bind with IAM enforced on the local cloud', () => {
   it('lets a target use what is bound to it and denies what is not', async () => {
     // The first start of a state directory fixes its settings: this cloud checks every request.
     const cloud = await startLocalCloud({ stateDir: localCloudDir(root), iam: true });
-    await deploy({
-      workspaceRoot: root,
-      appRoot: path.join(root, 'apps/infra'),
-      stage: 'local',
-      io: { write: () => {} },
-    });
-    await setSecret({
-      workspaceRoot: root,
-      stage: 'local',
-      appRoot: path.join(root, 'apps/infra'),
-      name: 'STRIPE_KEY',
-      value: 'sk_iam',
-    });
+    await deploySampleToLocal(root, 'sk_iam');
     const ssm = new SSMClient({
       region: cloud.region,
       endpoint: cloud.endpoint,

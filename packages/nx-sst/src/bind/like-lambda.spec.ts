@@ -1,11 +1,5 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { stopDaemon } from '@nx-sst/local-cloud';
-import { localCloudDir } from '../core/cloud';
-import { deploy } from '../deploy/deploy';
-import { setSecret } from '../secrets/secrets';
 import { runCli } from '../test-utils/cli';
-import { sampleWorkspace } from '../test-utils/sample-workspace';
+import { deployedSampleWorkspace } from '../test-utils/local-stage';
 import { likeLambdaEnv } from './bind';
 
 jest.setTimeout(900_000);
@@ -24,32 +18,12 @@ load().then(() => console.log(JSON.stringify({
 `;
 
 describe('bind --like-lambda on the local cloud', () => {
-  const root = sampleWorkspace({
+  const root = deployedSampleWorkspace({
+    stripeKey: 'sk_like',
     extraFiles: {
       'apps/api/probe.cjs': probe("const { Config, load } = require('@nx-sst/runtime/config');"),
       'apps/api/probe.mjs': probe("import { Config, load } from '@nx-sst/runtime/config';"),
     },
-  });
-
-  beforeAll(async () => {
-    await deploy({
-      workspaceRoot: root,
-      appRoot: path.join(root, 'apps/infra'),
-      stage: 'local',
-      io: { write: () => {} },
-    });
-    await setSecret({
-      workspaceRoot: root,
-      stage: 'local',
-      appRoot: path.join(root, 'apps/infra'),
-      name: 'STRIPE_KEY',
-      value: 'sk_like',
-    });
-  });
-
-  afterAll(async () => {
-    await stopDaemon(localCloudDir(root));
-    fs.rmSync(root, { recursive: true, force: true });
   });
 
   const run = async (file: string, flags: string[]) => {

@@ -2,12 +2,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProjectGraph } from '@nx/devkit';
-import { stopDaemon } from '@nx-sst/local-cloud';
-import { localCloudDir } from '../core/cloud';
-import { deploy } from '../deploy/deploy';
 import { boundTasks, PRELOAD_PATH, withPreload } from '../plugin/pre-tasks';
 import { setSecret } from '../secrets/secrets';
-import { sampleWorkspace } from '../test-utils/sample-workspace';
+import { deployedSampleWorkspace } from '../test-utils/local-stage';
 import { boundTaskOf, BOUND_TASKS_VAR } from './bind-task';
 
 jest.setTimeout(600_000);
@@ -87,24 +84,11 @@ describe('which processes the preload binds', () => {
  * process (and its children) see, and what the fingerprint Nx hashes does and does not change with.
  */
 describe('a bound task process on the local stage', () => {
-  const root = sampleWorkspace();
+  const root = deployedSampleWorkspace({ stripeKey: 'sk_preload_first' });
   const probe = path.join(root, 'probe.js');
   const fingerprintCli = path.resolve(__dirname, '../../dist/cli/fingerprint.js');
 
-  beforeAll(async () => {
-    await deploy({
-      workspaceRoot: root,
-      appRoot: path.join(root, 'apps/infra'),
-      stage: 'local',
-      io: { write: () => {} },
-    });
-    await setSecret({
-      workspaceRoot: root,
-      stage: 'local',
-      appRoot: path.join(root, 'apps/infra'),
-      name: 'STRIPE_KEY',
-      value: 'sk_preload_first',
-    });
+  beforeAll(() => {
     // The task's process reports what it sees, prints the secret (masked), and so does its child.
     fs.writeFileSync(
       probe,
@@ -121,11 +105,6 @@ process.stdout.write(execFileSync(process.execPath, ['-e', 'console.log("child: 
 `,
     );
   });
-  afterAll(async () => {
-    await stopDaemon(localCloudDir(root));
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-
   const taskEnv = (project: string, extra: NodeJS.ProcessEnv = {}) => {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of Object.keys(env)) if (/^(AWS_|SST_|NX_SST_)/.test(key)) delete env[key];
