@@ -41,12 +41,19 @@ const {
   ReceiveMessageCommand,
   DeleteMessageBatchCommand,
 } = require('@aws-sdk/client-sqs');
+const {
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+} = require('@aws-sdk/client-eventbridge');
 const { zipSync, strToU8 } = require('fflate');
 
 const quick = process.env.BENCH_QUICK === '1';
 const WARM = quick ? 100 : 400;
 const COLD = quick ? 4 : 10;
 const MESSAGES = quick ? 200 : 1000;
+const EVENTS = quick ? 10 : 40;
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -223,6 +230,26 @@ async function main() {
     while ((await visible(consumed)) > 0) await new Promise((r) => setTimeout(r, 20));
     const consumerRate = MESSAGES / ((performance.now() - t) / 1000);
 
+    // PutEvents to the start of the rule's target: the daemon drains moto's deliveries every 250 ms.
+    const eventBridge = new EventBridgeClient(cloud.clientConfig);
+    const { FunctionArn: benchArn } = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'bench' }),
+    );
+    await eventBridge.send(
+      new PutRuleCommand({ Name: 'bench', EventPattern: JSON.stringify({ source: ['bench'] }) }),
+    );
+    await eventBridge.send(new PutTargetsCommand({ Rule: 'bench', Targets: [{ Id: 'b', Arn: benchArn }] }));
+    const logFile = path.join(stateDir, 'functions', 'logs', 'bench.log');
+    const starts = () => (fs.readFileSync(logFile, 'utf8').match(/^START /gm) ?? []).length;
+    const eventLatency = await timeEach(EVENTS, async () => {
+      const before = starts();
+      await eventBridge.send(
+        new PutEventsCommand({ Entries: [{ Source: 'bench', DetailType: 'tick', Detail: '{}' }] }),
+      );
+      while (starts() === before) await new Promise((r) => setTimeout(r, 2));
+    });
+    eventBridge.destroy();
+
     const rows = [
       [
         'Invoke, cold (fork + load + run)',
@@ -272,6 +299,12 @@ async function main() {
         `${manualRate.toFixed(0)}/s`,
         consumerRate / manualRate,
       ],
+      [
+        'PutEvents to the rule`s function starting, p50',
+        ms(pct(eventLatency, 50)),
+        ms(pct(warm, 50)),
+        pct(eventLatency, 50) / pct(warm, 50),
+      ],
     ];
     const width = Math.max(...rows.map((r) => r[0].length));
     console.log(
@@ -287,7 +320,8 @@ async function main() {
         ` process that loads and calls it, or the cheapest signed SDK call through the front. Local cloud =` +
         ` Lambda Invoke with the SDK (signature check, the function's configuration, the worker's IPC round` +
         ` trip) or a GET of the HTTP API URL. The queue consumer row compares the cloud's poller running the` +
-        ` function on batches of 10 with a client receiving and deleting the same messages itself.`,
+        ` function on batches of 10 with a client receiving and deleting the same messages itself; the` +
+        ` PutEvents row, an event put on the bus until the matching rule's function starts, with a warm Invoke.`,
     );
   } finally {
     lambda.destroy();
