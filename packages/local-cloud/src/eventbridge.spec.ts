@@ -25,6 +25,7 @@ export const record = async (event) => {
   return { seen: event['detail-type'] ?? null };
 };
 export const fails = async () => { throw new Error('the job failed'); };
+export const flaky = async (event) => { await record(event); throw new Error('flaky'); };
 `;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -89,7 +90,10 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
     return RuleArn!;
   };
 
+  const savedScale = process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;
   beforeAll(async () => {
+    // Lambda's asynchronous retries wait 1 and 2 minutes: a hundredth here.
+    process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE = '0.01';
     cloud = await startTestCloud();
     events = new EventBridgeClient(cloud.clientConfig);
     lambda = new LambdaClient(cloud.clientConfig);
@@ -114,6 +118,8 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
     lambda?.destroy();
     ssm?.destroy();
     await cloud?.stop();
+    if (savedScale === undefined) delete process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;
+    else process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE = savedScale;
   });
 
   it('PutEvents runs each target of each matching, enabled rule once, with EventBridge`s event (default and custom bus), also across a restart', async () => {
@@ -196,6 +202,25 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
     await new Promise((r) => setTimeout(r, 1500));
     expect(await got('matched')).toHaveLength(1);
     expect(await got('on-bus')).toHaveLength(1);
+  });
+
+  it('a failing target is retried as Lambda retries an asynchronous invocation (twice more, the same event)', async () => {
+    const flaky = await fn('flaky', 'index.flaky');
+    await rule('retried', { pattern: { source: ['retry'] } }, [{ Id: 'f', Arn: flaky }]);
+    const { Entries } = await events.send(
+      new PutEventsCommand({ Entries: [{ Source: 'retry', DetailType: 'Try', Detail: '{}' }] }),
+    );
+    const attempts = await until('three attempts', async () => {
+      const list = await got('flaky');
+      return list.length >= 3 ? list : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await got('flaky')).toHaveLength(3);
+    expect(attempts.map((e) => e.id)).toEqual([
+      Entries![0].EventId,
+      Entries![0].EventId,
+      Entries![0].EventId,
+    ]);
   });
 
   it('a target`s Input, InputPath and InputTransformer shape what the function gets', async () => {

@@ -23,8 +23,9 @@ export async function runDelivery(lambda: LocalLambda, delivery: EventDelivery):
 }
 
 /**
- * Runs a delivery as EventBridge does, asynchronously: nobody waits, and an error or a failed
- * handler is a line in the daemon log (the handler's own lines are in the function's log).
+ * Runs a delivery as EventBridge does: an asynchronous invocation of the function, with Lambda's
+ * retries, destinations and dead-letter queue (`LocalLambda.events`). What cannot be handed over
+ * (no input, no function) is a line in the daemon log; how the function went is in its own log.
  */
 export function deliverInBackground(
   lambda: LocalLambda,
@@ -32,10 +33,15 @@ export function deliverInBackground(
   log: (line: string) => void,
 ): void {
   const what = `event ${delivery.eventId} of ${delivery.ruleArn} to ${delivery.functionArn}`;
-  runDelivery(lambda, delivery).then(
-    (result) => {
-      if (result.error)
-        log(`${what}: the function failed: ${result.error.errorType}: ${result.error.errorMessage}`);
+  const payload = delivery.payload;
+  if (payload === null) {
+    log(`${what}: no input for the target: ${delivery.error ?? 'unknown'}`);
+    return;
+  }
+  lambda.configuration(delivery.functionArn).then(
+    (found) => {
+      if ('answer' in found) log(`${what}: its function is not there (HTTP ${found.answer.status})`);
+      else lambda.events.accept(found.config, payload);
     },
     (e: unknown) => log(`${what}: ${(e as Error).message}`),
   );
