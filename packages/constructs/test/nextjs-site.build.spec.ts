@@ -2,10 +2,16 @@ import { execFileSync, execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CloudFormationClient, paginateListStackResources } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  paginateListStackResources,
+} from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { ensureBootstrapped, startTestCloud, withCloudEnv } from '@nx-sst/local-cloud';
+import { CfnOutput } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { chromium } from 'playwright-core';
 import { App, Bucket, NextjsSite } from '../src';
@@ -78,6 +84,15 @@ export function Client() {
 `,
     );
     write('public/robots.txt', 'User-agent: *\n');
+    // A 1x1 PNG for /_next/image.
+    fs.mkdirSync(path.join(site, 'public'), { recursive: true });
+    fs.writeFileSync(
+      path.join(site, 'public/pixel.png'),
+      Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+    );
     execSync('npm install --no-audit --no-fund --prefer-offline --loglevel=error', {
       cwd: site,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -165,6 +180,7 @@ export function Client() {
     const cloud = await startTestCloud();
     const lambda = new LambdaClient(cloud.clientConfig);
     const cfn = new CloudFormationClient(cloud.clientConfig);
+    const dynamodb = new DynamoDBClient(cloud.clientConfig);
     try {
       await ensureBootstrapped(cloud);
       const app = new App({
@@ -181,12 +197,13 @@ export function Client() {
       });
       app.stack(function Default({ stack }) {
         const api = new Bucket(stack, 'api');
-        new NextjsSite(stack, 'web', {
+        const web = new NextjsSite(stack, 'web', {
           path: 'apps/web',
           prebuilt: '.open-next',
           environment: { NEXT_PUBLIC_API_URL: api.bucketName, SERVER_VALUE: 'bound' },
           dev: { deploy: true },
         });
+        new CfnOutput(stack, 'SiteUrl', { value: web.url });
       });
       const assembly = app.synth();
       const toolkit = new Toolkit({
@@ -233,6 +250,20 @@ export function Client() {
       // the client component's chunk holds the deployed value
       expect(replaced).toBeGreaterThan(0);
       expect((await fetch(`${FunctionUrl}robots.txt`)).status).toBe(200);
+      // OpenNext's image optimization function, reached through the server function as CloudFront routes it.
+      const image = await fetch(`${FunctionUrl}_next/image?url=%2Fpixel.png&w=64&q=75`, {
+        headers: { accept: 'image/webp,image/*' },
+      });
+      expect(image.status).toBe(200);
+      expect(image.headers.get('content-type')).toBe('image/webp');
+      expect((await image.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      // The tag cache holds the build's tags (seeded by the AwsCustomResource call the local cloud makes).
+      const seed = path.join(root, 'apps/web/.open-next/dynamodb-provider/dynamodb-cache.json');
+      const tags = fs.existsSync(seed) ? (JSON.parse(fs.readFileSync(seed, 'utf8')) as unknown[]).length : 0;
+      const table = physical[idOf('AWS::DynamoDB::Table', 'webTagCache')];
+      expect((await dynamodb.send(new ScanCommand({ TableName: table }))).Count).toBe(tags);
+      const stacks = await cfn.send(new DescribeStacksCommand({ StackName: 'local-my-app-Default' }));
+      const siteUrl = stacks.Stacks![0].Outputs!.find((o) => o.OutputKey === 'SiteUrl')!.OutputValue!;
       // In Chromium (Debian's, as the e2e suites use it): the page hydrates with the scripts served here.
       const browser = await chromium.launch({
         executablePath: process.env.NX_SST_E2E_CHROMIUM ?? '/usr/bin/chromium',
@@ -245,11 +276,12 @@ export function Client() {
         tab.on('response', (r) => {
           if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
         });
-        // The host form of the local function URL: the page's /_next/... paths stay on the function.
+        // The bound url, the host form of the local function URL: the page's /_next/... paths stay on the function.
         const [, port, urlId] = /^http:\/\/127\.0\.0\.1:(\d+)\/_aws\/lambda-url\/([a-z0-9]+)\/$/.exec(
           FunctionUrl!,
         )!;
-        await tab.goto(`http://${urlId}.lambda-url.localhost:${port}/`);
+        expect(siteUrl).toBe(`http://${urlId}.lambda-url.localhost:${port}/`);
+        await tab.goto(siteUrl);
         // A string: evaluated in the page (this package's specs are typed without the DOM).
         await tab.waitForFunction(
           `document.querySelector('#hydrated')?.textContent === ${JSON.stringify(apiBucket)}`,
@@ -263,6 +295,7 @@ export function Client() {
     } finally {
       lambda.destroy();
       cfn.destroy();
+      dynamodb.destroy();
       await cloud.stop();
       if (saved === undefined) delete process.env.CDK_VALIDATION;
       else process.env.CDK_VALIDATION = saved;
