@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { type StackContext, Api, Bucket, Config, NextjsSite, Queue, Table } from '@nx-sst/constructs';
+import { type StackContext, Api, Bucket, Config, Cron, NextjsSite, Queue, Table } from '@nx-sst/constructs';
 
 export function Default({ stack }: StackContext) {
   // cors: the page's browser code uploads straight to the bucket with a presigned URL.
@@ -24,6 +24,11 @@ export function Default({ stack }: StackContext) {
         deadLetterQueue: { queue: inboxDlq.cdk.queue, maxReceiveCount: 1 },
       },
     },
+  });
+  // Once a day a note counts the others (`npx nx-sst cron run digest` runs it now).
+  new Cron(stack, 'digest', {
+    schedule: 'rate(1 day)',
+    job: { function: { handler: 'libs/functions/src/digest.handler', bind: [notes] } },
   });
   const api = new Api(stack, 'api', {
     defaults: { function: { bind: [notes, inbox] } },

@@ -5,8 +5,8 @@ import { Table } from '@nx-sst/runtime/table';
 export interface Note {
   id: string;
   text: string;
-  /** how it arrived: straight through the Api, or through the inbox queue */
-  via: 'api' | 'queue';
+  /** how it arrived: straight through the Api, through the inbox queue, or from the digest Cron */
+  via: 'api' | 'queue' | 'cron';
   createdAt: string;
 }
 

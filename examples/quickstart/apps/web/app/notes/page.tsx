@@ -7,8 +7,10 @@ export const dynamic = 'force-dynamic';
 interface Note {
   id: string;
   text: string;
-  via: 'api' | 'queue';
+  via: 'api' | 'queue' | 'cron';
 }
+
+const VIA = { api: 'through the Api', queue: 'through the inbox queue', cron: 'by the digest Cron' };
 
 export default async function Notes() {
   const response = await fetch(`${Api.api.url}/notes`, { cache: 'no-store' });
@@ -24,8 +26,7 @@ export default async function Notes() {
       <ul id="notes">
         {notes.map((note) => (
           <li key={note.id}>
-            {note.text}{' '}
-            <small>({note.via === 'queue' ? 'through the inbox queue' : 'through the Api'})</small>
+            {note.text} <small>({VIA[note.via]})</small>
           </li>
         ))}
       </ul>
