@@ -17,7 +17,7 @@ concern, its docstring says what it fixes:
 - sqs.py (13): generated names of FIFO queues end in .fifo.
 - lambda_url.py (14): AWS::Lambda::Url over moto's function URL configs.
 - auth_keys.py (15): Custom::NxSstAuthKeys (the Auth construct's key pair) as SecureStrings on moto's SSM.
-- events.py (16): EventBridge rules' function targets and schedules left to the daemon.
+- events.py (16): EventBridge rules' function targets and schedules left to the daemon; Ref of a bus.
 
 Each patch checks that the moto internals it wraps exist and is skipped (with a line in the daemon
 log) otherwise, so a newer moto degrades to its own behaviour, never to a crash. Patches are applied
@@ -29,7 +29,7 @@ from ._hooks import _nx_on_import
 from .apigatewayv2 import _patch_apigatewayv2_cfn
 from .cloudformation import _patch_cfn_no_value_in_lists, _patch_cloudformation
 from .ec2 import _patch_ec2_cfn_delete
-from .events import _patch_events_lambda_targets, _patch_events_routes
+from .events import _patch_events_models, _patch_events_routes
 from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .lambda_local import (
     _patch_apigatewayv2_endpoint,
@@ -103,6 +103,6 @@ _nx_on_import("moto.apigatewayv2.models", _patch_apigatewayv2_endpoint)
 _nx_on_import("moto.awslambda.models", _patch_lambda_models)
 _nx_on_import("moto.sqs.models", _patch_sqs_inline_invocation)
 _nx_on_import("moto.sns.models", _patch_sns_lambda_delivery)
-_nx_on_import("moto.events.models", _patch_events_lambda_targets)
+_nx_on_import("moto.events.models", _patch_events_models)
 _nx_on_import("moto.dynamodb.models.table", _patch_dynamodb_stream_inline_invocation)
 _nx_on_import("moto.kinesis.models", _patch_kinesis_inline_invocation)

@@ -12,6 +12,10 @@
 
 A target's Input (constant JSON), InputPath and InputTransformer (moto's EventTemplateParser) shape
 what the function gets, as in AWS.
+
+- CloudFormation: `Ref` of an AWS::Events::EventBus is its name, as on AWS (moto's bus had no physical
+  id, so a rule on a custom bus, as the EventBus construct makes, failed with "'EventBus' object has
+  no attribute 'split'").
 """
 
 import json
@@ -113,6 +117,19 @@ def _patch_events_lambda_targets():
             self.targets = targets
 
     _evm.Rule.send_to_targets = send_to_targets
+
+
+@_nx_patch("EventBus Ref in templates")
+def _patch_event_bus_ref():
+    from moto.events import models as _evm
+    _nx_expect((_evm, "EventBus"))
+    if "physical_resource_id" not in vars(_evm.EventBus):
+        _evm.EventBus.physical_resource_id = property(lambda self: self.name)
+
+
+def _patch_events_models():
+    _patch_events_lambda_targets()
+    _patch_event_bus_ref()
 
 
 def _rules(account, region):

@@ -68,3 +68,30 @@ def test_schedules_are_listed_and_fired_with_the_scheduled_event_and_get_no_bus_
                      "resources": [rule_arn], "detail": {}}
     status, _, _ = nx_events._schedule_fire_route(None, url.replace("nightly", "nope"), {})
     assert status == 404
+
+
+@mock_aws
+def test_a_rule_on_a_custom_bus_of_the_same_template_deploys_and_gets_its_events():
+    _drain()
+    template = {
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "app-bus"}},
+            "Rule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "EventBusName": {"Ref": "Bus"},
+                    "EventPattern": {"source": ["shop"]},
+                    "Targets": [{"Id": "f", "Arn": FN}],
+                },
+            },
+        },
+        "Outputs": {"BusName": {"Value": {"Ref": "Bus"}}},
+    }
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    cfn.create_stack(StackName="bus", TemplateBody=json.dumps(template))
+    stack = cfn.describe_stacks(StackName="bus")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert stack["Outputs"][0]["OutputValue"] == "app-bus"
+    ev = boto3.client("events", region_name="us-east-1")
+    ev.put_events(Entries=[{"Source": "shop", "DetailType": "d", "Detail": "{}", "EventBusName": "app-bus"}])
+    assert [d["targetId"] for d in _drain()] == ["f"]
