@@ -37,6 +37,7 @@ from .lambda_local import (
     _patch_function_dead_letter_config,
     _patch_function_url,
     _patch_kinesis_inline_invocation,
+    _patch_lambda_invoke_authorization,
     _patch_lambda_code_route,
     _patch_service_principal_trust,
     _patch_sns_lambda_delivery,
@@ -106,3 +107,4 @@ _nx_on_import("moto.sns.models", _patch_sns_lambda_delivery)
 _nx_on_import("moto.events.models", _patch_events_models)
 _nx_on_import("moto.dynamodb.models.table", _patch_dynamodb_stream_inline_invocation)
 _nx_on_import("moto.kinesis.models", _patch_kinesis_inline_invocation)
+_nx_on_import("moto.awslambda.responses", _patch_lambda_invoke_authorization)

@@ -16,6 +16,10 @@
 - a function's DeadLetterConfig kept (moto drops it), from CreateFunction, UpdateFunctionConfiguration
   and AWS::Lambda::Function, and answered in its configuration: the daemon sends an asynchronous
   invocation that failed there;
+- with IAM enforced, Invoke judged as AWS judges it: the action is lambda:InvokeFunction on the
+  function's ARN (moto checked lambda:Invoke on *); the daemon, which runs the function, first sends
+  the caller's signed request here with AUTHORIZE_ONLY_HEADER, and moto answers 204 once access
+  control let it through (or its AccessDeniedException) without running anything;
 - with IAM enforced, the daemon assumes a function's role as Lambda does, as the service its trust
   policy names: a call that carries SERVICE_PRINCIPAL_HEADER (set by the daemon only; the front
   removes it from every client's request) is trusted by a statement for that service.
@@ -26,6 +30,7 @@ import os
 from ._hooks import _nx_expect, _nx_patch
 
 SERVICE_PRINCIPAL_HEADER = "x-nx-sst-service-principal"
+AUTHORIZE_ONLY_HEADER = "x-nx-sst-authorize-only"
 
 
 def _public_endpoint():
@@ -229,6 +234,48 @@ def _patch_function_dead_letter_config():
     cls.get_configuration = get_configuration
     cls.update_configuration = update_configuration
     cls.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+
+
+@_nx_patch("Invoke authorized as lambda:InvokeFunction on the function")
+def _patch_lambda_invoke_authorization():
+    from urllib.parse import unquote
+    from moto.awslambda import responses as _lr
+    from moto.iam import access_control as _iac
+    from moto.utilities.utils import get_partition
+    _nx_expect((_lr.LambdaResponse, "invoke"), (_iac.IAMRequestBase, "__init__"))
+    original_invoke = _lr.LambdaResponse.invoke
+    original_request_init = _iac.IAMRequestBase.__init__
+
+    def _function_arn(self):
+        # /2015-03-31/functions/NAME-OR-ARN/invocations?Qualifier=Q
+        name = unquote(self.path.split("?", 1)[0].rstrip("/").rsplit("/", 2)[-2])
+        if not name.startswith("arn:"):
+            name = ("arn:" + get_partition(self.region) + ":lambda:" + self.region + ":" +
+                    self.current_account + ":function:" + name)
+        qualifier = self._get_param("Qualifier") or self.querystring.get("Qualifier", [None])[0]
+        if qualifier and name.count(":") == 6:
+            name += ":" + qualifier
+        return name
+
+    def _determine_resource(self):
+        if self._get_action() == "Invoke":
+            return _function_arn(self)
+        return "*"
+
+    def invoke(self, *args, **kwargs):
+        # Access control ran before this method: the daemon's probe is answered without running.
+        if any(k.lower() == AUTHORIZE_ONLY_HEADER for k in self.headers.keys()):
+            return 204, {"status": 204}, ""
+        return original_invoke(self, *args, **kwargs)
+
+    def __init__(self, account_id, method, path, data, body, headers, action):
+        original_request_init(self, account_id, method, path, data, body, headers, action)
+        if getattr(self, "_action", None) == "lambda:Invoke":
+            self._action = "lambda:InvokeFunction"
+
+    _lr.LambdaResponse._determine_resource = _determine_resource
+    _lr.LambdaResponse.invoke = invoke
+    _iac.IAMRequestBase.__init__ = __init__
 
 
 @_nx_patch("service principals for the daemon")

@@ -15,7 +15,7 @@ import { allGaps, answerFilters } from './gaps';
 import { setUpAccess, type AccessKeys } from './access';
 import { KeyRing } from './auth';
 import { describeRequest } from './request-info';
-import { LocalLambda } from './lambda/functions';
+import { AUTHORIZE_ONLY_HEADER, LocalLambda } from './lambda/functions';
 import { HttpEndpoints } from './lambda/http-endpoints';
 import { SqsEventSources } from './lambda/event-sources';
 import { EventBusTargets } from './lambda/event-bus';
@@ -155,6 +155,11 @@ async function main(): Promise<void> {
       internal: (request) => activeFront.internal(request),
       version: () => opened.journal.seq,
       retryDelayScale: retryDelayScale(say),
+      // The caller's own signed request, straight to moto (a read: nothing runs, nothing is journaled).
+      authorize: settings.iam
+        ? (request) =>
+            client.send({ ...request, headers: { ...request.headers, [AUTHORIZE_ONLY_HEADER]: '1' } })
+        : undefined,
     });
     lambda = activeLambda;
     const activeFront: Front = new Front({

@@ -31,6 +31,11 @@ export interface LocalLambdaOptions {
   idleMs?: number;
   /** Environments of all functions together. Default 32. */
   maxEnvironments?: number;
+  /**
+   * With IAM enforced: has moto's access control judge a client's signed `Invoke` (as
+   * lambda:InvokeFunction on the function) without running it; 204 when allowed, else the answer to give.
+   */
+  authorize?: (request: WireRequest) => Promise<WireResponse>;
   /** A factor on Lambda's waits before an asynchronous invocation runs again (specs shorten them). Default 1. */
   retryDelayScale?: number;
 }
@@ -58,6 +63,9 @@ export interface InvokeResult extends Outcome {
   log: string;
   executedVersion: string;
 }
+
+/** Set by the daemon only on its probe of moto's access control (see python/nx_sst_patches/lambda_local.py). */
+export const AUTHORIZE_ONLY_HEADER = 'x-nx-sst-authorize-only';
 
 /** Lambda answers `Invoke` on this path (`Qualifier` in the query). */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -514,6 +522,21 @@ export class LocalLambda {
         'InvalidParameterValueException',
         `Unsupported invocation type ${type}: use RequestResponse, Event or DryRun.`,
       );
+    }
+    if (this.options.authorize) {
+      // Judged before anything else, as on AWS: an unknown function is no answer for a caller who may not invoke.
+      const verdict = await this.options.authorize(request);
+      if (verdict.status === 403) {
+        // moto's access control answers in XML whatever the service; Lambda's clients read rest-json.
+        const text = verdict.body.toString('utf8');
+        const message =
+          /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ??
+          (/"[mM]essage"\s*:\s*"([^"]*)"/.exec(text)?.[1] || 'Access denied: lambda:InvokeFunction');
+        const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? /"__type"\s*:\s*"([^"]*)"/.exec(text)?.[1];
+        // A bad signature or an unknown key keeps its own code; a policy refusal is Lambda's AccessDeniedException.
+        return errorAnswer(403, !code || code === 'AccessDenied' ? 'AccessDeniedException' : code, message);
+      }
+      if (verdict.status !== 204) return verdict;
     }
     const found = await this.configuration(name, qualifier);
     if ('answer' in found) return found.answer;
