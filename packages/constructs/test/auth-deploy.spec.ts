@@ -10,16 +10,11 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
+import type { LocalCloud } from '@nx-sst/local-cloud';
 import { Api, App, Auth, Function, type StackContext } from '../src';
+import { startDeployTarget, type DeployTarget } from '../src/test-utils/local-deploy';
 
 jest.setTimeout(600_000);
-
-const silentIo = {
-  notify: async () => undefined,
-  requestResponse: async <T>(msg: { defaultResponse: T }) => msg.defaultResponse,
-};
 
 // Handlers written as SST v2 apps write them, with only the import rewritten. The workspace sits under
 // this package's tmp/ so that esbuild resolves @nx-sst/runtime (as built) from the repository.
@@ -82,20 +77,18 @@ describe('Auth on the local cloud', () => {
   let ssm: SSMClient;
   let lambda: LambdaClient;
   let apiHost: string;
-  let toolkit: Toolkit;
+  let target: DeployTarget;
   let assembly: import('aws-cdk-lib/cx-api').CloudAssembly;
-  const savedValidation = process.env.CDK_VALIDATION;
 
   beforeAll(async () => {
-    process.env.CDK_VALIDATION = 'false';
     const tmp = path.join(__dirname, '..', 'tmp');
     fs.mkdirSync(tmp, { recursive: true });
     root = fs.mkdtempSync(path.join(tmp, 'auth-deploy-'));
     fs.mkdirSync(path.join(root, 'packages/functions/src'), { recursive: true });
     fs.writeFileSync(path.join(root, 'packages/functions/src/auth.ts'), AUTHENTICATOR);
     fs.writeFileSync(path.join(root, 'packages/functions/src/me.ts'), ME);
-    cloud = await startTestCloud();
-    await ensureBootstrapped(cloud);
+    target = await startDeployTarget();
+    cloud = target.cloud;
     ssm = new SSMClient(cloud.clientConfig);
     lambda = new LambdaClient(cloud.clientConfig);
     const app = new App({
@@ -108,14 +101,8 @@ describe('Auth on the local cloud', () => {
       resolveProject: () => ({ name: 'functions', root: 'packages/functions' }),
     });
     app.stack(AuthStack);
-    toolkit = new Toolkit({ ioHost: silentIo });
     assembly = app.synth();
-    await withCloudEnv(cloud, async () => {
-      const source = await toolkit.fromAssemblyBuilder(async () => assembly);
-      await toolkit.deploy(source, {
-        stacks: { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: ['AuthStack'] },
-      });
-    });
+    await target.deploy(assembly, ['AuthStack']);
     const cfn = new CloudFormationClient(cloud.clientConfig);
     const stack = await cfn.send(new DescribeStacksCommand({ StackName: 'local-authapp-AuthStack' }));
     cfn.destroy();
@@ -128,10 +115,8 @@ describe('Auth on the local cloud', () => {
   afterAll(async () => {
     ssm?.destroy();
     lambda?.destroy();
-    await cloud?.stop();
+    await target?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
-    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = savedValidation;
   });
 
   it('generates the key pair into SecureString parameters: a matching RSA pair', async () => {
@@ -191,12 +176,7 @@ describe('Auth on the local cloud', () => {
   });
 
   it('deletes the key pair with the stack', async () => {
-    await withCloudEnv(cloud, async () => {
-      const source = await toolkit.fromAssemblyBuilder(async () => assembly);
-      await toolkit.destroy(source, {
-        stacks: { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: ['AuthStack'] },
-      });
-    });
+    await target.destroy(assembly, ['AuthStack']);
     const names = ['/sst/authapp/local/Auth/auth/publicKey', '/sst/authapp/local/Auth/auth/privateKey'];
     const found = await ssm.send(new GetParametersCommand({ Names: names }));
     expect(found.InvalidParameters?.sort()).toEqual([...names].sort());

@@ -16,17 +16,12 @@ import {
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
+import type { LocalCloud } from '@nx-sst/local-cloud';
 import { App } from '../src';
+import { startDeployTarget, type DeployTarget } from '../src/test-utils/local-deploy';
 import { Compact, Data, Http, Sample, writeSampleWorkspace } from './sample-app';
 
 jest.setTimeout(600_000);
-
-const silentIo = {
-  notify: async () => undefined,
-  requestResponse: async <T>(msg: { defaultResponse: T }) => msg.defaultResponse,
-};
 
 /** Resolves bindings the way deployed code does: @nx-sst/runtime (as built) in a fresh Node process. */
 function resolveWithRuntime(env: Record<string, string>, cloud: LocalCloud): Record<string, string> {
@@ -69,23 +64,15 @@ describe('the sample app on the local cloud', () => {
   let s3: S3Client;
   let apigw: ApiGatewayV2Client;
   let physical: Record<string, string>;
-  let toolkit: Toolkit;
+  let target: DeployTarget;
   let assembly: import('aws-cdk-lib/cx-api').CloudAssembly;
-  const deploy = (stackId: string) =>
-    withCloudEnv(cloud, async () => {
-      const source = await toolkit.fromAssemblyBuilder(async () => assembly);
-      await toolkit.deploy(source, {
-        stacks: { strategy: StackSelectionStrategy.PATTERN_MUST_MATCH, patterns: [stackId] },
-      });
-    });
-  const savedValidation = process.env.CDK_VALIDATION;
+  const deploy = (stackId: string) => target.deploy(assembly, [stackId]);
 
   beforeAll(async () => {
-    process.env.CDK_VALIDATION = 'false';
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-sample-'));
     writeSampleWorkspace(root);
-    cloud = await startTestCloud();
-    await ensureBootstrapped(cloud);
+    target = await startDeployTarget();
+    cloud = target.cloud;
     lambda = new LambdaClient(cloud.clientConfig);
     ssm = new SSMClient(cloud.clientConfig);
     cfn = new CloudFormationClient(cloud.clientConfig);
@@ -111,19 +98,11 @@ describe('the sample app on the local cloud', () => {
       },
     });
     app.stack(Sample).stack(Http).stack(Compact).stack(Data);
-    toolkit = new Toolkit({ ioHost: silentIo });
     assembly = app.synth();
     await deploy('Sample');
     await deploy('Compact');
-    physical = {};
-    for (const StackName of ['local-sample-Sample', 'local-sample-Compact']) {
-      // DescribeStackResources stops at 100 resources; the listing pages through all of them.
-      for await (const page of paginateListStackResources({ client: cfn }, { StackName })) {
-        for (const r of page.StackResourceSummaries ?? []) {
-          physical[`${r.ResourceType} ${r.LogicalResourceId}`] = r.PhysicalResourceId!;
-        }
-      }
-    }
+    // DescribeStackResources stops at 100 resources; the listing pages through all of them.
+    physical = await target.physicalIds(['local-sample-Sample', 'local-sample-Compact']);
     await ssm.send(
       new PutParameterCommand({
         Name: '/sst/sample/local/Secret/STRIPE_KEY/value',
@@ -139,10 +118,8 @@ describe('the sample app on the local cloud', () => {
     cfn?.destroy();
     s3?.destroy();
     apigw?.destroy();
-    await cloud?.stop();
+    await target?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
-    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = savedValidation;
   });
 
   const physicalOf = (type: string, prefix: string) => {

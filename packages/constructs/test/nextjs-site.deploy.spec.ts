@@ -1,11 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  CloudFormationClient,
-  DescribeStacksCommand,
-  paginateListStackResources,
-} from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   GetFunctionCommand,
@@ -14,20 +10,15 @@ import {
   LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { CfnOutput } from 'aws-cdk-lib';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from '@nx-sst/local-cloud';
+import type { LocalCloud } from '@nx-sst/local-cloud';
 import { App, Bucket, NextjsSite } from '../src';
+import { startDeployTarget, type DeployTarget } from '../src/test-utils/local-deploy';
 import { writeOpenNextFixture } from '../src/test-utils/open-next-fixture';
 // What the local cloud's workers and processes bound to local install: Node resolves *.localhost as browsers do.
 import { resolveLocalhostNames } from '../../local-cloud/src/daemon/lambda/localhost-lookup';
 
 jest.setTimeout(600_000);
-
-const silentIo = {
-  notify: async () => undefined,
-  requestResponse: async <T>(msg: { defaultResponse: T }) => msg.defaultResponse,
-};
 
 // A NextjsSite with dev.deploy on the local cloud, from an OpenNext output laid out as @opennextjs/aws 4.1.12
 // writes it: the assets uploaded to the local S3 with the deploy-time value in place of {{ NEXT_PUBLIC_API_URL }},
@@ -40,17 +31,16 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
   let cfn: CloudFormationClient;
   let dynamodb: DynamoDBClient;
   let siteUrl: string;
-  const physical: Record<string, string> = {};
-  const savedValidation = process.env.CDK_VALIDATION;
+  let target: DeployTarget;
+  let physical: Record<string, string>;
 
   beforeAll(async () => {
-    process.env.CDK_VALIDATION = 'false';
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-nextjs-'));
     fs.mkdirSync(path.join(root, 'apps/web'), { recursive: true });
     fs.writeFileSync(path.join(root, 'apps/web/package.json'), '{ "name": "web" }\n');
     writeOpenNextFixture(path.join(root, 'apps/web'));
-    cloud = await startTestCloud();
-    await ensureBootstrapped(cloud);
+    target = await startDeployTarget();
+    cloud = target.cloud;
     s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
     lambda = new LambdaClient(cloud.clientConfig);
     cfn = new CloudFormationClient(cloud.clientConfig);
@@ -80,17 +70,8 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
       });
       new CfnOutput(stack, 'SiteUrl', { value: site.url });
     });
-    const assembly = app.synth();
-    const toolkit = new Toolkit({ ioHost: silentIo });
-    await withCloudEnv(cloud, async () => {
-      const source = await toolkit.fromAssemblyBuilder(async () => assembly);
-      await toolkit.deploy(source, { stacks: { strategy: StackSelectionStrategy.ALL_STACKS } });
-    });
-    for await (const page of paginateListStackResources({ client: cfn }, { StackName: 'local-next-Site' })) {
-      for (const r of page.StackResourceSummaries ?? []) {
-        physical[`${r.ResourceType} ${r.LogicalResourceId}`] = r.PhysicalResourceId!;
-      }
-    }
+    await target.deploy(app.synth());
+    physical = await target.physicalIds(['local-next-Site']);
     const described = await cfn.send(new DescribeStacksCommand({ StackName: 'local-next-Site' }));
     siteUrl = described.Stacks![0].Outputs!.find((o) => o.OutputKey === 'SiteUrl')!.OutputValue!;
   });
@@ -100,10 +81,8 @@ describe('NextjsSite with dev.deploy on the local cloud', () => {
     lambda?.destroy();
     cfn?.destroy();
     dynamodb?.destroy();
-    await cloud?.stop();
+    await target?.stop();
     if (root) fs.rmSync(root, { recursive: true, force: true });
-    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = savedValidation;
   });
 
   const physicalOf = (type: string, prefix: string) => {
