@@ -51,6 +51,12 @@ export const records = async (event) => {
   await put('/batches/' + event.Records[0].kinesis.sequenceNumber, String(event.Records.length));
   for (const r of event.Records) await put('/records/' + Buffer.from(r.kinesis.data, 'base64').toString(), JSON.stringify(r));
 };
+export const kept = async (event) => {
+  for (const r of event.Records) {
+    const key = r.dynamodb ? r.eventName + '-' + r.dynamodb.Keys.pk.S : JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString()).id;
+    await put('/kept/' + key, 'ok');
+  }
+};
 export const poisoned = async (event) => {
   for (const r of event.Records) {
     const data = Buffer.from(r.kinesis.data, 'base64').toString();
@@ -259,6 +265,58 @@ describe('stream event source mappings: the local cloud reads the shards and run
     });
     expect(record.eventID).toBe(`shardId-000000000000:${String(record.kinesis.sequenceNumber)}`);
     expect(typeof record.kinesis.approximateArrivalTimestamp).toBe('number');
+  });
+
+  it('FilterCriteria: only the records a pattern matches reach the function (DynamoDB record; Kinesis data as JSON)', async () => {
+    const { TableDescription } = await ddb.send(
+      new CreateTableCommand({
+        TableName: 'filtered',
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
+      }),
+    );
+    const arn = await stream('filtered');
+    await fn('kept', 'index.kept');
+    for (const [source, pattern] of [
+      [
+        TableDescription!.LatestStreamArn!,
+        { eventName: ['INSERT'], dynamodb: { NewImage: { kind: { S: ['keep'] } } } },
+      ],
+      [arn, { data: { kind: ['keep'] } }],
+    ] as const) {
+      await lambda.send(
+        new CreateEventSourceMappingCommand({
+          FunctionName: 'kept',
+          EventSourceArn: source,
+          StartingPosition: 'TRIM_HORIZON',
+          FilterCriteria: { Filters: [{ Pattern: JSON.stringify(pattern) }] },
+        }),
+      );
+    }
+    await ddb.send(
+      new PutItemCommand({ TableName: 'filtered', Item: { pk: { S: 'a' }, kind: { S: 'keep' } } }),
+    );
+    await ddb.send(
+      new PutItemCommand({ TableName: 'filtered', Item: { pk: { S: 'b' }, kind: { S: 'drop' } } }),
+    );
+    await ddb.send(
+      new PutItemCommand({
+        TableName: 'filtered',
+        Item: { pk: { S: 'a' }, kind: { S: 'keep' }, v: { N: '1' } },
+      }),
+    );
+    await put('filtered', JSON.stringify({ id: 'k1', kind: 'keep' }));
+    await put('filtered', JSON.stringify({ id: 'k2', kind: 'drop' }));
+    await put('filtered', 'not json');
+    await put('filtered', JSON.stringify({ id: 'k3', kind: 'keep' }));
+    await until('the kept records', async () => {
+      const found = await parameters('/kept');
+      return found.k3 && found['INSERT-a'] ? found : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(Object.keys(await parameters('/kept')).sort()).toEqual(['INSERT-a', 'k1', 'k3']);
   });
 
   it('a failing batch is retried up to MaximumRetryAttempts (bisected), then described to the on-failure queue, and the shard moves on', async () => {

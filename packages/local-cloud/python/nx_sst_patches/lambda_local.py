@@ -10,6 +10,8 @@
   messages and try Docker): the daemon polls the queues of those mappings itself;
 - no invocation of a topic's function subscriptions inside Publish (Docker again): the notifications
   wait for the daemon, which drains them through /moto-api/nx-sst/sns-deliveries and runs the functions;
+- a route, /moto-api/nx-sst/match-filters, that judges records against event source mappings'
+  FilterCriteria with moto's EventBridge pattern matcher (the syntax Lambda's filters use);
 - no invocation of a DynamoDB stream's or a Kinesis stream's event source mappings inside a write
   (Docker again, and moto empties the DynamoDB stream shard when it thinks the function ran): the
   daemon reads the shards with GetShardIterator/GetRecords itself;
@@ -106,6 +108,7 @@ def _patch_lambda_code_route():
     _urls.url_paths["{0}/moto-api/nx-sst/http-api"] = http_api
     _urls.url_paths["{0}/moto-api/nx-sst/lambda-url"] = lambda_url
     _urls.url_paths["{0}/moto-api/nx-sst/sns-deliveries"] = _sns_deliveries_route
+    _urls.url_paths["{0}/moto-api/nx-sst/match-filters"] = _match_filters_route
 
 
 @_nx_patch("local HTTP API endpoint")
@@ -359,6 +362,20 @@ def _patch_sns_lambda_delivery():
         })
 
     _snm.Subscription.publish = publish
+
+
+def _match_filters_route(request, full_url, headers):
+    # An event source mapping's FilterCriteria, judged with moto's EventBridge pattern matcher (Lambda's
+    # filters use EventBridge's pattern syntax): for each record, whether any pattern matches it.
+    import json
+    from moto.events.models import EventPattern
+    body = json.loads(request.data or b"{}")
+    try:
+        patterns = [EventPattern.load(p) for p in body.get("patterns") or []]
+    except Exception as e:  # moto's InvalidEventPatternException and JSON errors
+        return 400, {"content-type": "application/json"}, json.dumps({"message": str(e)})
+    verdicts = [any(p.matches_event(r) for p in patterns) for r in body.get("records") or []]
+    return 200, {"content-type": "application/json"}, json.dumps(verdicts)
 
 
 def _sns_deliveries_route(request, full_url, headers):

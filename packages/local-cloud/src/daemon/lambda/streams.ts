@@ -15,6 +15,7 @@ export interface StreamMapping {
   BisectBatchOnFunctionError?: boolean;
   FunctionResponseTypes?: string[] | null;
   DestinationConfig?: { OnFailure?: { Destination?: string } };
+  FilterCriteria?: { Filters?: { Pattern?: string }[] } | null;
 }
 
 /** One record of a shard, as GetRecords answered it (DynamoDB Streams' or Kinesis's shape). */
@@ -374,7 +375,13 @@ export class StreamEventSources {
       } else {
         const records = await this.read(mapping, shardId, cursor, size);
         if (records.length === 0) return;
-        batch = { records, attempts: 0, retryAt: 0 };
+        const kept = await this.filter(mapping, shardId, records);
+        if (kept.length === 0) {
+          // Filtered out records are done, as on AWS: the function never sees them.
+          cursor.done = records[records.length - 1].sequenceNumber;
+          continue;
+        }
+        batch = { records: kept, attempts: 0, retryAt: 0 };
       }
       await this.run(mapping, shardId, cursor, batch);
     }
@@ -442,6 +449,52 @@ export class StreamEventSources {
         { records: again.slice(half), attempts, retryAt },
       );
     } else cursor.pending.unshift({ records: again, attempts, retryAt });
+  }
+
+  /**
+   * The records the mapping's FilterCriteria let through (any of its patterns matches), judged by
+   * moto's EventBridge pattern matcher: a DynamoDB record as the function would get it; a Kinesis
+   * record's `kinesis` object with `data` decoded when it is JSON (else no `data` pattern matches).
+   */
+  private async filter(
+    mapping: StreamMapping,
+    shardId: string,
+    records: ShardRecord[],
+  ): Promise<ShardRecord[]> {
+    const patterns = (mapping.FilterCriteria?.Filters ?? [])
+      .map((f) => f.Pattern)
+      .filter((p): p is string => !!p);
+    if (patterns.length === 0) return records;
+    const arn = mapping.EventSourceArn;
+    const views = isDynamo(arn)
+      ? dynamodbEvent(records, arn, this.options.region).Records
+      : (
+          kinesisEvent(records, arn, shardId, this.options.region, '').Records as {
+            kinesis: Record<string, unknown>;
+          }[]
+        ).map(({ kinesis }) => {
+          let data: unknown = kinesis.data;
+          try {
+            data = JSON.parse(Buffer.from(String(kinesis.data), 'base64').toString('utf8'));
+          } catch {
+            // Not JSON: matched as the base64 text, which no object pattern matches.
+          }
+          return { ...kinesis, data };
+        });
+    const answer = await this.lambda.internalCall({
+      method: 'GET',
+      url: '/moto-api/nx-sst/match-filters',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(JSON.stringify({ patterns, records: views })),
+    });
+    if (answer.status !== 200) {
+      this.options.log(
+        `event source ${mapping.UUID}: its FilterCriteria could not be read (${answer.body.toString('utf8').slice(0, 300)}); the records run unfiltered`,
+      );
+      return records;
+    }
+    const verdicts = JSON.parse(answer.body.toString('utf8')) as boolean[];
+    return records.filter((_, i) => verdicts[i]);
   }
 
   private delay(attempts: number): number {
