@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import {
@@ -41,6 +41,7 @@ import {
   crossStackApp,
   httpApiApp,
   openApiBodyApp,
+  queueApp,
   rdsApp,
 } from './test-utils/gap-apps';
 
@@ -121,6 +122,26 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
       expect(param.Parameter?.Value).toBe(`${bucketName} arn:aws:s3:::${bucketName}`);
     } finally {
       ssm.destroy();
+    }
+  });
+
+  it("gives a queue a URL on the local cloud, which the SDK sends to as it sends to the queue's URL on AWS", async () => {
+    const outputs = await deploy(queueApp(cloud));
+    const url = outputs.QueueUrl;
+    expect(url).toMatch(new RegExp(`^${cloud.endpoint}/${cloud.accountId}/Queues-Inbox`));
+    const ssm = new SSMClient(cloud.clientConfig);
+    // A client as bound code makes one: no endpoint in code, so SDK v3 sends to the queue URL's host.
+    const { endpoint: _endpoint, ...noEndpoint } = cloud.clientConfig as { endpoint?: string };
+    const sqs = new SQSClient({ ...noEndpoint, logger: { ...console, warn: () => undefined } });
+    try {
+      const stored = await ssm.send(new GetParameterCommand({ Name: '/gap/queue-url' }));
+      expect(stored.Parameter?.Value).toBe(url);
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'hello' }));
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+      expect(Messages.map((m) => m.Body)).toEqual(['hello']);
+    } finally {
+      ssm.destroy();
+      sqs.destroy();
     }
   });
 

@@ -14,7 +14,7 @@ concern, its docstring says what it fixes:
 - s3.py (9-11): bucket policies, unsigned and presigned S3 requests, CORS from the bucket's rules.
 - lambda_local.py (12): a function's code for the daemon that runs it; local API and function URLs;
   queues' and streams' event source mappings and topics' function subscriptions left to the daemon.
-- sqs.py (13): generated names of FIFO queues end in .fifo.
+- sqs.py (13): generated names of FIFO queues end in .fifo; a queue's URL names the local endpoint.
 - lambda_url.py (14): AWS::Lambda::Url over moto's function URL configs.
 - auth_keys.py (15): Custom::NxSstAuthKeys (the Auth construct's key pair) as SecureStrings on moto's SSM.
 - events.py (16): EventBridge rules' function targets and schedules left to the daemon; Ref of a bus.
@@ -45,7 +45,7 @@ from .lambda_local import (
 )
 from .lambda_url import _patch_lambda_url_cfn
 from .rds import _patch_rds_cfn
-from .sqs import _patch_sqs_cfn_fifo_name
+from .sqs import _patch_sqs_cfn_fifo_name, _patch_sqs_queue_url
 from .s3 import (
     _patch_s3_bucket_cors_cfn,
     _patch_s3_bucket_policy_cfn,
@@ -63,6 +63,7 @@ def _patch_cloudformation_models():
     _patch_ec2_cfn_delete()
     _patch_s3_bucket_policy_cfn()
     _patch_sqs_cfn_fifo_name()
+    _patch_sqs_queue_url()
     _patch_lambda_url_cfn()
 
 

@@ -23,3 +23,27 @@ def _patch_sqs_cfn_fifo_name():
         return _orig(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     _sqsm.Queue.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+
+
+@_nx_patch("SQS queue URL on the local endpoint")
+def _patch_sqs_queue_url():
+    """A queue's Ref (its URL) names the local cloud, as the QueueUrl SQS's own API answers does.
+
+    moto gives a CloudFormation queue `https://sqs.REGION.amazonaws.com/ACCOUNT/NAME`: the URL a deploy
+    binds (SSM, a function's environment). The AWS SDK v3 sends a request to its queue URL's host when
+    no endpoint is set in code (`useQueueUrlAsEndpoint`), so a bound function or process that sent to
+    the queue reached for AWS and failed offline.
+    """
+    import os
+
+    from moto.sqs import models as _sqsm
+    _nx_expect((_sqsm.Queue, "physical_resource_id"))
+    endpoint = os.environ.get("NX_SST_PUBLIC_ENDPOINT", "").rstrip("/")
+    if not endpoint:
+        return
+    _orig = _sqsm.Queue.physical_resource_id
+
+    def physical_resource_id(self):
+        return f"{endpoint}/{self.account_id}/{self.name}"
+
+    _sqsm.Queue.physical_resource_id = property(physical_resource_id, doc=getattr(_orig, "__doc__", None))

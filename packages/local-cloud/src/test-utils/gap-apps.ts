@@ -184,3 +184,17 @@ export function openApiBodyApp(cloud: LocalCloud) {
     return app.synth();
   };
 }
+
+/** A queue and its URL (a Ref) as a stack output and an SSM parameter, as a bound Queue's `queueUrl` is stored. */
+export function queueApp(cloud: LocalCloud) {
+  return () => {
+    const { app, stack } = newStack(cloud, 'Queues');
+    const queue = new cdk.aws_sqs.Queue(stack, 'Inbox');
+    new cdk.aws_ssm.StringParameter(stack, 'Url', {
+      parameterName: '/gap/queue-url',
+      stringValue: queue.queueUrl,
+    });
+    new cdk.CfnOutput(stack, 'QueueUrl', { value: queue.queueUrl });
+    return app.synth();
+  };
+}

@@ -3,9 +3,7 @@ import type { ApiGatewayV2Event } from '@nx-sst/runtime/api';
 import { Queue } from '@nx-sst/runtime/queue';
 import { addNote, listNotes } from './store';
 
-// The endpoint, not the queue URL's host: on the local stage the bound URL names sqs.REGION.amazonaws.com
-// (moto's CloudFormation writes it so), while the SDK's endpoint is the local cloud. On AWS both agree.
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const sqs = new SQSClient({});
 
 /** `GET /notes` */
 export async function list() {
