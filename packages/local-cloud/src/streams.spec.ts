@@ -57,6 +57,15 @@ export const kept = async (event) => {
     await put('/kept/' + key, 'ok');
   }
 };
+export const reporting = async (event) => {
+  const batchItemFailures = [];
+  for (const r of event.Records) {
+    const data = Buffer.from(r.kinesis.data, 'base64').toString();
+    if (data.startsWith('bad')) batchItemFailures.push({ itemIdentifier: r.kinesis.sequenceNumber });
+    else await ssm.send(new PutParameterCommand({ Name: '/reported/' + data, Value: 'ok', Type: 'String', Overwrite: true }));
+  }
+  return { batchItemFailures };
+};
 export const poisoned = async (event) => {
   for (const r of event.Records) {
     const data = Buffer.from(r.kinesis.data, 'base64').toString();
@@ -317,6 +326,45 @@ describe('stream event source mappings: the local cloud reads the shards and run
     });
     await new Promise((r) => setTimeout(r, 1000));
     expect(Object.keys(await parameters('/kept')).sort()).toEqual(['INSERT-a', 'k1', 'k3']);
+  });
+
+  it('ReportBatchItemFailures: the batch goes on from the lowest reported sequence number', async () => {
+    const arn = await stream('reports');
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'reports-failed' }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    // Put before the mapping exists, so they arrive in one batch.
+    await put('reports', 'g1');
+    const { SequenceNumber: badSequence } = await put('reports', 'bad');
+    const { SequenceNumber: lastSequence } = await put('reports', 'g2');
+    await fn('reporting', 'index.reporting');
+    await lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'reporting',
+        EventSourceArn: arn,
+        StartingPosition: 'TRIM_HORIZON',
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: Attributes!.QueueArn } },
+      }),
+    );
+    const message = await until('the on-failure record', async () => {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
+      return Messages?.[0];
+    });
+    const failure = JSON.parse(message.Body!) as Deep;
+    expect(failure.KinesisBatchInfo).toMatchObject({
+      startSequenceNumber: badSequence,
+      endSequenceNumber: lastSequence,
+      batchSize: 2,
+    });
+    expect(failure.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 1,
+    });
+    expect(failure.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST' });
+    expect(Object.keys(await parameters('/reported')).sort()).toEqual(['g1', 'g2']);
   });
 
   it('a failing batch is retried up to MaximumRetryAttempts (bisected), then described to the on-failure queue, and the shard moves on', async () => {

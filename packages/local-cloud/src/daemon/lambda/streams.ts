@@ -531,7 +531,8 @@ export class StreamEventSources {
       responseContext: {
         statusCode: result ? 200 : 500,
         executedVersion: result?.executedVersion ?? '$LATEST',
-        functionError: result?.error ? 'Unhandled' : failure,
+        // Reported item failures are no function error: Lambda names none then.
+        ...(result?.error ? { functionError: 'Unhandled' } : failure ? { functionError: failure } : {}),
       },
       version: '1.0',
       timestamp: new Date().toISOString(),
