@@ -4,7 +4,9 @@ import {
   GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
+  GetFunctionEventInvokeConfigCommand,
   PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
@@ -148,7 +150,11 @@ describe('asynchronous invocations: Lambda`s retries, destinations and dead-lett
     const succeeded = await queue('async-succeeded');
     await fn('destined');
     await lambda.send(
-      new PutFunctionEventInvokeConfigCommand({
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'destined', MaximumRetryAttempts: 2 }),
+    );
+    // An update changes what it names; a put replaces the whole config.
+    await lambda.send(
+      new UpdateFunctionEventInvokeConfigCommand({
         FunctionName: 'destined',
         MaximumRetryAttempts: 0,
         DestinationConfig: {
@@ -157,6 +163,19 @@ describe('asynchronous invocations: Lambda`s retries, destinations and dead-lett
         },
       }),
     );
+    await lambda.send(
+      new UpdateFunctionEventInvokeConfigCommand({
+        FunctionName: 'destined',
+        MaximumEventAgeInSeconds: 3600,
+      }),
+    );
+    expect(
+      await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'destined' })),
+    ).toMatchObject({
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: failed.arn } },
+    });
     const failedId = await invokeEvent('destined', { tag: 'fail-once', fail: true });
     const failure = JSON.parse((await message(failed.url)).Body!) as Record<string, unknown>;
     expect(failure).toMatchObject({

@@ -34,6 +34,7 @@ from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .lambda_local import (
     _patch_apigatewayv2_endpoint,
     _patch_dynamodb_stream_inline_invocation,
+    _patch_event_invoke_config,
     _patch_function_dead_letter_config,
     _patch_function_url,
     _patch_kinesis_inline_invocation,
@@ -85,6 +86,7 @@ def _patch_moto_api_routes():
 def _patch_lambda_models():
     _patch_function_url()
     _patch_function_dead_letter_config()
+    _patch_event_invoke_config()
 
 
 def _patch_s3_responses():

@@ -18,6 +18,9 @@
 - a function's DeadLetterConfig kept (moto drops it), from CreateFunction, UpdateFunctionConfiguration
   and AWS::Lambda::Function, and answered in its configuration: the daemon sends an asynchronous
   invocation that failed there;
+- PutFunctionEventInvokeConfig replaces a function's config and UpdateFunctionEventInvokeConfig
+  changes the fields it names (moto appended each and kept answering the first), and Update answers
+  LastModified as a timestamp the SDK reads (moto's text failed it: "Expected real number");
 - with IAM enforced, Invoke judged as AWS judges it: the action is lambda:InvokeFunction on the
   function's ARN (moto checked lambda:Invoke on *); the daemon, which runs the function, first sends
   the caller's signed request here with AUTHORIZE_ONLY_HEADER, and moto answers 204 once access
@@ -237,6 +240,43 @@ def _patch_function_dead_letter_config():
     cls.get_configuration = get_configuration
     cls.update_configuration = update_configuration
     cls.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+
+
+@_nx_patch("event invoke config replaced and updated")
+def _patch_event_invoke_config():
+    from urllib.parse import unquote
+    from moto.awslambda import models as _lm, responses as _lr
+    _nx_expect((_lm.LambdaBackend, "put_function_event_invoke_config"),
+               (_lm.LambdaBackend, "update_function_event_invoke_config"),
+               (_lr, "ActionResult"), (_lr.LambdaResponse, "update_function_event_invoke_config"))
+    original_put = _lm.LambdaBackend.put_function_event_invoke_config
+
+    def put_function_event_invoke_config(self, function_name, config):
+        fn = self.get_function(function_name)
+        previous = fn.event_invoke_config
+        fn.event_invoke_config = []
+        try:
+            return original_put(self, function_name, config)
+        except Exception:
+            # A refused config (moto validates while it adds) leaves the old one.
+            fn.event_invoke_config = previous
+            raise
+
+    def update_function_event_invoke_config(self, function_name, config):
+        fn = self.get_function(function_name)
+        merged = dict(fn.event_invoke_config[0].config) if fn.event_invoke_config else {}
+        merged.update(config)
+        return put_function_event_invoke_config(self, function_name, merged)
+
+    _lm.LambdaBackend.put_function_event_invoke_config = put_function_event_invoke_config
+    _lm.LambdaBackend.update_function_event_invoke_config = update_function_event_invoke_config
+
+    def update_response(self):
+        # As moto answers Put: serialized by the service model (LastModified a timestamp, not text).
+        function_name = unquote(self.path.rsplit("/", 2)[1])
+        return _lr.ActionResult(self.backend.update_function_event_invoke_config(function_name, self.json_body))
+
+    _lr.LambdaResponse.update_function_event_invoke_config = update_response
 
 
 @_nx_patch("Invoke authorized as lambda:InvokeFunction on the function")
