@@ -34,6 +34,7 @@ from .iam import _patch_iam, _patch_iam_role_managed_policies, _patch_sts
 from .lambda_local import (
     _patch_apigatewayv2_endpoint,
     _patch_dynamodb_stream_inline_invocation,
+    _patch_dynamodb_stream_iterators,
     _patch_event_invoke_config,
     _patch_function_dead_letter_config,
     _patch_function_url,
@@ -110,4 +111,5 @@ _nx_on_import("moto.sns.models", _patch_sns_lambda_delivery)
 _nx_on_import("moto.events.models", _patch_events_models)
 _nx_on_import("moto.dynamodb.models.table", _patch_dynamodb_stream_inline_invocation)
 _nx_on_import("moto.kinesis.models", _patch_kinesis_inline_invocation)
+_nx_on_import("moto.dynamodbstreams.models", _patch_dynamodb_stream_iterators)
 _nx_on_import("moto.awslambda.responses", _patch_lambda_invoke_authorization)

@@ -14,7 +14,8 @@
   FilterCriteria with moto's EventBridge pattern matcher (the syntax Lambda's filters use);
 - no invocation of a DynamoDB stream's or a Kinesis stream's event source mappings inside a write
   (Docker again, and moto empties the DynamoDB stream shard when it thinks the function ran): the
-  daemon reads the shards with GetShardIterator/GetRecords itself;
+  daemon reads the shards with GetShardIterator/GetRecords itself, twice a second: moto keeps every
+  DynamoDB Streams iterator it ever handed out, so only the newest ones are kept;
 - a function's DeadLetterConfig kept (moto drops it), from CreateFunction, UpdateFunctionConfiguration
   and AWS::Lambda::Function, and answered in its configuration: the daemon sends an asynchronous
   invocation that failed there;
@@ -184,6 +185,37 @@ def _patch_dynamodb_stream_inline_invocation():
         return _without_mappings(self.table, lambda: original(self, old, new))
 
     _ddt.StreamShard.add = add
+
+
+# Iterators a DynamoDB Streams backend keeps (AWS's expire after 15 minutes; moto's never did).
+_NX_KEPT_ITERATORS = 1000
+
+
+@_nx_patch("DynamoDB Streams iterators bounded")
+def _patch_dynamodb_stream_iterators():
+    from moto.dynamodbstreams import models as _dsm
+    _nx_expect((_dsm.DynamoDBStreamsBackend, "get_records"), (_dsm.DynamoDBStreamsBackend, "get_shard_iterator"))
+    original_records = _dsm.DynamoDBStreamsBackend.get_records
+    original_iterator = _dsm.DynamoDBStreamsBackend.get_shard_iterator
+
+    def _trim(backend):
+        iterators = backend.shard_iterators
+        # Oldest first (dicts keep insertion order).
+        for key in list(iterators)[:max(0, len(iterators) - _NX_KEPT_ITERATORS)]:
+            del iterators[key]
+
+    def get_records(self, *args, **kwargs):
+        result = original_records(self, *args, **kwargs)
+        _trim(self)
+        return result
+
+    def get_shard_iterator(self, *args, **kwargs):
+        result = original_iterator(self, *args, **kwargs)
+        _trim(self)
+        return result
+
+    _dsm.DynamoDBStreamsBackend.get_records = get_records
+    _dsm.DynamoDBStreamsBackend.get_shard_iterator = get_shard_iterator
 
 
 @_nx_patch("Kinesis stream event sources polled by the daemon")
