@@ -17,10 +17,11 @@ import {
 import {
   CreateStreamCommand,
   DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
   KinesisClient,
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { strToU8, zipSync } from 'fflate';
 import { retryFrom, type ShardRecord } from './daemon/lambda/streams';
 import * as fs from 'node:fs';
@@ -155,8 +156,8 @@ describe('stream event source mappings: the local cloud reads the shards and run
     lambda = new LambdaClient(cloud.clientConfig);
     ssm = new SSMClient(cloud.clientConfig);
     ddb = new DynamoDBClient(cloud.clientConfig);
-    // Kinesis's client speaks HTTP/2 by default (for SubscribeToShard); the local cloud answers HTTP/1.1.
-    kinesis = new KinesisClient({ ...cloud.clientConfig, requestHandler: new NodeHttpHandler() });
+    // Its default request handler: HTTP/2 with prior knowledge, which the front answers too.
+    kinesis = new KinesisClient(cloud.clientConfig);
     sqs = new SQSClient(cloud.clientConfig);
     const iam = new IAMClient(cloud.clientConfig);
     const { Role } = await iam.send(
@@ -178,6 +179,18 @@ describe('stream event source mappings: the local cloud reads the shards and run
     else process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE = saved;
     for (const client of [lambda, ssm, ddb, kinesis, sqs]) client?.destroy();
     await cloud?.stop();
+  });
+
+  it('a Kinesis client with its default handler (HTTP/2 with prior knowledge) puts and gets records', async () => {
+    await stream('plain');
+    const { ShardId, SequenceNumber } = await put('plain', 'first');
+    const { ShardIterator } = await kinesis.send(
+      new GetShardIteratorCommand({ StreamName: 'plain', ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    const { Records } = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
+    expect(Records?.map((r) => [r.SequenceNumber, Buffer.from(r.Data!).toString()])).toEqual([
+      [SequenceNumber, 'first'],
+    ]);
   });
 
   it('a table`s changes reach its consumer once each, in order, with Lambda`s DynamoDB event', async () => {

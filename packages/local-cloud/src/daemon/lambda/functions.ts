@@ -64,8 +64,7 @@ export interface InvokeResult extends Outcome {
   executedVersion: string;
 }
 
-/** Set by the daemon only on its probe of moto's access control (see python/nx_sst_patches/lambda_local.py). */
-export const AUTHORIZE_ONLY_HEADER = 'x-nx-sst-authorize-only';
+export { AUTHORIZE_ONLY_HEADER } from '../front';
 
 /** Lambda answers `Invoke` on this path (`Qualifier` in the query). */
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
