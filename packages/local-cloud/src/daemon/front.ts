@@ -426,7 +426,7 @@ export class Front {
       const json = typeof headers['x-amz-target'] === 'string';
       return authError(json ? 'json' : 'query', 'missing');
     }
-    const failure = await verifySignature({ method: method, url, headers: headers, body }, this.options.keys);
+    const failure = await verifySignature({ method, url, headers, body }, this.options.keys);
     return failure && authError(info.protocol, failure);
   }
 
