@@ -1,5 +1,4 @@
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -9,7 +8,6 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { strToU8, zipSync } from 'fflate';
 import { failedItems, sqsEvent } from './daemon/lambda/event-sources';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +25,7 @@ import {
   withCloudEnv,
   type LocalCloud,
 } from './index';
+import { deployNodeFunction, lambdaRole, parametersUnder, until } from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -52,16 +51,6 @@ export const partial = async (event) => {
 };
 `;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('SQS event source mappings: the local cloud polls the queue and runs the consumer', () => {
   let cloud: LocalCloud;
   let lambda: LambdaClient;
@@ -77,15 +66,7 @@ describe('SQS event source mappings: the local cloud polls the queue and runs th
     return { url: QueueUrl!, arn: Attributes!.QueueArn! };
   };
   const consumer = async (name: string, handler: string, queueArn: string, reportFailures = false) => {
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs22.x',
-        Role: roleArn,
-        Handler: handler,
-        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(CONSUMER) }) },
-      }),
-    );
+    await deployNodeFunction(lambda, { name, code: CONSUMER, handler, roleArn });
     await lambda.send(
       new CreateEventSourceMappingCommand({
         FunctionName: name,
@@ -95,10 +76,7 @@ describe('SQS event source mappings: the local cloud polls the queue and runs th
       }),
     );
   };
-  const parameters = async (prefix: string) => {
-    const { Parameters = [] } = await ssm.send(new GetParametersByPathCommand({ Path: prefix }));
-    return Object.fromEntries(Parameters.map((p) => [p.Name!.slice(prefix.length + 1), p.Value!]));
-  };
+  const parameters = (prefix: string) => parametersUnder(ssm, prefix);
   const depth = async (url: string) => {
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
@@ -117,20 +95,7 @@ describe('SQS event source mappings: the local cloud polls the queue and runs th
     lambda = new LambdaClient(cloud.clientConfig);
     sqs = new SQSClient(cloud.clientConfig);
     ssm = new SSMClient(cloud.clientConfig);
-    const iam = new IAMClient(cloud.clientConfig);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'consumer',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
-    roleArn = Role!.Arn!;
+    roleArn = await lambdaRole(cloud, 'consumer');
   });
   afterAll(async () => {
     lambda?.destroy();
@@ -278,29 +243,14 @@ describe('SNS subscriptions of functions: the local cloud runs the subscriber', 
   });
 
   it('a message published to the topic runs the function with the SNS event, once, also across a restart', async () => {
-    const iam = new IAMClient(cloud.clientConfig);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'subscriber',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
+    const roleArn = await lambdaRole(cloud, 'subscriber');
     const lambda = new LambdaClient(cloud.clientConfig);
-    const { FunctionArn } = await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: 'notified',
-        Runtime: 'nodejs22.x',
-        Role: Role!.Arn!,
-        Handler: 'index.notified',
-        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(CONSUMER) }) },
-      }),
-    );
+    const FunctionArn = await deployNodeFunction(lambda, {
+      name: 'notified',
+      code: CONSUMER,
+      handler: 'index.notified',
+      roleArn,
+    });
     lambda.destroy();
     const sns = new SNSClient(cloud.clientConfig);
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'events' }));

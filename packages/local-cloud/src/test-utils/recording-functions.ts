@@ -1,0 +1,75 @@
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient, type CreateFunctionCommandInput } from '@aws-sdk/client-lambda';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { strToU8, zipSync } from 'fflate';
+import type { LocalCloud } from '../index';
+
+/** Polls `probe` until it answers something other than undefined; fails naming `what` after `timeoutMs`. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A role Lambda may assume, for the functions a spec deploys; answers its ARN. */
+export async function lambdaRole(cloud: LocalCloud, roleName: string): Promise<string> {
+  const iam = new IAMClient(cloud.clientConfig);
+  try {
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    return Role!.Arn!;
+  } finally {
+    iam.destroy();
+  }
+}
+
+/**
+ * Deploys `code` as the index.mjs of a Node.js function; answers its ARN. The specs' handlers write what they get
+ * down as SSM parameters, which {@link parametersUnder} reads back.
+ */
+export async function deployNodeFunction(
+  lambda: LambdaClient,
+  fn: { name: string; code: string; handler: string; roleArn: string } & Partial<CreateFunctionCommandInput>,
+): Promise<string> {
+  const { name, code, handler, roleArn, ...rest } = fn;
+  const { FunctionArn } = await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs22.x',
+      Role: roleArn,
+      Handler: handler,
+      Code: { ZipFile: zipSync({ 'index.mjs': strToU8(code) }) },
+      ...rest,
+    }),
+  );
+  return FunctionArn!;
+}
+
+/** The parameters directly under `prefix`, every page, keyed by their name past the prefix. */
+export async function parametersUnder(ssm: SSMClient, prefix: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  let NextToken: string | undefined;
+  do {
+    const page = await ssm.send(new GetParametersByPathCommand({ Path: prefix, NextToken }));
+    for (const p of page.Parameters ?? []) out[p.Name!.slice(prefix.length + 1)] = p.Value!;
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
