@@ -6,12 +6,10 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import * as cdk from 'aws-cdk-lib';
-import { strToU8, zipSync } from 'fflate';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +21,7 @@ import {
   withCloudEnv,
   type LocalCloud,
 } from './index';
+import { deployNodeFunction, lambdaRole, parametersUnder, until } from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -42,16 +41,6 @@ export const fails = async () => { throw new Error('the job failed'); };
 export const flaky = async (event) => { await record(event); throw new Error('flaky'); };
 `;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('EventBridge on the local cloud: rules run their function targets', () => {
   let cloud: LocalCloud;
   let events: EventBridgeClient;
@@ -59,28 +48,12 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
   let ssm: SSMClient;
   let roleArn: string;
 
-  const fn = async (name: string, handler = 'index.record') => {
-    const { FunctionArn } = await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs22.x',
-        Role: roleArn,
-        Handler: handler,
-        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLERS) }) },
-      }),
+  const fn = (name: string, handler = 'index.record') =>
+    deployNodeFunction(lambda, { name, code: HANDLERS, handler, roleArn });
+  const got = async (name: string): Promise<Record<string, unknown>[]> =>
+    Object.values(await parametersUnder(ssm, `/got/${name}`)).map(
+      (v) => JSON.parse(v) as Record<string, unknown>,
     );
-    return FunctionArn!;
-  };
-  const got = async (name: string): Promise<Record<string, unknown>[]> => {
-    const out: Record<string, unknown>[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await ssm.send(new GetParametersByPathCommand({ Path: `/got/${name}`, NextToken }));
-      out.push(...(page.Parameters ?? []).map((p) => JSON.parse(p.Value!) as Record<string, unknown>));
-      NextToken = page.NextToken;
-    } while (NextToken);
-    return out;
-  };
   const rule = async (
     name: string,
     props: { pattern?: unknown; schedule?: string; bus?: string },
@@ -112,20 +85,7 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
     events = new EventBridgeClient(cloud.clientConfig);
     lambda = new LambdaClient(cloud.clientConfig);
     ssm = new SSMClient(cloud.clientConfig);
-    const iam = new IAMClient(cloud.clientConfig);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'events-target',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
-    roleArn = Role!.Arn!;
+    roleArn = await lambdaRole(cloud, 'events-target');
   });
   afterAll(async () => {
     events?.destroy();
