@@ -1,5 +1,4 @@
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { CreateEventSourceMappingCommand, CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -22,7 +21,6 @@ import {
   KinesisClient,
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { strToU8, zipSync } from 'fflate';
 import { retryFrom, type ShardRecord } from './daemon/lambda/streams';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -38,6 +36,7 @@ import {
   withCloudEnv,
   type LocalCloud,
 } from './index';
+import { deployNodeFunction, lambdaRole, parametersUnder, until } from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -80,16 +79,6 @@ export const poisoned = async (event) => {
 /** What a consumer wrote down, read back field by field. */
 type Deep = Record<string, Record<string, unknown>>;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 describe('retryFrom (ReportBatchItemFailures of a stream batch)', () => {
   const batch = ['1', '2', '3'].map((sequenceNumber) => ({ sequenceNumber, arrival: 0 }) as ShardRecord);
   it('goes on from the lowest failed sequence number', () => {
@@ -121,26 +110,9 @@ describe('stream event source mappings: the local cloud reads the shards and run
   const saved = process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;
 
   const fn = async (name: string, handler: string) => {
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs22.x',
-        Role: roleArn,
-        Handler: handler,
-        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(CONSUMER) }) },
-      }),
-    );
+    await deployNodeFunction(lambda, { name, code: CONSUMER, handler, roleArn });
   };
-  const parameters = async (prefix: string) => {
-    const out: Record<string, string> = {};
-    let NextToken: string | undefined;
-    do {
-      const page = await ssm.send(new GetParametersByPathCommand({ Path: prefix, NextToken }));
-      for (const p of page.Parameters ?? []) out[p.Name!.slice(prefix.length + 1)] = p.Value!;
-      NextToken = page.NextToken;
-    } while (NextToken);
-    return out;
-  };
+  const parameters = (prefix: string) => parametersUnder(ssm, prefix);
   const stream = async (name: string) => {
     await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     const { StreamDescription } = await kinesis.send(new DescribeStreamCommand({ StreamName: name }));
@@ -159,20 +131,7 @@ describe('stream event source mappings: the local cloud reads the shards and run
     // Its default request handler: HTTP/2 with prior knowledge, which the front answers too.
     kinesis = new KinesisClient(cloud.clientConfig);
     sqs = new SQSClient(cloud.clientConfig);
-    const iam = new IAMClient(cloud.clientConfig);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'consumer',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
-    roleArn = Role!.Arn!;
+    roleArn = await lambdaRole(cloud, 'consumer');
   });
   afterAll(async () => {
     if (saved === undefined) delete process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;
