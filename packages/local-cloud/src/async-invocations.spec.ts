@@ -1,6 +1,4 @@
-import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
-  CreateFunctionCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
@@ -17,8 +15,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { strToU8, zipSync } from 'fflate';
 import { startTestCloud, type LocalCloud } from './index';
+import { deployNodeFunction, lambdaRole, until } from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -33,16 +31,6 @@ export const handler = async (event, context) => {
   return { ok: tag };
 };
 `;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('asynchronous invocations: Lambda`s retries, destinations and dead-letter queue', () => {
   let cloud: LocalCloud;
@@ -77,16 +65,13 @@ describe('asynchronous invocations: Lambda`s retries, destinations and dead-lett
       .map((parts) => parts[3]);
   };
   const fn = async (name: string, deadLetterArn?: string) => {
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs22.x',
-        Role: roleArn,
-        Handler: 'index.handler',
-        Code: { ZipFile: zipSync({ 'index.mjs': strToU8(HANDLERS) }) },
-        ...(deadLetterArn ? { DeadLetterConfig: { TargetArn: deadLetterArn } } : {}),
-      }),
-    );
+    await deployNodeFunction(lambda, {
+      name,
+      code: HANDLERS,
+      handler: 'index.handler',
+      roleArn,
+      ...(deadLetterArn ? { DeadLetterConfig: { TargetArn: deadLetterArn } } : {}),
+    });
   };
   const invokeEvent = async (name: string, payload: unknown) => {
     const answer = await lambda.send(
@@ -108,20 +93,7 @@ describe('asynchronous invocations: Lambda`s retries, destinations and dead-lett
     sqs = new SQSClient(cloud.clientConfig);
     ssm = new SSMClient(cloud.clientConfig);
     sns = new SNSClient(cloud.clientConfig);
-    const iam = new IAMClient(cloud.clientConfig);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'async',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
-    roleArn = Role!.Arn!;
+    roleArn = await lambdaRole(cloud, 'async');
   });
   afterAll(async () => {
     if (saved === undefined) delete process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;
