@@ -1,5 +1,6 @@
 import type { WireResponse } from '../moto-client';
 import type { LocalLambda } from './functions';
+import { EventSourceMappingList } from './mapping-list';
 
 /** An event source mapping as Lambda's ListEventSourceMappings answers it (the fields we use). */
 interface Mapping {
@@ -137,7 +138,7 @@ export function failedItems(payload: string, batch: { MessageId: string }[]): Se
 export class SqsEventSources {
   private timer?: NodeJS.Timeout;
   private readonly busy = new Set<string>();
-  private mappings?: { version: number; list: Mapping[] };
+  private readonly mappings: EventSourceMappingList<Mapping>;
   private readonly queueUrls = new Map<string, string>();
   private ticking = false;
   private stopped = false;
@@ -145,7 +146,9 @@ export class SqsEventSources {
   constructor(
     private readonly lambda: LocalLambda,
     private readonly options: EventSourceOptions,
-  ) {}
+  ) {
+    this.mappings = new EventSourceMappingList(lambda, () => options.version?.());
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 500);
@@ -171,30 +174,8 @@ export class SqsEventSources {
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   }
 
-  private async list(): Promise<Mapping[]> {
-    const version = this.options.version?.();
-    if (version !== undefined && this.mappings?.version === version) return this.mappings.list;
-    const list: Mapping[] = [];
-    let marker: string | undefined;
-    do {
-      const query = marker ? `?Marker=${encodeURIComponent(marker)}` : '';
-      const answer = await this.lambda.signed(
-        'lambda',
-        'GET',
-        `/2015-03-31/event-source-mappings/${query}`,
-        {},
-        Buffer.alloc(0),
-      );
-      if (answer.status !== 200) throw new Error(`ListEventSourceMappings answered HTTP ${answer.status}`);
-      const page = JSON.parse(answer.body.toString('utf8')) as {
-        EventSourceMappings?: Mapping[];
-        NextMarker?: string;
-      };
-      list.push(...(page.EventSourceMappings ?? []));
-      marker = page.NextMarker;
-    } while (marker);
-    if (version !== undefined) this.mappings = { version, list };
-    return list;
+  private list(): Promise<Mapping[]> {
+    return this.mappings.get();
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sendToDestination } from './destinations';
 import type { FunctionConfiguration, InvokeResult, LocalLambda } from './functions';
+import { EventSourceMappingList } from './mapping-list';
 
 /** A stream's event source mapping as ListEventSourceMappings answers it (the fields we use). */
 export interface StreamMapping {
@@ -138,14 +139,20 @@ export class StreamEventSources {
   private timer?: NodeJS.Timeout;
   private readonly cursors = new Map<string, Cursor>();
   private readonly busy = new Set<string>();
-  private mappings?: { version: number; list: StreamMapping[] };
+  private readonly mappings: EventSourceMappingList<StreamMapping>;
   private ticking = false;
   private stopped = false;
 
   constructor(
     private readonly lambda: LocalLambda,
     private readonly options: StreamSourceOptions,
-  ) {}
+  ) {
+    this.mappings = new EventSourceMappingList(
+      lambda,
+      () => options.version?.(),
+      (m) => isDynamo(m.EventSourceArn) || isKinesis(m.EventSourceArn),
+    );
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.options.intervalMs ?? 500);
@@ -194,34 +201,8 @@ export class StreamEventSources {
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
   }
 
-  private async list(): Promise<StreamMapping[]> {
-    const version = this.options.version?.();
-    if (version !== undefined && this.mappings?.version === version) return this.mappings.list;
-    const list: StreamMapping[] = [];
-    let marker: string | undefined;
-    do {
-      const query = marker ? `?Marker=${encodeURIComponent(marker)}` : '';
-      const answer = await this.lambda.signed(
-        'lambda',
-        'GET',
-        `/2015-03-31/event-source-mappings/${query}`,
-        {},
-        Buffer.alloc(0),
-      );
-      if (answer.status !== 200) throw new Error(`ListEventSourceMappings answered HTTP ${answer.status}`);
-      const page = JSON.parse(answer.body.toString('utf8')) as {
-        EventSourceMappings?: StreamMapping[];
-        NextMarker?: string;
-      };
-      list.push(
-        ...(page.EventSourceMappings ?? []).filter(
-          (m) => isDynamo(m.EventSourceArn) || isKinesis(m.EventSourceArn),
-        ),
-      );
-      marker = page.NextMarker;
-    } while (marker);
-    if (version !== undefined) this.mappings = { version, list };
-    return list;
+  private list(): Promise<StreamMapping[]> {
+    return this.mappings.get();
   }
 
   private async shards(streamArn: string): Promise<string[]> {
