@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { startTestCloud, type LocalCloud } from './index';
-import { deployNodeFunction, lambdaRole, until } from './test-utils/recording-functions';
+import type { LocalCloud } from './index';
+import { deployNodeFunction, startRecordingCloud, until } from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -88,12 +88,9 @@ describe('asynchronous invocations: Lambda`s retries, destinations and dead-lett
   beforeAll(async () => {
     // Lambda waits 1 and 2 minutes between attempts; a hundredth of that here.
     process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE = '0.01';
-    cloud = await startTestCloud();
-    lambda = new LambdaClient(cloud.clientConfig);
+    ({ cloud, lambda, ssm, roleArn } = await startRecordingCloud('async'));
     sqs = new SQSClient(cloud.clientConfig);
-    ssm = new SSMClient(cloud.clientConfig);
     sns = new SNSClient(cloud.clientConfig);
-    roleArn = await lambdaRole(cloud, 'async');
   });
   afterAll(async () => {
     if (saved === undefined) delete process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;

@@ -25,7 +25,13 @@ import {
   withCloudEnv,
   type LocalCloud,
 } from './index';
-import { deployNodeFunction, lambdaRole, parametersUnder, until } from './test-utils/recording-functions';
+import {
+  deployNodeFunction,
+  lambdaRole,
+  parametersUnder,
+  startRecordingCloud,
+  until,
+} from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -91,11 +97,8 @@ describe('SQS event source mappings: the local cloud polls the queue and runs th
   };
 
   beforeAll(async () => {
-    cloud = await startTestCloud();
-    lambda = new LambdaClient(cloud.clientConfig);
+    ({ cloud, lambda, ssm, roleArn } = await startRecordingCloud('consumer'));
     sqs = new SQSClient(cloud.clientConfig);
-    ssm = new SSMClient(cloud.clientConfig);
-    roleArn = await lambdaRole(cloud, 'consumer');
   });
   afterAll(async () => {
     lambda?.destroy();

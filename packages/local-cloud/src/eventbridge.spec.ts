@@ -13,15 +13,13 @@ import * as cdk from 'aws-cdk-lib';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensureBootstrapped, startLocalCloud, stopDaemon, withCloudEnv, type LocalCloud } from './index';
 import {
-  ensureBootstrapped,
-  startLocalCloud,
-  startTestCloud,
-  stopDaemon,
-  withCloudEnv,
-  type LocalCloud,
-} from './index';
-import { deployNodeFunction, lambdaRole, parametersUnder, until } from './test-utils/recording-functions';
+  deployNodeFunction,
+  parametersUnder,
+  startRecordingCloud,
+  until,
+} from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -81,11 +79,8 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
   beforeAll(async () => {
     // Lambda's asynchronous retries wait 1 and 2 minutes: a hundredth here.
     process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE = '0.01';
-    cloud = await startTestCloud();
+    ({ cloud, lambda, ssm, roleArn } = await startRecordingCloud('events-target'));
     events = new EventBridgeClient(cloud.clientConfig);
-    lambda = new LambdaClient(cloud.clientConfig);
-    ssm = new SSMClient(cloud.clientConfig);
-    roleArn = await lambdaRole(cloud, 'events-target');
   });
   afterAll(async () => {
     events?.destroy();

@@ -36,7 +36,12 @@ import {
   withCloudEnv,
   type LocalCloud,
 } from './index';
-import { deployNodeFunction, lambdaRole, parametersUnder, until } from './test-utils/recording-functions';
+import {
+  deployNodeFunction,
+  parametersUnder,
+  startRecordingCloud,
+  until,
+} from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -124,14 +129,11 @@ describe('stream event source mappings: the local cloud reads the shards and run
   beforeAll(async () => {
     // Lambda's waits before a failed batch runs again, a hundredth of them.
     process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE = '0.01';
-    cloud = await startTestCloud();
-    lambda = new LambdaClient(cloud.clientConfig);
-    ssm = new SSMClient(cloud.clientConfig);
+    ({ cloud, lambda, ssm, roleArn } = await startRecordingCloud('consumer'));
     ddb = new DynamoDBClient(cloud.clientConfig);
     // Its default request handler: HTTP/2 with prior knowledge, which the front answers too.
     kinesis = new KinesisClient(cloud.clientConfig);
     sqs = new SQSClient(cloud.clientConfig);
-    roleArn = await lambdaRole(cloud, 'consumer');
   });
   afterAll(async () => {
     if (saved === undefined) delete process.env.NX_SST_LOCAL_RETRY_DELAY_SCALE;

@@ -2,7 +2,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, LambdaClient, type CreateFunctionCommandInput } from '@aws-sdk/client-lambda';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { strToU8, zipSync } from 'fflate';
-import type { LocalCloud } from '../index';
+import { startTestCloud, type LocalCloud } from '../index';
 
 /** Polls `probe` until it answers something other than undefined; fails naming `what` after `timeoutMs`. */
 export async function until<T>(
@@ -37,6 +37,31 @@ export async function lambdaRole(cloud: LocalCloud, roleName: string): Promise<s
     return Role!.Arn!;
   } finally {
     iam.destroy();
+  }
+}
+
+export interface RecordingCloud {
+  cloud: LocalCloud;
+  lambda: LambdaClient;
+  ssm: SSMClient;
+  roleArn: string;
+}
+
+/**
+ * A test cloud with the clients a spec of recording functions needs and the role its functions run as. Should the
+ * role fail, the cloud is stopped here: the spec's afterAll never saw it.
+ */
+export async function startRecordingCloud(roleName: string): Promise<RecordingCloud> {
+  const cloud = await startTestCloud();
+  const lambda = new LambdaClient(cloud.clientConfig);
+  const ssm = new SSMClient(cloud.clientConfig);
+  try {
+    return { cloud, lambda, ssm, roleArn: await lambdaRole(cloud, roleName) };
+  } catch (error) {
+    lambda.destroy();
+    ssm.destroy();
+    await cloud.stop();
+    throw error;
   }
 }
 
