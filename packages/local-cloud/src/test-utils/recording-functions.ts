@@ -8,7 +8,9 @@ import { startTestCloud, type LocalCloud } from '../index';
 export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
+  // Generous: under `npm test` every package's suites run at once on two cores, and a poll that takes
+  // a second alone can take many. Nothing waits longer than the condition takes.
+  timeoutMs = 90_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
