@@ -83,6 +83,9 @@ export async function deployNodeFunction(
       Role: roleArn,
       Handler: handler,
       Code: { ZipFile: zipSync({ 'index.mjs': strToU8(code) }) },
+      // Lambda's default is 3 s: a cold start that loads the SDK and writes can pass it when every suite
+      // runs at once, and a recording consumer timed out after its write is retried into a failure.
+      Timeout: 60,
       ...rest,
     }),
   );
