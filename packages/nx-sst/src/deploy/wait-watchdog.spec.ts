@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IoMessage } from '@aws-cdk/toolkit-lib';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { NxSstError } from '../core/errors';
 import { agentProtocol, DEFAULT_WAIT_TIMEOUT_S, WaitWatchdog, waitTimeoutMs } from './wait-watchdog';
 
@@ -207,6 +208,56 @@ describe('WaitWatchdog', () => {
       dog.stop();
       dog.agent.destroy();
       await new Promise((r) => server.close(r));
+    }
+  });
+});
+
+describe('WaitWatchdog on the local cloud', () => {
+  it('fails every request at once, without the SDK retrying, after the daemon refused one', async () => {
+    // A port nothing listens on: the local cloud's daemon was killed.
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const dog = new WaitWatchdog({ local: true, timeoutMs: 120_000 });
+    // Seven attempts, as toolkit-lib's clients make (with its backoff, half a minute of them).
+    const ssm = new SSMClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      requestHandler: { httpAgent: dog.agent },
+      maxAttempts: 7,
+    });
+    try {
+      const error = (await ssm.send(new GetParameterCommand({ Name: '/x' })).catch((e) => e)) as Error & {
+        $metadata?: { attempts?: number };
+      };
+      expect(error.message).toBe(`connect ECONNREFUSED 127.0.0.1:${port}`);
+      expect((error as NodeJS.ErrnoException).code).toBeUndefined();
+      // The refused attempt, then the one that failed at once; nothing after it.
+      expect(error.$metadata?.attempts).toBe(2);
+      expect(dog.stopped).toBe(error);
+    } finally {
+      ssm.destroy();
+      dog.agent.destroy();
+    }
+  });
+
+  it('leaves refused connections to the SDK on AWS', async () => {
+    const server = http.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const dog = new WaitWatchdog({ local: false, plainHttp: true, timeoutMs: 120_000 });
+    const get = () =>
+      new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port, agent: dog.agent }, () => resolve()).on('error', reject);
+      });
+    try {
+      for (let i = 0; i < 2; i++) await expect(get()).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect(dog.stopped).toBeUndefined();
+    } finally {
+      dog.agent.destroy();
     }
   });
 });

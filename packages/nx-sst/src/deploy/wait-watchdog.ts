@@ -130,6 +130,12 @@ export class WaitWatchdog {
   readonly timeoutMs: number;
   /** Set when a wait ran out of time: the error the command ends with. */
   failure?: NxSstError;
+  /**
+   * Set when the local cloud refused a connection: its daemon is gone (it listens on the loopback
+   * until stopped), and every later request fails at once with this — an error the SDK does not
+   * retry, where toolkit-lib's retry strategy would try a refused call seven times over half a minute.
+   */
+  stopped?: Error;
   /** For toolkit-lib's `sdkConfig.httpOptions.agent`: fails every request once the watchdog gave up. */
   readonly agent: http.Agent;
   private readonly waits = new Map<string, Wait>();
@@ -149,9 +155,14 @@ export class WaitWatchdog {
         : new https.Agent({ keepAlive: true, maxSockets: 50 });
     const connect = agent.createConnection.bind(agent);
     agent.createConnection = ((options, callback) => {
-      if (!this.failure) return connect(options, callback);
-      callback?.(this.failure, undefined as never);
-      return undefined;
+      const refusal = this.failure ?? this.stopped;
+      if (refusal) {
+        callback?.(refusal, undefined as never);
+        return undefined;
+      }
+      const socket = connect(options, callback);
+      if (opts.local) socket?.once('error', (error) => this.noteRefused(error));
+      return socket;
     }) as typeof agent.createConnection;
     this.agent = agent;
   }
@@ -167,6 +178,14 @@ export class WaitWatchdog {
     } else if (!NOT_AWAITED.has(code)) this.message(msg.message);
     this.schedule();
     if (this.failure && !NOT_AWAITED.has(code)) throw this.failure;
+  }
+
+  private noteRefused(error: Error): void {
+    if (this.stopped || (error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') return;
+    // The message keeps the refused address (the deploy's error names it); no `code` and no `cause`,
+    // which would make the SDK retry it.
+    this.stopped = new Error(error.message);
+    this.stopped.name = 'LocalCloudStopped';
   }
 
   /** Stops the timer; waits still open are forgotten. */
