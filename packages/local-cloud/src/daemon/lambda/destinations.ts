@@ -1,4 +1,5 @@
 import type { LocalLambda } from './functions';
+import { sqsCall } from './sqs-call';
 
 /**
  * Sends a record to a destination as Lambda does for failed (or, for asynchronous invocations,
@@ -17,19 +18,7 @@ export async function sendToDestination(
   const [, , service, , account, ...rest] = destination.split(':');
   if (service === 'sqs') {
     const name = rest.join(':');
-    const sqs = async (action: string, input: unknown) => {
-      const answer = await lambda.signed(
-        'sqs',
-        'POST',
-        '/',
-        { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
-        Buffer.from(JSON.stringify(input)),
-      );
-      const text = answer.body.toString('utf8');
-      if (answer.status !== 200)
-        throw new Error(`SQS ${action} answered HTTP ${answer.status}: ${text.slice(0, 300)}`);
-      return JSON.parse(text || '{}') as Record<string, unknown>;
-    };
+    const sqs = (action: string, input: unknown) => sqsCall(lambda, action, input);
     const { QueueUrl } = await sqs('GetQueueUrl', { QueueName: name, QueueOwnerAWSAccountId: account });
     await sqs('SendMessage', {
       QueueUrl,

@@ -1,6 +1,6 @@
-import type { WireResponse } from '../moto-client';
 import type { LocalLambda } from './functions';
 import { EventSourceMappingList } from './mapping-list';
+import { sqsCall } from './sqs-call';
 
 /** An event source mapping as Lambda's ListEventSourceMappings answers it (the fields we use). */
 interface Mapping {
@@ -160,18 +160,8 @@ export class SqsEventSources {
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async sqs(action: string, input: unknown): Promise<Record<string, unknown>> {
-    const answer: WireResponse = await this.lambda.signed(
-      'sqs',
-      'POST',
-      '/',
-      { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
-      Buffer.from(JSON.stringify(input)),
-    );
-    const text = answer.body.toString('utf8');
-    if (answer.status !== 200)
-      throw new Error(`SQS ${action} answered HTTP ${answer.status}: ${text.slice(0, 300)}`);
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  private sqs(action: string, input: unknown): Promise<Record<string, unknown>> {
+    return sqsCall(this.lambda, action, input);
   }
 
   private list(): Promise<Mapping[]> {
