@@ -9,22 +9,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { failedItems, sqsEvent } from './daemon/lambda/event-sources';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  ensureBootstrapped,
-  startLocalCloud,
-  startTestCloud,
-  stopDaemon,
-  withCloudEnv,
-  type LocalCloud,
-} from './index';
+import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
 import {
   deployNodeFunction,
   lambdaRole,
@@ -32,6 +21,7 @@ import {
   startRecordingCloud,
   until,
 } from './test-utils/recording-functions';
+import { deployStack, nodeCode } from './test-utils/deploy-stack';
 
 jest.setTimeout(180_000);
 
@@ -141,68 +131,41 @@ describe('SQS event source mappings: the local cloud polls the queue and runs th
   });
 
   it('a consumer deployed with CloudFormation (AWS::Lambda::EventSourceMapping, as a Queue consumer) writes its bound table', async () => {
-    const saved = process.env.CDK_VALIDATION;
-    process.env.CDK_VALIDATION = 'false';
-    try {
-      await ensureBootstrapped(cloud);
-      const build = () => {
-        const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-esm-out-')) });
-        const stack = new cdk.Stack(app, 'Consumer', {
-          env: { account: cloud.accountId, region: cloud.region },
-        });
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-esm-code-'));
-        fs.writeFileSync(
-          path.join(dir, 'index.mjs'),
-          `import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+    const outputs = await deployStack(cloud, 'Consumer', (stack) => {
+      const table = new cdk.aws_dynamodb.Table(stack, 'Table', {
+        partitionKey: { name: 'pk', type: cdk.aws_dynamodb.AttributeType.STRING },
+        removalPolicy: cdk.RemovalPolicy.DESTROY,
+      });
+      const queue = new cdk.aws_sqs.Queue(stack, 'Queue', { visibilityTimeout: cdk.Duration.seconds(5) });
+      const fn = new cdk.aws_lambda.Function(stack, 'Fn', {
+        runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: nodeCode(`import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 const ddb = new DynamoDBClient({});
 export const handler = async (event) => {
   for (const r of event.Records) await ddb.send(new PutItemCommand({ TableName: process.env.TABLE, Item: { pk: { S: r.body } } }));
   return { batchItemFailures: [] };
-};`,
+};`),
+        environment: { TABLE: table.tableName },
+      });
+      table.grantWriteData(fn);
+      fn.addEventSource(new SqsEventSource(queue, { batchSize: 5, reportBatchItemFailures: true }));
+      new cdk.CfnOutput(stack, 'QueueUrl', { value: queue.queueUrl });
+      new cdk.CfnOutput(stack, 'TableName', { value: table.tableName });
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: outputs.QueueUrl, MessageBody: 'from-cfn' }));
+    const ddb = new DynamoDBClient(cloud.clientConfig);
+    try {
+      await until('the consumer`s write', async () => {
+        const { Item } = await ddb.send(
+          new GetItemCommand({ TableName: outputs.TableName, Key: { pk: { S: 'from-cfn' } } }),
         );
-        const table = new cdk.aws_dynamodb.Table(stack, 'Table', {
-          partitionKey: { name: 'pk', type: cdk.aws_dynamodb.AttributeType.STRING },
-          removalPolicy: cdk.RemovalPolicy.DESTROY,
-        });
-        const queue = new cdk.aws_sqs.Queue(stack, 'Queue', { visibilityTimeout: cdk.Duration.seconds(5) });
-        const fn = new cdk.aws_lambda.Function(stack, 'Fn', {
-          runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
-          handler: 'index.handler',
-          code: cdk.aws_lambda.Code.fromAsset(dir),
-          environment: { TABLE: table.tableName },
-        });
-        table.grantWriteData(fn);
-        fn.addEventSource(new SqsEventSource(queue, { batchSize: 5, reportBatchItemFailures: true }));
-        new cdk.CfnOutput(stack, 'QueueUrl', { value: queue.queueUrl });
-        new cdk.CfnOutput(stack, 'TableName', { value: table.tableName });
-        return app.synth();
-      };
-      const toolkit = new Toolkit({
-        ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
+        return Item;
       });
-      const outputs = await withCloudEnv(cloud, async () => {
-        const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => build()), {
-          stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-        });
-        return result.stacks[0].outputs as Record<string, string>;
-      });
-      await sqs.send(new SendMessageCommand({ QueueUrl: outputs.QueueUrl, MessageBody: 'from-cfn' }));
-      const ddb = new DynamoDBClient(cloud.clientConfig);
-      try {
-        await until('the consumer`s write', async () => {
-          const { Item } = await ddb.send(
-            new GetItemCommand({ TableName: outputs.TableName, Key: { pk: { S: 'from-cfn' } } }),
-          );
-          return Item;
-        });
-      } finally {
-        ddb.destroy();
-      }
-      await until('the delete', async () => ((await depth(outputs.QueueUrl)) === 0 ? true : undefined));
     } finally {
-      if (saved === undefined) delete process.env.CDK_VALIDATION;
-      else process.env.CDK_VALIDATION = saved;
+      ddb.destroy();
     }
+    await until('the delete', async () => ((await depth(outputs.QueueUrl)) === 0 ? true : undefined));
   });
 
   it('partial batch failures: the reported messages stay, the others are deleted', async () => {

@@ -8,18 +8,15 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import * as cdk from 'aws-cdk-lib';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { ensureBootstrapped, startLocalCloud, stopDaemon, withCloudEnv, type LocalCloud } from './index';
+import { startLocalCloud, stopDaemon, type LocalCloud } from './index';
 import {
   deployNodeFunction,
   parametersUnder,
   startRecordingCloud,
   until,
 } from './test-utils/recording-functions';
+import { deployStack, nodeCode } from './test-utils/deploy-stack';
 
 jest.setTimeout(180_000);
 
@@ -174,60 +171,38 @@ describe('EventBridge on the local cloud: rules run their function targets', () 
   });
 
   it('a custom bus and its rule deployed with CloudFormation (as an EventBus construct makes them) run the function', async () => {
-    const saved = process.env.CDK_VALIDATION;
-    process.env.CDK_VALIDATION = 'false';
-    try {
-      await ensureBootstrapped(cloud);
-      const build = () => {
-        const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-events-out-')) });
-        const stack = new cdk.Stack(app, 'Bus', { env: { account: cloud.accountId, region: cloud.region } });
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-events-code-'));
-        fs.writeFileSync(path.join(dir, 'index.mjs'), HANDLERS);
-        const fn = new cdk.aws_lambda.Function(stack, 'Subscriber', {
-          functionName: 'cfn-subscriber',
-          runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
-          handler: 'index.record',
-          code: cdk.aws_lambda.Code.fromAsset(dir),
-        });
-        fn.addToRolePolicy(
-          new cdk.aws_iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: ['*'] }),
-        );
-        const bus = new cdk.aws_events.EventBus(stack, 'EventBus');
-        new cdk.aws_events.Rule(stack, 'Rule_placed', {
-          eventBus: bus,
-          eventPattern: { source: ['shop'], detailType: ['Placed'] },
-        }).addTarget(new cdk.aws_events_targets.LambdaFunction(fn));
-        new cdk.CfnOutput(stack, 'BusName', { value: bus.eventBusName });
-        return app.synth();
-      };
-      const toolkit = new Toolkit({
-        ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
+    const outputs = await deployStack(cloud, 'Bus', (stack) => {
+      const fn = new cdk.aws_lambda.Function(stack, 'Subscriber', {
+        functionName: 'cfn-subscriber',
+        runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
+        handler: 'index.record',
+        code: nodeCode(HANDLERS),
       });
-      const outputs = await withCloudEnv(cloud, async () => {
-        const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => build()), {
-          stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-        });
-        return result.stacks[0].outputs as Record<string, string>;
-      });
-      await events.send(
-        new PutEventsCommand({
-          Entries: [
-            { Source: 'shop', DetailType: 'Placed', Detail: '{"n":1}', EventBusName: outputs.BusName },
-            { Source: 'shop', DetailType: 'Other', Detail: '{"n":2}', EventBusName: outputs.BusName },
-          ],
-        }),
+      fn.addToRolePolicy(
+        new cdk.aws_iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: ['*'] }),
       );
-      const [event] = await until('the subscriber', async () => {
-        const list = await got('cfn-subscriber');
-        return list.length ? list : undefined;
-      });
-      expect(event).toMatchObject({ 'detail-type': 'Placed', detail: { n: 1 } });
-      await new Promise((r) => setTimeout(r, 1000));
-      expect(await got('cfn-subscriber')).toHaveLength(1);
-    } finally {
-      if (saved === undefined) delete process.env.CDK_VALIDATION;
-      else process.env.CDK_VALIDATION = saved;
-    }
+      const bus = new cdk.aws_events.EventBus(stack, 'EventBus');
+      new cdk.aws_events.Rule(stack, 'Rule_placed', {
+        eventBus: bus,
+        eventPattern: { source: ['shop'], detailType: ['Placed'] },
+      }).addTarget(new cdk.aws_events_targets.LambdaFunction(fn));
+      new cdk.CfnOutput(stack, 'BusName', { value: bus.eventBusName });
+    });
+    await events.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 'shop', DetailType: 'Placed', Detail: '{"n":1}', EventBusName: outputs.BusName },
+          { Source: 'shop', DetailType: 'Other', Detail: '{"n":2}', EventBusName: outputs.BusName },
+        ],
+      }),
+    );
+    const [event] = await until('the subscriber', async () => {
+      const list = await got('cfn-subscriber');
+      return list.length ? list : undefined;
+    });
+    expect(event).toMatchObject({ 'detail-type': 'Placed', detail: { n: 1 } });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await got('cfn-subscriber')).toHaveLength(1);
   });
 
   it('a failing target is retried as Lambda retries an asynchronous invocation (twice more, the same event)', async () => {

@@ -22,26 +22,16 @@ import {
   PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
 import { retryFrom, type ShardRecord } from './daemon/lambda/streams';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
-import {
-  ensureBootstrapped,
-  startLocalCloud,
-  startTestCloud,
-  stopDaemon,
-  withCloudEnv,
-  type LocalCloud,
-} from './index';
+import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
 import {
   deployNodeFunction,
   parametersUnder,
   startRecordingCloud,
   until,
 } from './test-utils/recording-functions';
+import { deployStack, nodeCode } from './test-utils/deploy-stack';
 
 jest.setTimeout(180_000);
 
@@ -399,74 +389,47 @@ describe('a table`s consumer deployed with CloudFormation', () => {
   });
 
   it('gets the changes of the table (AWS::DynamoDB::Table StreamSpecification, AWS::Lambda::EventSourceMapping), and none again after a restart', async () => {
-    const saved = process.env.CDK_VALIDATION;
-    process.env.CDK_VALIDATION = 'false';
-    try {
-      await ensureBootstrapped(cloud);
-      const build = () => {
-        const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-streams-out-')) });
-        const stack = new cdk.Stack(app, 'Streams', {
-          env: { account: cloud.accountId, region: cloud.region },
-        });
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-streams-code-'));
-        fs.writeFileSync(
-          path.join(dir, 'index.mjs'),
-          `import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
+    const outputs = await deployStack(cloud, 'Streams', (stack) => {
+      const table = new cdk.aws_dynamodb.Table(stack, 'Table', {
+        partitionKey: { name: 'pk', type: cdk.aws_dynamodb.AttributeType.STRING },
+        stream: cdk.aws_dynamodb.StreamViewType.NEW_IMAGE,
+        removalPolicy: cdk.RemovalPolicy.DESTROY,
+      });
+      const fn = new cdk.aws_lambda.Function(stack, 'Fn', {
+        runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: nodeCode(`import { SSMClient, PutParameterCommand } from '@aws-sdk/client-ssm';
 const ssm = new SSMClient({});
 export const handler = async (event) => {
   for (const r of event.Records)
     await ssm.send(new PutParameterCommand({ Name: '/seen/' + r.dynamodb.Keys.pk.S, Value: r.eventName + '@' + Date.now(), Type: 'String', Overwrite: true }));
-};`,
-        );
-        const table = new cdk.aws_dynamodb.Table(stack, 'Table', {
-          partitionKey: { name: 'pk', type: cdk.aws_dynamodb.AttributeType.STRING },
-          stream: cdk.aws_dynamodb.StreamViewType.NEW_IMAGE,
-          removalPolicy: cdk.RemovalPolicy.DESTROY,
-        });
-        const fn = new cdk.aws_lambda.Function(stack, 'Fn', {
-          runtime: cdk.aws_lambda.Runtime.NODEJS_22_X,
-          handler: 'index.handler',
-          code: cdk.aws_lambda.Code.fromAsset(dir),
-        });
-        fn.addEventSource(
-          new DynamoEventSource(table, { startingPosition: cdk.aws_lambda.StartingPosition.TRIM_HORIZON }),
-        );
-        new cdk.CfnOutput(stack, 'TableName', { value: table.tableName });
-        return app.synth();
-      };
-      const toolkit = new Toolkit({
-        ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
+};`),
       });
-      const outputs = await withCloudEnv(cloud, async () => {
-        const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => build()), {
-          stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-        });
-        return result.stacks[0].outputs as Record<string, string>;
-      });
-      const ddb = new DynamoDBClient(cloud.clientConfig);
-      await ddb.send(new PutItemCommand({ TableName: outputs.TableName, Item: { pk: { S: 'k1' } } }));
-      ddb.destroy();
-      const ssm = new SSMClient(cloud.clientConfig);
-      const read = async () => {
-        const { Parameters = [] } = await ssm.send(new GetParametersByPathCommand({ Path: '/seen' }));
-        return Parameters.find((p) => p.Name === '/seen/k1')?.Value;
-      };
-      const first = await until('the consumer', read);
-      expect(first).toMatch(/^INSERT@/);
-      ssm.destroy();
+      fn.addEventSource(
+        new DynamoEventSource(table, { startingPosition: cdk.aws_lambda.StartingPosition.TRIM_HORIZON }),
+      );
+      new cdk.CfnOutput(stack, 'TableName', { value: table.tableName });
+    });
+    const ddb = new DynamoDBClient(cloud.clientConfig);
+    await ddb.send(new PutItemCommand({ TableName: outputs.TableName, Item: { pk: { S: 'k1' } } }));
+    ddb.destroy();
+    const ssm = new SSMClient(cloud.clientConfig);
+    const read = async () => {
+      const { Parameters = [] } = await ssm.send(new GetParametersByPathCommand({ Path: '/seen' }));
+      return Parameters.find((p) => p.Name === '/seen/k1')?.Value;
+    };
+    const first = await until('the consumer', read);
+    expect(first).toMatch(/^INSERT@/);
+    ssm.destroy();
 
-      // The replay recreates the PutItem's stream record; it must not run the consumer again.
-      await stopDaemon(cloud.stateDir);
-      const again = await startLocalCloud({ stateDir: cloud.stateDir });
-      // Long enough for a poll and a cold start of the consumer.
-      await new Promise((r) => setTimeout(r, 5000));
-      const ssm2 = new SSMClient(again.clientConfig);
-      const { Parameters = [] } = await ssm2.send(new GetParametersByPathCommand({ Path: '/seen' }));
-      ssm2.destroy();
-      expect(Parameters.find((p) => p.Name === '/seen/k1')?.Value).toBe(first);
-    } finally {
-      if (saved === undefined) delete process.env.CDK_VALIDATION;
-      else process.env.CDK_VALIDATION = saved;
-    }
+    // The replay recreates the PutItem's stream record; it must not run the consumer again.
+    await stopDaemon(cloud.stateDir);
+    const again = await startLocalCloud({ stateDir: cloud.stateDir });
+    // Long enough for a poll and a cold start of the consumer.
+    await new Promise((r) => setTimeout(r, 5000));
+    const ssm2 = new SSMClient(again.clientConfig);
+    const { Parameters = [] } = await ssm2.send(new GetParametersByPathCommand({ Path: '/seen' }));
+    ssm2.destroy();
+    expect(Parameters.find((p) => p.Name === '/seen/k1')?.Value).toBe(first);
   });
 });
