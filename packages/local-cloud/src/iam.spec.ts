@@ -1,81 +1,39 @@
-import { CreateRoleCommand, IAMClient, ListRolesCommand, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, ListRolesCommand } from '@aws-sdk/client-iam';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ensureBootstrapped, startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+import { assumeRoleAllowedOnly, clientConfigAs, type SessionKeys } from './test-utils/iam-roles';
 
 jest.setTimeout(180_000);
 
 describe('IAM enforcement (iam: true)', () => {
   let cloud: LocalCloud;
-  let roleCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  let roleCredentials: SessionKeys;
 
   beforeAll(async () => {
     cloud = await startTestCloud({ iam: true });
-    const iam = new IAMClient(cloud.clientConfig);
-    const sts = new STSClient(cloud.clientConfig);
     const ssm = new SSMClient(cloud.clientConfig);
     try {
       await ssm.send(new PutParameterCommand({ Name: '/app/allowed', Value: 'yes', Type: 'String' }));
       await ssm.send(new PutParameterCommand({ Name: '/app/other', Value: 'no', Type: 'String' }));
-      const { Role } = await iam.send(
-        new CreateRoleCommand({
-          RoleName: 'reader',
-          AssumeRolePolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            // As a Lambda role that nx-sst bind assumes: the service statement must not spoil the
-            // account's (moto fails the whole AssumeRole on it without the local cloud's patch).
-            Statement: [
-              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-              {
-                Effect: 'Allow',
-                Principal: { AWS: `arn:aws:iam::${cloud.accountId}:root` },
-                Action: 'sts:AssumeRole',
-              },
-            ],
-          }),
-        }),
-      );
-      await iam.send(
-        new PutRolePolicyCommand({
-          RoleName: 'reader',
-          PolicyName: 'read-one',
-          PolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Action: 'ssm:GetParameter',
-                Resource: `arn:aws:ssm:${cloud.region}:${cloud.accountId}:parameter/app/allowed`,
-              },
-            ],
-          }),
-        }),
-      );
-      const { Credentials } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: Role!.Arn, RoleSessionName: 'test' }),
-      );
-      roleCredentials = {
-        accessKeyId: Credentials!.AccessKeyId!,
-        secretAccessKey: Credentials!.SecretAccessKey!,
-        sessionToken: Credentials!.SessionToken!,
-      };
     } finally {
-      iam.destroy();
-      sts.destroy();
       ssm.destroy();
     }
+    roleCredentials = await assumeRoleAllowedOnly(cloud, {
+      name: 'reader',
+      policyName: 'read-one',
+      action: 'ssm:GetParameter',
+      resource: `arn:aws:ssm:${cloud.region}:${cloud.accountId}:parameter/app/allowed`,
+      // As a Lambda role that nx-sst bind assumes: the service statement must not spoil the
+      // account's (moto fails the whole AssumeRole on it without the local cloud's patch).
+      trustedToo: [{ Service: 'lambda.amazonaws.com' }],
+    });
   });
   afterAll(async () => {
     await cloud?.stop();
   });
 
-  const asRole = () =>
-    new SSMClient({
-      endpoint: cloud.endpoint,
-      region: cloud.region,
-      credentials: roleCredentials,
-      maxAttempts: 1,
-    });
+  const asRole = () => new SSMClient(clientConfigAs(cloud, roleCredentials));
 
   it('hands out an administrator`s keys that work', async () => {
     expect(cloud.iam).toBe(true);
@@ -117,12 +75,9 @@ describe('IAM enforcement (iam: true)', () => {
   });
 
   it('rejects keys it never issued', async () => {
-    const ssm = new SSMClient({
-      endpoint: cloud.endpoint,
-      region: cloud.region,
-      credentials: { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' },
-      maxAttempts: 1,
-    });
+    const ssm = new SSMClient(
+      clientConfigAs(cloud, { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'x' }),
+    );
     await expect(ssm.send(new GetParameterCommand({ Name: '/app/allowed' }))).rejects.toMatchObject({
       name: 'UnrecognizedClientException',
     });
@@ -162,12 +117,7 @@ describe('IAM enforcement (iam: true)', () => {
     const { Parameter } = await admin.send(new GetParameterCommand({ Name: '/app/other' }));
     admin.destroy();
     expect(Parameter?.Value).toBe('no');
-    const role = new SSMClient({
-      endpoint: again.endpoint,
-      region: again.region,
-      credentials: roleCredentials,
-      maxAttempts: 1,
-    });
+    const role = new SSMClient(clientConfigAs(again, roleCredentials));
     await expect(role.send(new GetParameterCommand({ Name: '/app/allowed' }))).resolves.toBeDefined();
     await expect(
       role.send(

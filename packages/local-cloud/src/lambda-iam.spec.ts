@@ -1,10 +1,10 @@
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { strToU8, zipSync } from 'fflate';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestCloud, type LocalCloud } from './index';
+import { assumeRoleAllowedOnly, clientConfigAs } from './test-utils/iam-roles';
+import { lambdaRole } from './test-utils/recording-functions';
 
 jest.setTimeout(180_000);
 
@@ -14,27 +14,15 @@ describe('Invoke with IAM enforced (iam: true)', () => {
 
   beforeAll(async () => {
     cloud = await startTestCloud({ iam: true });
-    const iam = new IAMClient(cloud.clientConfig);
-    const sts = new STSClient(cloud.clientConfig);
+    const fnRole = await lambdaRole(cloud, 'fn');
     const lambda = new LambdaClient(cloud.clientConfig);
     try {
-      const trust = (principal: Record<string, string>) =>
-        JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sts:AssumeRole' }],
-        });
-      const { Role: fnRole } = await iam.send(
-        new CreateRoleCommand({
-          RoleName: 'fn',
-          AssumeRolePolicyDocument: trust({ Service: 'lambda.amazonaws.com' }),
-        }),
-      );
       for (const name of ['allowed', 'other']) {
         await lambda.send(
           new CreateFunctionCommand({
             FunctionName: name,
             Runtime: 'nodejs22.x',
-            Role: fnRole!.Arn!,
+            Role: fnRole,
             Handler: 'index.handler',
             Code: {
               ZipFile: zipSync({ 'index.mjs': strToU8(`export const handler = async () => '${name}';`) }),
@@ -42,46 +30,16 @@ describe('Invoke with IAM enforced (iam: true)', () => {
           }),
         );
       }
-      const { Role } = await iam.send(
-        new CreateRoleCommand({
-          RoleName: 'invoker',
-          AssumeRolePolicyDocument: trust({ AWS: `arn:aws:iam::${cloud.accountId}:root` }),
-        }),
-      );
-      await iam.send(
-        new PutRolePolicyCommand({
-          RoleName: 'invoker',
-          PolicyName: 'invoke-one',
-          PolicyDocument: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Action: 'lambda:InvokeFunction',
-                Resource: `arn:aws:lambda:${cloud.region}:${cloud.accountId}:function:allowed`,
-              },
-            ],
-          }),
-        }),
-      );
-      const { Credentials } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: Role!.Arn, RoleSessionName: 'test' }),
-      );
-      caller = new LambdaClient({
-        endpoint: cloud.endpoint,
-        region: cloud.region,
-        maxAttempts: 1,
-        credentials: {
-          accessKeyId: Credentials!.AccessKeyId!,
-          secretAccessKey: Credentials!.SecretAccessKey!,
-          sessionToken: Credentials!.SessionToken!,
-        },
-      });
     } finally {
-      iam.destroy();
-      sts.destroy();
       lambda.destroy();
     }
+    const keys = await assumeRoleAllowedOnly(cloud, {
+      name: 'invoker',
+      policyName: 'invoke-one',
+      action: 'lambda:InvokeFunction',
+      resource: `arn:aws:lambda:${cloud.region}:${cloud.accountId}:function:allowed`,
+    });
+    caller = new LambdaClient(clientConfigAs(cloud, keys));
   });
   afterAll(async () => {
     caller?.destroy();
