@@ -3,27 +3,13 @@ import * as path from 'node:path';
 import { bindSignalFile } from '../core/app-index';
 import { connectStage, type StageCloud } from '../core/cloud';
 import { NxSstError } from '../core/errors';
-import { assumeTargetRole, ROLE_DURATIONS, type RoleCredentials } from './credentials';
+import { BoundReader, type BoundStart } from './bound-reader';
+import type { RoleCredentials } from './credentials';
 import type { Timers, WatchFile } from './refresh';
 import type { ChildRunner as ChildRunnerType } from './run-child';
-import { resolveScope, type Scope } from './scope';
-import {
-  parseCachedManifest,
-  readLocalCredentials,
-  readManifestCache,
-  writeLocalCredentials,
-  writeManifestCache,
-} from './warm-cache';
+import { resolveScope } from './scope';
 import { LOCAL_CLOUD_VAR, withLocalAwsPreload } from '../preload/local-aws';
-import { localBindAws, NotTheCloudError, sdkBindAws } from './ssm-reader';
-import {
-  planValues,
-  readFirstRound,
-  readStageValues,
-  type BindManifest,
-  resolveValues,
-  type ResolvedValues,
-} from './values';
+import type { ResolvedValues } from './values';
 
 export { resolveScope, type Scope, type ScopeOptions } from './scope';
 
@@ -98,7 +84,9 @@ export interface BindSession {
 
 /**
  * Resolves what is bound to a project or target (or, with `script`, every value of the stage) and
- * assumes the target's role: the start-up of every bound run, in one round trip when warm.
+ * assumes the target's role: the start-up of every bound run, in one round trip when warm. What is
+ * read, and how, is `BoundReader`'s; this joins the stage's cloud, starts the reader (joining once
+ * more with the health check when a warm join found no cloud) and makes the session of it.
  */
 export async function openBinding(opts: BindingOptions): Promise<BindSession> {
   const workspaceRoot = path.resolve(opts.workspaceRoot);
@@ -119,108 +107,37 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
     });
   // Warm: a live daemon named by the discovery file gets the requests at once, without the health
   // check's round trip; it is checked only when it does not answer as the cloud (below).
-  let cloud = await connect(true);
+  const firstCloud = await connect(true);
   timing('cloud');
-  let aws = cloud.local ? localBindAws(cloud) : sdkBindAws(cloud);
+  const reader = new BoundReader({
+    workspaceRoot,
+    scope,
+    cloud: firstCloud,
+    reconnect: () => connect(false),
+    target: opts.target,
+    roleDurations: opts.roleDurations,
+    assumeRole: opts.assumeRole,
+  });
 
-  let roleArn: string | null | undefined;
-  /** The manifest read last: it names what the next read fetches with the manifest itself. */
-  let known: BindManifest | undefined;
-  /**
-   * The current manifest and its values. When `known` names them, the manifest, its values, its
-   * secrets (and their fallbacks when they fit) come in one GetParameters; whatever the current
-   * manifest names that `known` did not is read after. The current manifest always decides.
-   */
-  const readBound = async (manifestName: string) => {
-    const app = scope.entry.name;
-    const plan = known && planValues({ app, ssmPrefix: scope.ssmPrefix, env: known.env });
-    // A stage deployed before nx-sst named projects as Nx does keeps the manifest under the old name:
-    // asked for in the same call, and read only when the current name's is missing.
-    const legacy = manifestName === scope.manifest ? (scope.legacyManifests ?? []) : [];
-    const first = [manifestName, ...legacy];
-    const read = await readFirstRound(aws, first, plan || undefined);
-    const found = first.find((name) => read.found.has(name));
-    const text = found === undefined ? undefined : read.found.get(found)?.value;
-    if (text === undefined) throw notDeployed(scope, stage, opts.target);
-    const manifest = JSON.parse(text) as BindManifest;
-    if (found === manifestName) checkOwner(scope, manifest);
-    const values = await resolveValues({
-      aws,
-      app,
-      stage,
-      ssmPrefix: scope.ssmPrefix,
-      env: manifest.env,
-      read,
-      appFlag: scope.appFlag,
-    });
-    known = manifest;
-    roleArn = manifest.roleArn;
-    return { text, values };
-  };
-  const readValues = async (): Promise<ResolvedValues> =>
-    scope.manifest
-      ? (await readBound(scope.manifest)).values
-      : readStageValues({ aws, app: scope.entry.name, ssmPrefix: scope.ssmPrefix });
-
-  // On the local cloud the role's session keys of an earlier run are reused while they have more
-  // than an hour left: they are moto's, valid only against the daemon that issued them. Sessions
-  // asked for with other lengths are other sessions. A refresh before expiry (`reuse` off) always
-  // asks for a new session, and keeps it for the next run.
-  const assume = async (
-    arn: string | null | undefined,
-    reuse = true,
-  ): Promise<RoleCredentials | undefined> => {
-    const key =
-      cloud.local && cloud.instance && arn
-        ? `${cloud.instance}|${arn}|${(opts.roleDurations ?? ROLE_DURATIONS).join(',')}`
-        : undefined;
-    const reused = reuse && key && readLocalCredentials(workspaceRoot, key);
-    if (reused) return reused;
-    const fresh = await assumeTargetRole({ aws, cloud, roleArn: arn, durations: opts.roleDurations });
-    if (key && fresh) writeLocalCredentials(workspaceRoot, key, fresh);
-    return fresh;
-  };
-
-  let values!: ResolvedValues;
-  let credentials: RoleCredentials | undefined;
-  const fetchAll = async () => {
-    // The runner loads while the first requests are out (setImmediate runs after they are sent).
-    preloadRunner();
-    if (!scope.manifest) {
-      values = await readValues();
-      if (opts.assumeRole !== false) credentials = await assume(roleArn);
-      return;
-    }
-    // The manifest of the last run (it never holds a secret) names what to read and which role to
-    // assume beside the reading: a warm start is one round trip of two calls.
-    const cacheKey = `${cloud.endpoint ?? cloud.region}|${scope.manifest}`;
-    const cached = readManifestCache(workspaceRoot, cacheKey);
-    known = parseCachedManifest(cached);
-    const guessedRole = known?.roleArn ?? null;
-    const role = known && opts.assumeRole !== false ? assume(guessedRole) : undefined;
-    role?.catch(() => undefined);
-    const bound = await readBound(scope.manifest);
-    values = bound.values;
-    if (opts.assumeRole !== false)
-      credentials = role && guessedRole === (roleArn ?? null) ? await role : await assume(roleArn);
-    if (bound.text !== cached) writeManifestCache(workspaceRoot, cacheKey, bound.text);
-  };
+  // The runner loads while the first requests are out (setImmediate runs after they are sent).
+  preloadRunner();
+  let bound: BoundStart;
   try {
     try {
-      await fetchAll();
+      bound = await reader.start();
     } catch (error) {
-      if (!cloud.unchecked || !notTheCloud(error)) throw error;
+      if (!reader.mayReconnect(error)) throw error;
       // The daemon of the discovery file did not answer as one: join (or start) it with the health check.
-      aws.close();
-      cloud = await connect(false);
-      aws = localBindAws(cloud);
-      await fetchAll();
+      await reader.reconnect();
+      bound = await reader.start();
     }
   } catch (error) {
-    aws.close();
+    reader.close();
     throw error;
   }
   timing('values');
+  const { values, credentials } = bound;
+  const { cloud, roleArn } = reader;
   return {
     stage,
     cloud,
@@ -242,9 +159,9 @@ export async function openBinding(opts: BindingOptions): Promise<BindSession> {
         hintApp: scope.appFlag ? (scope.entry.project ?? scope.entry.appRoot) : undefined,
       }),
     fingerprint: fingerprintOf({ stage, app: scope.entry.name, ssmPrefix: scope.ssmPrefix, roleArn, values }),
-    readValues,
-    assumeRole: (reuse = true) => assume(roleArn, reuse),
-    close: () => aws.close(),
+    readValues: () => reader.readValues(),
+    assumeRole: (reuse = true) => reader.assumeRole(reuse),
+    close: () => reader.close(),
   };
 }
 
@@ -458,44 +375,6 @@ function where(cloud: StageCloud, env: NodeJS.ProcessEnv): string {
   if (cloud.local) return ` (local cloud ${cloud.endpoint})`;
   const parts = [cloud.region, env.AWS_ENDPOINT_URL && `endpoint ${env.AWS_ENDPOINT_URL}`].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';
-}
-
-/**
- * Project names map to manifest names with SSM's refused characters as "_", so `@acme/web` and
- * `_acme/web` share one. Synthesis refuses that, but a manifest deployed before the other project
- * existed, or an app sharing the SSM prefix, can still hold another project's values and role.
- */
-function checkOwner(scope: Scope, manifest: BindManifest): void {
-  const owner = manifest.project?.name;
-  if (!scope.project || !owner || owner === scope.project) return;
-  throw new NxSstError(
-    `The bind manifest ${scope.manifest} on the stage "${scope.stage}" belongs to the project "${owner}", not "${scope.project}": the two names map to one SSM parameter name.`,
-    `Rename one of the projects so their names differ once characters other than letters, digits and "_.-/" are "_", then deploy: nx-sst deploy --stage ${scope.stage}${scope.appFlag}`,
-  );
-}
-
-function notDeployed(scope: Scope, stage: string, target?: string): NxSstError {
-  if (target) {
-    return new NxSstError(
-      `Unknown target "${target}" on the stage "${stage}" of ${scope.entry.name}.`,
-      scope.entry.targets.length
-        ? `Targets of ${scope.entry.name}: ${scope.entry.targets.join(', ')}. If "${target}" is new, deploy first: nx-sst deploy --stage ${stage}${scope.appFlag}`
-        : `Deploy first: nx-sst deploy --stage ${stage}${scope.appFlag}`,
-    );
-  }
-  return new NxSstError(
-    `${scope.label} has nothing deployed on the stage "${stage}" yet.`,
-    `Deploy it first: nx-sst deploy --stage ${stage}${scope.appFlag}, or run without bindings: nx-sst bind --script${scope.appFlag}`,
-  );
-}
-
-/** A request that reached no local cloud: refused or cut, or answered by another server. */
-function notTheCloud(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException)?.code ?? '';
-  return (
-    error instanceof NotTheCloudError ||
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)
-  );
 }
 
 /**
