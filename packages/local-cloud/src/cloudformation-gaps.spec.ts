@@ -27,15 +27,8 @@ import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
-import {
-  ensureBootstrapped,
-  startLocalCloud,
-  startTestCloud,
-  stopDaemon,
-  withCloudEnv,
-  type LocalCloud,
-} from './index';
+import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+import { cloudDeployer, type AssemblyBuild, type CloudDeployer } from './test-utils/deploy-stack';
 import {
   bucketDeploymentApp,
   crossStackApp,
@@ -47,23 +40,16 @@ import {
 
 jest.setTimeout(300_000);
 
-type Build = () => ReturnType<ReturnType<typeof httpApiApp>>;
-
 describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () => {
   let cloud: LocalCloud;
-  let toolkit: Toolkit;
+  let deployer: CloudDeployer;
   let cfn: CloudFormationClient;
   let apigw: ApiGatewayV2Client;
   let s3: S3Client;
-  const savedValidation = process.env.CDK_VALIDATION;
 
   beforeAll(async () => {
-    process.env.CDK_VALIDATION = 'false';
     cloud = await startTestCloud();
-    await ensureBootstrapped(cloud);
-    toolkit = new Toolkit({
-      ioHost: { notify: async () => undefined, requestResponse: async (msg) => msg.defaultResponse },
-    });
+    deployer = cloudDeployer(cloud);
     cfn = new CloudFormationClient(cloud.clientConfig);
     apigw = new ApiGatewayV2Client(cloud.clientConfig);
     s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
@@ -73,25 +59,14 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
     apigw?.destroy();
     s3?.destroy();
     await cloud?.stop();
-    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = savedValidation;
     for (const entry of fs.readdirSync(os.tmpdir())) {
       if (entry.startsWith('nx-sst-gap-'))
         fs.rmSync(path.join(os.tmpdir(), entry), { recursive: true, force: true });
     }
   });
 
-  const deploy = (build: Build) =>
-    withCloudEnv(cloud, async () => {
-      const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => build()));
-      return result.stacks[0].outputs;
-    });
-  const destroy = (build: Build) =>
-    withCloudEnv(cloud, async () => {
-      await toolkit.destroy(await toolkit.fromAssemblyBuilder(async () => build()), {
-        stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-      });
-    });
+  const deploy = async (build: AssemblyBuild) => (await deployer.deploy(build))[0].outputs;
+  const destroy = (build: AssemblyBuild) => deployer.destroy(build);
   const routesOf = async (ApiId: string) => {
     const [{ Items: routes = [] }, { Items: integrations = [] }] = await Promise.all([
       apigw.send(new GetRoutesCommand({ ApiId })),
@@ -109,12 +84,8 @@ describe('CloudFormation resources moto lacks, deployed with toolkit-lib', () =>
   };
 
   it('resolves Fn::ImportValue in a stack created through a change set', async () => {
-    const outputs = await withCloudEnv(cloud, async () => {
-      const result = await toolkit.deploy(
-        await toolkit.fromAssemblyBuilder(async () => crossStackApp(cloud)()),
-      );
-      return Object.fromEntries(result.stacks.map((s) => [s.stackName, s.outputs]));
-    });
+    const stacks = await deployer.deploy(crossStackApp(cloud));
+    const outputs = Object.fromEntries(stacks.map((s) => [s.stackName, s.outputs]));
     const bucketName = outputs.Producer.BucketName;
     const ssm = new SSMClient(cloud.clientConfig);
     try {

@@ -2,18 +2,11 @@
  * The local cloud with IAM enforced under the faults of issue "Hardening" (the rest is in
  * fault.spec.ts): each test is a reproduction run against the built daemon.
  */
-import { Toolkit } from '@aws-cdk/toolkit-lib';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  ensureBootstrapped,
-  startLocalCloud,
-  startTestCloud,
-  stopDaemon,
-  withCloudEnv,
-  type LocalCloud,
-} from './index';
+import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
 import { demoApp } from './test-utils/demo-app';
+import { cloudDeployer } from './test-utils/deploy-stack';
 
 jest.setTimeout(120_000);
 
@@ -96,30 +89,23 @@ describe('concurrent writes', () => {
 
 describe('a deploy with IAM enforced', () => {
   let cloud: LocalCloud;
-  const savedValidation = process.env.CDK_VALIDATION;
   beforeAll(async () => {
-    process.env.CDK_VALIDATION = 'false';
     cloud = await startTestCloud({ iam: true });
   });
   afterAll(async () => {
     await cloud?.stop();
-    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = savedValidation;
   });
 
   it('runs as the CDK bootstrap roles, as on AWS, without a warning (AssumeRole of them failed with HTTP 500)', async () => {
-    await ensureBootstrapped(cloud);
     const messages: string[] = [];
-    const toolkit = new Toolkit({
+    const deployer = cloudDeployer(cloud, {
       ioHost: {
         notify: async (msg) => void messages.push(`${msg.level} ${msg.message}`),
         requestResponse: async (msg) => msg.defaultResponse,
       },
     });
-    const result = await withCloudEnv(cloud, async () =>
-      toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => demoApp(cloud, { version: '1' })())),
-    );
-    expect(result.stacks[0].outputs.Version).toBe('1');
+    const [stack] = await deployer.deploy(demoApp(cloud, { version: '1' }));
+    expect(stack.outputs.Version).toBe('1');
     expect(messages.filter((m) => /^(warn|error) /.test(m))).toEqual([]);
     expect(messages).toContainEqual(
       expect.stringMatching(/STS\.AssumeRole\(.*cdk-hnb659fds-deploy-role.*\) -> OK/),

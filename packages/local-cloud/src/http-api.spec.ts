@@ -1,17 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as authorizers from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as integrations from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { StackSelectionStrategy, Toolkit } from '@aws-cdk/toolkit-lib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateFunctionUrlConfigCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ensureBootstrapped, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import { startTestCloud, type LocalCloud } from './index';
+import { deployStack, nodeCode } from './test-utils/deploy-stack';
 import { unsignedRequest } from './test-utils/unsigned-request';
 
 jest.setTimeout(300_000);
@@ -75,13 +72,9 @@ async function startIssuer() {
   return { url, sign, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-function notesApp(cloud: LocalCloud, issuer: string) {
-  return () => {
-    const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-api-out-')) });
-    const stack = new cdk.Stack(app, 'Notes', { env: { account: cloud.accountId, region: cloud.region } });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-api-code-'));
-    fs.writeFileSync(path.join(dir, 'index.mjs'), HANDLERS);
-    const code = cdk.aws_lambda.Code.fromAsset(dir);
+function notesApp(issuer: string) {
+  return (stack: cdk.Stack) => {
+    const code = nodeCode(HANDLERS);
     const table = new cdk.aws_dynamodb.Table(stack, 'Table', {
       partitionKey: { name: 'pk', type: cdk.aws_dynamodb.AttributeType.STRING },
       removalPolicy: cdk.RemovalPolicy.DESTROY,
@@ -157,7 +150,6 @@ function notesApp(cloud: LocalCloud, issuer: string) {
     new cdk.CfnOutput(stack, 'ApiId', { value: api.apiId });
     new cdk.CfnOutput(stack, 'TableName', { value: table.tableName });
     new cdk.CfnOutput(stack, 'GetFunction', { value: get.functionName });
-    return app.synth();
   };
 }
 
@@ -165,31 +157,15 @@ describe('HTTP APIs and function URLs served by the local cloud', () => {
   let cloud: LocalCloud;
   let outputs: Record<string, string>;
   let issuer: Awaited<ReturnType<typeof startIssuer>>;
-  const saved = process.env.CDK_VALIDATION;
 
   beforeAll(async () => {
-    process.env.CDK_VALIDATION = 'false';
     cloud = await startTestCloud();
     issuer = await startIssuer();
-    await ensureBootstrapped(cloud);
-    const toolkit = new Toolkit({
-      ioHost: { notify: async () => undefined, requestResponse: async (m) => m.defaultResponse },
-    });
-    outputs = await withCloudEnv(cloud, async () => {
-      const result = await toolkit.deploy(
-        await toolkit.fromAssemblyBuilder(async () => notesApp(cloud, issuer.url)()),
-        {
-          stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-        },
-      );
-      return result.stacks[0].outputs as Record<string, string>;
-    });
+    outputs = await deployStack(cloud, 'Notes', notesApp(issuer.url));
   });
   afterAll(async () => {
     await cloud?.stop();
     await issuer?.close();
-    if (saved === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = saved;
   });
 
   it('the API`s endpoint (the CloudFormation output a bound Api.url resolves to) is a local URL', () => {

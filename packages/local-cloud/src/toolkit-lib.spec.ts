@@ -6,10 +6,11 @@ import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { StackSelectionStrategy, Toolkit, type IIoHost } from '@aws-cdk/toolkit-lib';
-import { ensureBootstrapped, startLocalCloud, startTestCloud, withCloudEnv, type LocalCloud } from './index';
+import type { IIoHost } from '@aws-cdk/toolkit-lib';
+import { ensureBootstrapped, startLocalCloud, startTestCloud, type LocalCloud } from './index';
 import { isAlive, readJson, type DaemonInfo } from './state-dir';
 import { demoApp, queueApp } from './test-utils/demo-app';
+import { cloudDeployer, type AssemblyBuild, type CloudDeployer } from './test-utils/deploy-stack';
 
 jest.setTimeout(300_000);
 
@@ -25,18 +26,15 @@ function recordingIoHost(): IIoHost & { messages: string[] } {
 
 describe('toolkit-lib against the local cloud', () => {
   let cloud: LocalCloud;
-  let toolkit: Toolkit;
+  let deployer: CloudDeployer;
   let io: ReturnType<typeof recordingIoHost>;
   let cfn: CloudFormationClient;
   let s3: S3Client;
-  const savedValidation = process.env.CDK_VALIDATION;
 
   beforeAll(async () => {
-    // aws-cdk-lib's built-in template validation adds ~20 s to the first synthesis and tests nothing here.
-    process.env.CDK_VALIDATION = 'false';
     cloud = await startTestCloud();
     io = recordingIoHost();
-    toolkit = new Toolkit({ ioHost: io });
+    deployer = cloudDeployer(cloud, { ioHost: io });
     cfn = new CloudFormationClient(cloud.clientConfig);
     s3 = new S3Client({ ...cloud.clientConfig, forcePathStyle: true });
   });
@@ -44,15 +42,9 @@ describe('toolkit-lib against the local cloud', () => {
     cfn?.destroy();
     s3?.destroy();
     await cloud?.stop();
-    if (savedValidation === undefined) delete process.env.CDK_VALIDATION;
-    else process.env.CDK_VALIDATION = savedValidation;
   });
 
-  const deploy = async (build: () => ReturnType<ReturnType<typeof demoApp>>) =>
-    withCloudEnv(cloud, async () => {
-      const result = await toolkit.deploy(await toolkit.fromAssemblyBuilder(async () => build()));
-      return result.stacks[0];
-    });
+  const deploy = async (build: AssemblyBuild) => (await deployer.deploy(build))[0];
 
   it('bootstraps once, with toolkit-lib`s own template', async () => {
     expect(await ensureBootstrapped(cloud)).toBeGreaterThanOrEqual(6);
@@ -187,13 +179,9 @@ describe('toolkit-lib against the local cloud', () => {
   it('destroys the stacks, emptying the autoDeleteObjects bucket first', async () => {
     const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: 'Demo' }));
     const bucket = Stacks![0].Outputs!.find((o) => o.OutputKey === 'BucketName')!.OutputValue!;
-    await withCloudEnv(cloud, async () => {
-      for (const build of [demoApp(cloud, { version: '2' }), queueApp(cloud, 'Broken')]) {
-        await toolkit.destroy(await toolkit.fromAssemblyBuilder(async () => build()), {
-          stacks: { strategy: StackSelectionStrategy.ALL_STACKS },
-        });
-      }
-    });
+    for (const build of [demoApp(cloud, { version: '2' }), queueApp(cloud, 'Broken')]) {
+      await deployer.destroy(build);
+    }
     await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({
       name: 'NotFound',
     });
