@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -226,7 +227,7 @@ function buildBundle(
   copyFiles: readonly { from: string; to: string }[],
 ): string[] {
   const format = props.format ?? 'esm';
-  // Loaded here so that building the construct tree never loads esbuild.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: building the construct tree (`nx-sst types`, bind's cold path, bench/constructs) never loads esbuild (~8 ms)
   const esbuild = require('esbuild') as typeof import('esbuild');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -313,5 +314,5 @@ function unresolvedHints(texts: string[]): string[] {
 }
 
 function hashOf(text: string): string {
-  return require('node:crypto').createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
