@@ -15,6 +15,7 @@ const silentIoHost = {
 
 function loadToolkitLib(): typeof import('@aws-cdk/toolkit-lib') {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: an optional peer, loaded only to bootstrap (~500 ms); a missing one gets the error below
     return require('@aws-cdk/toolkit-lib');
   } catch {
     throw new Error(
@@ -46,6 +47,7 @@ export async function withCloudEnv<T>(cloud: Pick<LocalCloud, 'env'>, task: () =
 
 async function bootstrapVersion(cloud: LocalCloud): Promise<number | undefined> {
   const { SSMClient, GetParameterCommand } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: joining a running cloud (bind, the task preload) loads this package's index, not the SSM client (~55 ms)
     require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const ssm = new SSMClient(cloud.clientConfig);
   try {

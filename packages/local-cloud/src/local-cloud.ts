@@ -316,7 +316,7 @@ async function spawnDaemon(
     accountId: options.accountId,
     region: options.region,
   };
-  // Loaded here, not at the top: joining a running cloud (bind's start-up path) never spawns.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: joining a running cloud (bind, the task preload) never spawns; ~1-2 ms beside what bind loads
   const { spawn } = require('node:child_process') as typeof import('node:child_process');
   const child = spawn(process.execPath, [DAEMON_ENTRY, JSON.stringify(args)], {
     detached: true,

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, whose lookup is replaced: `import * as` (esModuleInterop) gives a copy with getters
 import dns = require('node:dns');
 
 type LookupCallback = (error: Error | null, address: string | dns.LookupAddress[], family?: number) => void;
