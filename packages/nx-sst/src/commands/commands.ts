@@ -1,6 +1,9 @@
 import * as path from 'node:path';
+import { localCloudDir } from '../core/cloud';
 import { isNxSstError, NxSstError } from '../core/errors';
 import { explainError } from '../core/known-errors';
+import { appFlagFor } from '../core/workspace';
+import { formatStacks } from '../deploy/summary';
 
 /**
  * The commands of nx-sst, once. The CLI (`nx-sst <command>`, which the inferred targets run) and the
@@ -9,8 +12,8 @@ import { explainError } from '../core/known-errors';
  * whichever front-end runs it. `front-ends.spec.ts` runs every command through all three and compares.
  *
  * The engine behind each command is `require`d inside it, not imported: the CLI loads this module for
- * every command, and `secrets`, `types` or `local status` must not pay for toolkit-lib and aws-cdk-lib
- * (`deploy`'s, hundreds of milliseconds), nor `--help` for any of it.
+ * every command (`bind` too), and `secrets`, `types` or `local status` must not pay for toolkit-lib and
+ * aws-cdk-lib (`deploy`'s, hundreds of milliseconds). What it imports is small and mostly loaded anyway.
  */
 
 // The SDK's advice to move to Node 22 would otherwise open every command's output, in the CLI and
@@ -94,6 +97,7 @@ export function describeExit(code: number): string {
 
 export type LocalSubcommand = 'start' | 'stop' | 'status' | 'reset';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the engine of deploy, remove and diff (~155 ms; toolkit-lib, ~500 ms, when one runs)
 const deployModule = () => require('../deploy/deploy') as typeof import('../deploy/deploy.js');
 
 function stackOptions(o: StackCommandOptions) {
@@ -113,12 +117,7 @@ function checkConcurrency(concurrency: number | undefined): void {
     throw new NxSstError(`Invalid concurrency "${concurrency}".`, 'Give a whole number of 1 or more.');
 }
 
-function printStacks(
-  io: Output,
-  title: string,
-  result: Parameters<typeof import('../deploy/summary.js').formatStacks>[1],
-) {
-  const { formatStacks } = require('../deploy/summary') as typeof import('../deploy/summary.js');
+function printStacks(io: Output, title: string, result: Parameters<typeof formatStacks>[1]) {
   io.out(formatStacks(title, result));
 }
 
@@ -152,6 +151,7 @@ export async function diffCommand(o: Omit<StackCommandOptions, 'concurrency'>, i
  */
 export async function devCommand(o: Omit<StackCommandOptions, 'stacks'>, io: Output): Promise<number> {
   checkConcurrency(o.concurrency);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: dev's engine and its SDK clients, for dev alone (~60 ms)
   const { dev } = require('../dev/dev') as typeof import('../dev/dev.js');
   const stop = new AbortController();
   // The first stops after the deploy or swap under way (nothing half-written); a second one now.
@@ -183,6 +183,7 @@ export async function devCommand(o: Omit<StackCommandOptions, 'stacks'>, io: Out
 }
 
 export async function typesCommand(o: AppOptions, io: Output): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: types' engine, for types alone (~11 ms)
   const { writeTypes } = require('../types/write-types') as typeof import('../types/write-types.js');
   const { written } = await writeTypes({
     workspaceRoot: o.workspaceRoot,
@@ -206,6 +207,7 @@ export async function secretsCommand(
 ): Promise<number> {
   if (!SECRETS_SUBCOMMANDS.includes(sub as SecretsSubcommand))
     throw new NxSstError(`Unknown secrets command "${sub ?? ''}".`, 'Use set, get, list, remove or load.');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the secrets engine and its SSM client, for secrets alone (~55 ms)
   const mod = require('../secrets/secrets') as typeof import('../secrets/secrets.js');
   const { name } = o;
   const opts = {
@@ -215,12 +217,7 @@ export async function secretsCommand(
     stage: o.stage,
     fallback: o.fallback,
   };
-  const appFlag = () =>
-    (require('../core/workspace') as typeof import('../core/workspace.js')).appFlagFor(
-      o.workspaceRoot,
-      o.cwd,
-      o.app,
-    );
+  const appFlag = () => appFlagFor(o.workspaceRoot, o.cwd, o.app);
   const needName = () => {
     if (!name) throw new NxSstError(`Missing the secret name: nx-sst secrets ${sub} <name>`);
     return name;
@@ -278,8 +275,8 @@ export async function localCommand(
   o: { workspaceRoot: string },
   io: Output,
 ): Promise<number> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the local cloud's client, for local alone (~7 ms)
   const cloud = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
-  const { localCloudDir } = require('../core/cloud') as typeof import('../core/cloud.js');
   const stateDir = localCloudDir(o.workspaceRoot);
   switch (sub) {
     case 'start': {
@@ -329,6 +326,7 @@ export async function cronCommand(
       'Missing the Cron id: nx-sst cron run <id>',
       'The id as written in the stacks: new Cron(stack, "nightly", …) is nightly.',
     );
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: cron's engine and its SDK client, for cron alone (~57 ms)
   const { runCron } = require('../cron/cron') as typeof import('../cron/cron.js');
   const { cron, run } = await runCron({
     workspaceRoot: o.workspaceRoot,

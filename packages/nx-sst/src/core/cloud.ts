@@ -66,6 +66,7 @@ export async function connectStage(opts: {
     };
   }
   const { startLocalCloud, joinRunningLocalCloud } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: AWS stages never load the local cloud's client (~7 ms)
     require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
   const stateDir = localCloudDir(opts.workspaceRoot);
   const joined = opts.warm ? joinRunningLocalCloud(stateDir) : undefined;
@@ -84,6 +85,7 @@ export async function connectStage(opts: {
 
 /** The region the standard chain gives (AWS_REGION, the profile's config), as any SDK client resolves it. */
 async function chainRegion(profile: string | undefined): Promise<string> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the local stage (bind's usual one) never loads the SDK (~40 ms)
   const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   const client = new STSClient(profile ? { profile } : {});
   try {
@@ -107,6 +109,7 @@ async function checkCredentials(
   region: string | undefined,
   profile: string | undefined,
 ): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the local stage never loads the SDK (~40 ms)
   const { STSClient } = require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   const client = new STSClient({ region: region ?? 'us-east-1', ...(profile ? { profile } : {}) });
   try {
@@ -128,6 +131,7 @@ async function checkCredentials(
 export async function accountOf(cloud: StageCloud, stage: string): Promise<string> {
   if (cloud.accountId) return cloud.accountId;
   const { STSClient, GetCallerIdentityCommand } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the local stage never loads the SDK (~40 ms)
     require('@aws-sdk/client-sts') as typeof import('@aws-sdk/client-sts');
   const sts = new STSClient({ ...cloud.clientConfig, region: cloud.clientConfig.region ?? 'us-east-1' });
   try {

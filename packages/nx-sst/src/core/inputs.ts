@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -190,9 +191,8 @@ export async function notingEnvDuring<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function patch(): () => void {
-  // The module objects themselves: an `import * as` namespace only has getters onto them.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, whose functions are wrapped: `import * as` (esModuleInterop) gives a copy with getters
   const realFs = require('node:fs') as typeof fs;
-  const { syncBuiltinESMExports } = require('node:module') as typeof import('node:module');
   const saved: [object, string, unknown][] = [];
   const wrap = (target: object, name: string, dir: boolean) => {
     const original = (target as Record<string, unknown>)[name] as (...args: unknown[]) => unknown;

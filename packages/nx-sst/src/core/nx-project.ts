@@ -232,6 +232,7 @@ function packageManagerPatterns(top: string, rootPackage: Record<string, unknown
   const pnpm = path.join(top, 'pnpm-workspace.yaml');
   if (fs.existsSync(pnpm)) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only a pnpm workspace loads Nx's YAML reader (~15 ms) on bind's start-up
       const { readYamlFile } = require('nx/src/utils/fileutils') as { readYamlFile(file: string): unknown };
       const { packages } = (readYamlFile(pnpm) ?? {}) as { packages?: string[] };
       patterns.push(...normalizePatterns(packages || []));
@@ -257,6 +258,7 @@ function normalizePatterns(patterns: string[]): string[] {
 /** The minimatch of the workspace's Nx (a dependency of nx, which nx-sst has as a peer). */
 function nxMinimatch(): { Minimatch: new (pattern: string) => { match(p: string): boolean } } {
   const nxDir = path.dirname(require.resolve('nx/package.json'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- path known at run time: Nx's own copy
   return require(require.resolve('minimatch', { paths: [nxDir] }));
 }
 
@@ -302,6 +304,7 @@ export function readJson(file: string): Record<string, unknown> | undefined {
     return asObject(JSON.parse(text));
   } catch {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only a file with comments or trailing commas loads Nx's parser (~14 ms) on bind's start-up
       const { parseJson } = require('nx/src/utils/json') as { parseJson(text: string): unknown };
       return asObject(parseJson(text));
     } catch {

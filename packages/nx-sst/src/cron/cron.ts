@@ -1,5 +1,11 @@
 import * as fs from 'node:fs';
-import type { ScheduleRun } from '@nx-sst/local-cloud';
+import {
+  CloudFormationClient,
+  DescribeStackResourceCommand,
+  GetTemplateCommand,
+  paginateListStacks,
+} from '@aws-sdk/client-cloudformation';
+import { startLocalCloud, type ScheduleRun } from '@nx-sst/local-cloud';
 import { localCloudDir, LOCAL_STAGE } from '../core/cloud';
 import { resolveAppContext, type CommandOptions } from '../core/context';
 import { NxSstError } from '../core/errors';
@@ -44,8 +50,6 @@ export async function deployedCrons(
   clientConfig: object,
   where: { appRoot: string; stage: string; appName: string; accountId: string; region: string },
 ): Promise<DeployedCron[]> {
-  const { CloudFormationClient, DescribeStackResourceCommand, GetTemplateCommand, paginateListStacks } =
-    require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
   const client = new CloudFormationClient(clientConfig);
   try {
     const existing: string[] = [];
@@ -107,7 +111,6 @@ export async function runCron(
       `Use --stage local, or on AWS invoke the job's function (aws lambda invoke).`,
     );
   }
-  const { startLocalCloud } = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
   const cloud = await startLocalCloud({ stateDir: localCloudDir(ctx.workspaceRoot) });
   const crons = await deployedCrons(cloud.clientConfig, {
     appRoot: ctx.infraApp.root,

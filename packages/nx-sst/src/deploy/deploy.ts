@@ -111,6 +111,7 @@ async function open(opts: DeployOptions, command: string): Promise<Session> {
     const region = cloud.region;
     // toolkit-lib has no endpoint option: it reads the standard variables (AWS_ENDPOINT_URL, …).
     restoreEnv = withEnv(cloud.local ? cloud.env : { AWS_REGION: region });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the no-op deploy (deployShortcut) loads this module, never toolkit-lib (~500 ms)
     const toolkitLib = require('@aws-cdk/toolkit-lib') as typeof import('@aws-cdk/toolkit-lib');
     // Lookups as the CDK CLI does them: what the app is missing (availability zones, a VPC by tags, …)
     // is looked up, stored and the app built again. AWS answers go to the app's cdk.context.json (to be
@@ -227,6 +228,7 @@ function stackSelector(s: Session, stacks?: string[]) {
  */
 async function ensureBootstrap(s: Session, bootstrap?: boolean): Promise<void> {
   const { SSMClient, GetParameterCommand } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the no-op deploy loads this module, not the SSM client (~55 ms)
     require('@aws-sdk/client-ssm') as typeof import('@aws-sdk/client-ssm');
   const ssm = new SSMClient({ ...s.cloud.clientConfig, region: s.region });
   let version: number | undefined;

@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+} from '@aws-sdk/client-cloudformation';
 import { localCloudDir } from '../core/cloud';
 import { changedInput, configBundleInputs, snapshotInputs, type StoredInputs } from '../core/inputs';
 import { explicitStage, resolveInfraApp } from '../core/workspace';
@@ -136,6 +141,7 @@ export async function deployShortcut(
 async function stacksDrift(workspaceRoot: string, record: DeployRecord): Promise<string | undefined> {
   let clientConfig: Record<string, unknown>;
   if (record.local) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: a no-op deploy to AWS does not load the local cloud's client (~7 ms)
     const { joinRunningLocalCloud } = require('@nx-sst/local-cloud') as typeof import('@nx-sst/local-cloud');
     // A stopped local cloud is started by the full deploy: checking it here would cost that anyway.
     const cloud = joinRunningLocalCloud(localCloudDir(workspaceRoot));
@@ -187,8 +193,6 @@ async function describeStacks(
   names: string[],
   withTemplate: boolean,
 ): Promise<Map<string, DeployedStack>> {
-  const { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } =
-    require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
   const client = new CloudFormationClient({ ...clientConfig, maxAttempts: 2 });
   try {
     const found = new Map<string, DeployedStack>();
@@ -308,6 +312,7 @@ function assetInputs(
   tree: unknown,
   outdir: string,
 ): { files: string[]; dirs: string[]; compiled: string[] } | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- path known at run time: the aws-cdk-lib of the app, whose tree this is
   const { AssetStaging } = require(
     require.resolve('aws-cdk-lib', { paths: [appRoot] }),
   ) as typeof import('aws-cdk-lib');

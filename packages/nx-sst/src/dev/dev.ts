@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { LambdaClient, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { zipSync } from 'fflate';
 import { connectStage, LOCAL_STAGE } from '../core/cloud';
 import { NxSstError } from '../core/errors';
 import { resolveInfraApp } from '../core/workspace';
@@ -67,10 +70,6 @@ export async function dev(opts: DevOptions): Promise<void> {
     region: loaded.config.region,
     profile: loaded.config.profile,
   });
-  const { LambdaClient, UpdateFunctionCodeCommand } =
-    require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
-  const { CloudFormationClient, DescribeStackResourceCommand } =
-    require('@aws-sdk/client-cloudformation') as typeof import('@aws-sdk/client-cloudformation');
   const clientConfig = { ...cloud.clientConfig, region: cloud.region };
   const lambda = new LambdaClient(clientConfig);
   const cfn = new CloudFormationClient(clientConfig);
@@ -263,8 +262,6 @@ export async function dev(opts: DevOptions): Promise<void> {
 
 /** The bundle folder as the zip Lambda takes. */
 function zipFolder(dir: string): Uint8Array {
-  // Loaded on the first swap only: `dev`'s start-up and the other commands never need it.
-  const fflate = require('fflate') as typeof import('fflate');
   const files: Record<string, Uint8Array> = {};
   const add = (abs: string, rel: string) => {
     for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
@@ -275,5 +272,5 @@ function zipFolder(dir: string): Uint8Array {
     }
   };
   add(dir, '');
-  return fflate.zipSync(files);
+  return zipSync(files);
 }

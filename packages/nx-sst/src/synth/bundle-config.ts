@@ -40,7 +40,7 @@ export async function bundleConfig(opts: {
   const cached = readRecord(recordFile);
   if (cached && isFresh(cached, opts.workspaceRoot, cacheDir)) return path.join(cacheDir, cached.bundle);
 
-  // Loaded only when a bundle must be built: the warm path never pays for it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: a fresh bundle in .sst/config (bind's cold path, types, deploy) never loads esbuild (~8 ms)
   const esbuild = require('esbuild') as typeof import('esbuild');
   const configUrl = pathToFileURL(opts.configFile).href;
   const build = (format: 'cjs' | 'esm') =>

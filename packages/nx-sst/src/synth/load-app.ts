@@ -66,6 +66,7 @@ export async function loadConfig(opts: {
       return import(`${pathToFileURL(bundle).href}?load=${++esmLoads}`);
     }
     delete require.cache[bundle];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- path known at run time: the user's config, bundled
     return require(bundle);
   });
   const module = (exported?.default ?? exported) as SSTConfigModule;
@@ -175,6 +176,7 @@ export function requireFromApp(appRoot: string, id: string): unknown {
       `Install it in the workspace: npm install ${id}`,
     );
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- path known at run time
   return require(resolved);
 }
 

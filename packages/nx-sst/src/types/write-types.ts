@@ -37,9 +37,10 @@ export async function writeTypes(opts: {
   let result: { written: string[] };
   let done: Parameters<typeof recordApp>[0];
   try {
-    // Loaded here: the unchanged path above needs neither CDK nor Nx.
     const { loadApp, loadConfigForStage } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the unchanged path above runs no app (~3.5 ms here, and what it leads to: esbuild, the app's aws-cdk-lib)
       require('../synth/load-app') as typeof import('../synth/load-app');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: nor writes types (~100 ms)
     const { writeTypesFromModel } = require('./types') as typeof import('./types');
     const loaded = await loadConfigForStage({ workspaceRoot, appRoot: infraApp.root, stage: opts.stage });
     const { stage } = loaded;

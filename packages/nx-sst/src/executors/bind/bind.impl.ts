@@ -98,6 +98,7 @@ function commandOf(
 /** The nx CLI of the workspace (its package.json names the bin; `nx/bin/*` is not exported). */
 function nxBin(root: string): string {
   const manifest = require.resolve('nx/package.json', { paths: [root] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- path known at run time: the workspace's nx
   const bin = (require(manifest) as { bin: { nx: string } }).bin.nx;
   return join(dirname(manifest), bin);
 }

@@ -108,6 +108,7 @@ function nxDependency<T>(id: string): T {
   let loaded = nxDependencies.get(id);
   if (!loaded) {
     const nxDir = dirname(require.resolve('nx/package.json'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- path known at run time: Nx's own copy
     loaded = require(require.resolve(id, { paths: [nxDir] }));
     nxDependencies.set(id, loaded);
   }
