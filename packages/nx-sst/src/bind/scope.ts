@@ -198,19 +198,15 @@ export async function resolveScope(opts: ScopeOptions): Promise<Scope> {
 /**
  * Loading and running infra apps (`../synth/load-app`), for the cold path of `resolveScope` only: its
  * functions bundle `sst.config.ts` with esbuild and run it on aws-cdk-lib (seconds), so a bind whose
- * app index knows the app, stage and SSM prefix must never reach them. The module is required on
- * first use rather than imported so that nothing on the warm path can: its own load is small (about
- * 0.5 ms beside bind's modules on the 2-core machine), what it leads to is not.
+ * app index knows the app, stage and SSM prefix must never reach them.
  */
 function synthesis(): typeof import('../synth/load-app') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: so that nothing on bind's warm path can reach them; its own load is ~0.5 ms beside bind's modules, what it leads to is not
   return require('../synth/load-app') as typeof import('../synth/load-app');
 }
 
-/**
- * The config bundle's name, to trust the stage the index says `config()` returns: needed only when
- * no stage is named, so a bind given one (`--stage`, SST_STAGE) does not load it (about 0.7 ms on the
- * 2-core machine). It loads only Node built-ins until it bundles.
- */
+/** The config bundle's name, to trust the stage the index says `config()` returns. */
 function configBundles(): typeof import('../synth/bundle-config') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: needed only when no stage is named, so a bind given one (--stage, SST_STAGE) does not load it (~0.7 ms; only Node built-ins until it bundles)
   return require('../synth/bundle-config') as typeof import('../synth/bundle-config');
 }

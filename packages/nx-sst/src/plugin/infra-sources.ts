@@ -20,6 +20,7 @@ const SKIPPED_DIRS = new Set([
   '.next',
 ]);
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir (src), where no import can reach
 const PLUGIN_VERSION: string = require('../../package.json').version;
 /** Bumped when the static reading changes what it returns, so no cache keeps an older reading. */
 const READER_VERSION = '2';

@@ -1,4 +1,10 @@
-import type { PreTasksExecutionContext, ProjectGraph, ProjectGraphProjectNode } from '@nx/devkit';
+import {
+  createProjectGraphAsync,
+  readCachedProjectGraph,
+  type PreTasksExecutionContext,
+  type ProjectGraph,
+  type ProjectGraphProjectNode,
+} from '@nx/devkit';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -91,11 +97,10 @@ function bindsItself(node: ProjectGraphProjectNode, targetName: string, workspac
  * (`NX_CACHE_PROJECT_GRAPH=false`) that file is missing or stale, so the graph is computed again.
  */
 async function readGraph(): Promise<ProjectGraph | undefined> {
-  const devkit = require('@nx/devkit') as typeof import('@nx/devkit');
   try {
     if (process.env.NX_CACHE_PROJECT_GRAPH === 'false')
-      return await devkit.createProjectGraphAsync({ exitOnError: false });
-    return devkit.readCachedProjectGraph();
+      return await createProjectGraphAsync({ exitOnError: false });
+    return readCachedProjectGraph();
   } catch {
     return undefined;
   }

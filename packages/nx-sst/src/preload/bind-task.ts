@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LOCAL_CLOUD_VAR, installLocalAws } from './local-aws';
 import { MASK_PROCESS_OUTPUT, installOutputMasking } from './mask-output';
@@ -63,6 +64,7 @@ export async function bindTaskProcess(env: NodeJS.ProcessEnv = process.env): Pro
     return;
   }
   if (!task || runsItsOwnBind()) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: children and workers of a bound process and a bound project's other targets return above without the engine (~15 ms)
   const { openBinding } = require('../bind/bind') as typeof import('../bind/bind');
   let session: import('../bind/bind').BindSession;
   try {
@@ -82,7 +84,7 @@ export async function bindTaskProcess(env: NodeJS.ProcessEnv = process.env): Pro
   }
   const next = session.envOf();
   session.close();
-  if (task.continuous) watchForChanges(task, session.fingerprint, { ...env });
+  if (task.continuous) watchForChanges(task, session.fingerprint, { ...env }, openBinding);
   for (const key of Object.keys(env)) if (!(key in next)) delete env[key];
   Object.assign(env, next);
   const secretVars = Object.keys(session.values.env).filter((k) =>
@@ -126,8 +128,9 @@ function watchForChanges(
   task: NonNullable<ReturnType<typeof boundTaskOf>>,
   fingerprint: string,
   env: NodeJS.ProcessEnv,
+  openBinding: typeof import('../bind/bind').openBinding,
 ): void {
-  const fs = require('node:fs') as typeof import('node:fs');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loaded with the engine by now; a top-level import would load it where the engine is not (~8 ms)
   const { bindSignalFile } = require('../core/app-index') as typeof import('../core/app-index');
   let known = fingerprint;
   let checking = false;
@@ -135,7 +138,6 @@ function watchForChanges(
     if (checking) return;
     checking = true;
     try {
-      const { openBinding } = require('../bind/bind') as typeof import('../bind/bind');
       const session = await openBinding({
         workspaceRoot: task.workspaceRoot,
         cwd: path.join(task.workspaceRoot, task.root),

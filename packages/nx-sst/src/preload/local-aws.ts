@@ -8,6 +8,7 @@
 //     of aws-sdk loaded where the first part cannot see it, a client given an explicit endpoint).
 // Both are installed lazily from Module._load: a process that never requires aws-sdk, http or https
 // pays one extra check per require and loads nothing.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, whose _load is wrapped: `import * as` (esModuleInterop) gives a copy with getters
 import Module = require('node:module');
 
 import * as path from 'node:path';
@@ -68,17 +69,17 @@ export function installLocalAws(endpoint: string): void {
   installed = endpoint;
   // The local cloud names some endpoints by `*.localhost` host (a NextjsSite's bound url), which Node
   // does not resolve by itself: the local cloud's own workers resolve them so, and so does this process.
-  (
-    require('@nx-sst/local-cloud/dist/daemon/lambda/localhost-lookup') as {
-      resolveLocalhostNames(): void;
-    }
-  ).resolveLocalhostNames();
+  const { resolveLocalhostNames } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: bind and the preload import this module for its constants; only installLocalAws needs the lookup and node:dns (~1.5 ms)
+    require('@nx-sst/local-cloud/dist/daemon/lambda/localhost-lookup') as { resolveLocalhostNames(): void };
+  resolveLocalhostNames();
   const localHost = new URL(endpoint).host;
   const cores = new WeakSet<object>();
   let guarded = false;
   const guardHttp = (): void => {
     if (guarded) return;
     guarded = true;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: runs once the process loads http or https (see below), so one that never does loads neither (~3 ms); and the module objects themselves are patched
     for (const mod of [require('node:http'), require('node:https')] as Array<Record<string, unknown>>) {
       for (const name of ['request', 'get']) {
         const original = mod[name] as (...args: unknown[]) => unknown;
