@@ -54,9 +54,4 @@ export default tseslint.config(
     files: ['**/*.spec.ts', '**/test-utils/**', 'e2e/**'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  {
-    // Being restructured in a separate change, which gives its two lazy requires their directives.
-    files: ['packages/nx-sst/src/bind/bind.ts'],
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
-  },
 );

@@ -384,7 +384,9 @@ function where(cloud: StageCloud, env: NodeJS.ProcessEnv): string {
  */
 function loadRunner(): typeof import('./run-child') & typeof import('./refresh') {
   return {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loaded while the first round trip is out (above)
     ...(require('./run-child') as typeof import('./run-child')),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loaded while the first round trip is out (above)
     ...(require('./refresh') as typeof import('./refresh')),
   };
 }

@@ -187,7 +187,7 @@ describe('start', () => {
     }
   });
 
-  it.each([
+  it.each<[{ cwd?: string; target?: string }, string, string]>([
     [
       { cwd: 'apps/api' },
       'project api has nothing deployed on the stage "local" yet.',
