@@ -4,6 +4,7 @@
 // machine, with the builds done first (not timed). About 17 minutes on an idle 2-core machine.
 // Usage: node bench/tests/run.mjs   (after npm run build; `npm run bench -- tests`)
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,13 +19,15 @@ function run(label, command, args, cwd) {
   const result = spawnSync(command, args, {
     cwd,
     env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
+    maxBuffer: 1 << 30,
   });
   const seconds = (performance.now() - started) / 1000;
   if (result.status !== 0) {
-    process.stderr.write(result.stderr.slice(-4000));
-    throw new Error(`${label} failed (exit ${result.status})`);
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nx-sst-bench-tests-')), 'output.log');
+    fs.writeFileSync(log, `${result.stdout}\n${result.stderr}`);
+    throw new Error(`${label} failed (exit ${result.status}); its output: ${log}`);
   }
   return seconds;
 }
