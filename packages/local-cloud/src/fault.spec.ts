@@ -26,10 +26,9 @@ import {
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from './daemon/auth';
 import { scanJournal } from './daemon/journal';
 import { startLocalCloud, startTestCloud, stopDaemon, type LocalCloud } from './index';
+import { signedJsonHeaders } from './test-utils/signed-call';
 import { unsignedRequest } from './test-utils/unsigned-request';
 
 /** The bin as published: the built file (the test target builds first). */
@@ -64,22 +63,16 @@ describe('a web page or another user of the machine', () => {
     headers: Record<string, string> = {},
   ) => {
     const body = JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true });
-    const signer = new SignatureV4({ credentials, region: cloud.region, service: 'ssm', sha256: Sha256 });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
+    const signed = await signedJsonHeaders({
+      credentials,
+      region: cloud.region,
+      service: 'ssm',
       port,
-      path: '/',
-      headers: {
-        host: `127.0.0.1:${port}`,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AmazonSSM.GetParameter',
-        ...headers,
-      },
+      target: 'AmazonSSM.GetParameter',
       body,
+      headers,
     });
-    return unsignedRequest(cloud.endpoint, 'POST', signed.headers as Record<string, string>, body);
+    return unsignedRequest(cloud.endpoint, 'POST', signed, body);
   };
 
   it('gets the secret with the workspace`s keys (the control)', async () => {
@@ -212,31 +205,16 @@ describe('a web page or another user of the machine', () => {
     expect(got.status).toBe(200);
     expect(got.body).toContain(SECRET);
     const put = JSON.stringify({ Name: '/app/WITH_TOKEN_HEADER', Value: 'v', Type: 'String' });
-    const signed = await new SignatureV4({
+    const signed = await signedJsonHeaders({
       credentials: cloud.credentials,
       region: cloud.region,
       service: 'ssm',
-      sha256: Sha256,
-    }).sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
       port,
-      path: '/',
-      headers: {
-        host: `127.0.0.1:${port}`,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AmazonSSM.PutParameter',
-        'x-nx-sst-moto-token': 'guessed',
-      },
+      target: 'AmazonSSM.PutParameter',
       body: put,
+      headers: { 'x-nx-sst-moto-token': 'guessed' },
     });
-    const written = await unsignedRequest(
-      cloud.endpoint,
-      'POST',
-      signed.headers as Record<string, string>,
-      put,
-    );
+    const written = await unsignedRequest(cloud.endpoint, 'POST', signed, put);
     expect(written.status).toBe(200);
     const journaled = scanJournal(fs.readFileSync(path.join(cloud.stateDir, 'journal'))).records;
     const last = journaled[journaled.length - 1];
@@ -277,23 +255,13 @@ describe('a web page or another user of the machine', () => {
         res.on('end', () => console.log(JSON.stringify({ read, status: res.statusCode, body })));
       });
       req.end(process.argv[2]);`;
-    const signer = new SignatureV4({
+    const body = JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true });
+    const signed = await signedJsonHeaders({
       credentials: { accessKeyId: 'AKIANXSSTLOCALCLOUD0', secretAccessKey: 'nx-sst-local-cloud' },
       region: cloud.region,
       service: 'ssm',
-      sha256: Sha256,
-    });
-    const body = JSON.stringify({ Name: '/app/STRIPE_KEY', WithDecryption: true });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      path: '/',
-      headers: {
-        host: `127.0.0.1:${port}`,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': 'AmazonSSM.GetParameter',
-      },
+      port,
+      target: 'AmazonSSM.GetParameter',
       body,
     });
     const nobody = spawnSync(
@@ -305,7 +273,7 @@ describe('a web page or another user of the machine', () => {
         process.execPath,
         '-e',
         script,
-        JSON.stringify(signed.headers),
+        JSON.stringify(signed),
         body,
       ],
       { encoding: 'utf8' },

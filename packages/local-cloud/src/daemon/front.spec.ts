@@ -1,12 +1,12 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { KeyRing, Sha256, verifySignature } from './auth';
+import { KeyRing, verifySignature } from './auth';
 import { AUTHORIZE_ONLY_HEADER, Front, namesMotoApi, ReadWriteGate } from './front';
 import type { Journal } from './journal';
 import type { MotoClient, WireRequest, WireResponse } from './moto-client';
 import { MOTO_TOKEN_HEADER } from './moto-process';
+import { signedJsonHeaders } from '../test-utils/signed-call';
 
 describe('ReadWriteGate', () => {
   const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -122,24 +122,17 @@ describe('Front on one port: HTTP/1.1 and HTTP/2 with prior knowledge', () => {
   const payload = JSON.stringify({ StreamName: 's', PartitionKey: 'p', Data: 'aGk=' });
 
   /** A PutRecord signed as the SDK signs it: `host` over HTTP/1.1, `:authority` over HTTP/2. */
-  const signed = async (hostHeader: 'host' | ':authority', extra: Record<string, string> = {}) => {
-    const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'kinesis', sha256: Sha256 });
-    const request = await signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
+  const signed = (hostHeader: 'host' | ':authority', extra: Record<string, string> = {}) =>
+    signedJsonHeaders({
+      credentials,
+      region: 'us-east-1',
+      service: 'kinesis',
       port,
-      path: '/',
-      headers: {
-        [hostHeader]: `127.0.0.1:${port}`,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': target,
-        ...extra,
-      },
+      target,
       body: payload,
+      headers: extra,
+      hostHeader,
     });
-    return request.headers;
-  };
   const tamper = (headers: Record<string, string>) => ({
     ...headers,
     authorization: headers.authorization.replace(/Signature=[0-9a-f]{4}/, 'Signature=0000'),
